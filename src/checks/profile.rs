@@ -1,0 +1,41 @@
+//! Profiles: the requirements of the system that will read the binlog.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+#[value(rename_all = "kebab-case")]
+pub enum Profile {
+    Generic,
+    Debezium,
+    FlinkCdc,
+    Lakeflow,
+    Dms,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Generic => "generic",
+            Profile::Debezium => "debezium",
+            Profile::FlinkCdc => "flink-cdc",
+            Profile::Lakeflow => "lakeflow",
+            Profile::Dms => "dms",
+        }
+    }
+
+    /// Whether the system takes its initial snapshot under table locks (needs RELOAD, LOCK TABLES).
+    pub fn snapshots_with_locks(self) -> bool {
+        matches!(self, Profile::Debezium | Profile::FlinkCdc | Profile::Generic)
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

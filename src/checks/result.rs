@@ -1,0 +1,130 @@
+//! What a check run produces. Renderers read these; nothing here prints.
+
+use serde::Serialize;
+
+/// Outcome of one check. Ordered from best to worst so a summary can take the max.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Skip,
+    Warn,
+    Fail,
+    Error,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Skip => "SKIP",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
+/// How bad a violated expectation is. A check's severity can differ per profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warn,
+    Fail,
+}
+
+impl Severity {
+    pub fn status(self) -> Status {
+        match self {
+            Severity::Warn => Status::Warn,
+            Severity::Fail => Status::Fail,
+        }
+    }
+}
+
+/// The fix chosen for the detected flavor and platform.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FixPlan {
+    /// Statements to run on the server (dynamic changes, grants).
+    pub sql: Vec<String>,
+    /// Lines for the server's option file (my.cnf) or the platform's parameter group.
+    pub config: Vec<String>,
+    /// Whether the change only takes effect after a server restart.
+    pub restart: bool,
+    /// One line saying what to do, for tables and summaries.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub observed: String,
+    pub expected: String,
+    pub message: String,
+    pub playbook: String,
+    /// Present when the check did not pass and the catalogue has a fix for this server.
+    pub fix: Option<FixPlan>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    pub fn of(results: &[CheckResult]) -> Summary {
+        let mut s = Summary::default();
+        for r in results {
+            match r.status {
+                Status::Pass => s.pass += 1,
+                Status::Warn => s.warn += 1,
+                Status::Fail => s.fail += 1,
+                Status::Skip => s.skip += 1,
+                Status::Error => s.error += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The source as the report shows it. `url` is always redacted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceSummary {
+    pub url: String,
+    pub flavor: Option<String>,
+    pub version: Option<String>,
+    pub platform: Option<String>,
+}
+
+/// A whole doctor run: what every renderer reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub source: SourceSummary,
+    pub profile: String,
+    pub checks: Vec<CheckResult>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn new(source: SourceSummary, profile: String, checks: Vec<CheckResult>) -> Report {
+        let summary = Summary::of(&checks);
+        Report {
+            source,
+            profile,
+            checks,
+            summary,
+        }
+    }
+
+    /// Exit-code policy: a failure (or an error) is a problem; with `strict`, a warning is too.
+    pub fn has_problem(&self, strict: bool) -> bool {
+        self.summary.fail > 0 || self.summary.error > 0 || (strict && self.summary.warn > 0)
+    }
+}

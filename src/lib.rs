@@ -1,0 +1,6 @@
+//! `cdc`: preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
+
+pub mod checks;
+pub mod connection;
+pub mod report;
+pub mod sandbox;

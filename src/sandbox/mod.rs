@@ -1,0 +1,1 @@
+//! Local MariaDB/MySQL servers: the `cdc sandbox` and the test harness.
