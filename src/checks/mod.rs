@@ -1,6 +1,15 @@
 //! The declarative check engine: specs loaded from YAML, probes run against a server,
-//! results that renderers read.
+//! results that renderers read. Nothing here prints.
 
+pub mod builtin;
+pub mod condition;
+pub mod context;
+pub mod engine;
+pub mod fix;
+pub mod observed;
+pub mod probe;
 pub mod profile;
 pub mod result;
+pub mod rules;
+pub mod scope;
 pub mod spec;

@@ -123,6 +123,9 @@ pub struct Probe {
     /// A named probe implemented in code, where SQL cannot say it (TCP, TLS, grants...).
     #[serde(default)]
     pub builtin: Option<String>,
+    /// Arguments of a builtin probe
+    #[serde(default)]
+    pub args: BTreeMap<String, serde_yaml::Value>,
     /// What a variable the server does not have means.
     #[serde(default)]
     pub missing: Option<MissingMeans>,
@@ -144,7 +147,7 @@ pub enum MissingMeans {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Op {
     Eq,
     Ne,

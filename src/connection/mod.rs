@@ -1,3 +1,8 @@
 //! Reaching a source: URLs, TLS modes, sessions with bounded waits, server detection.
 
+pub mod secret;
 pub mod server;
+pub mod session;
+pub mod sql;
+pub mod tls;
+pub mod url;

@@ -1,0 +1,59 @@
+//! Named probes implemented in code, for what SQL alone cannot say.
+
+mod connect;
+mod filters;
+mod grants;
+mod position;
+mod replica;
+mod retention;
+
+use std::collections::BTreeMap;
+
+use serde_yaml::Value;
+
+use super::context::Context;
+use super::probe::Outcome;
+
+/// Every builtin a check file may name (validated at load time).
+pub const NAMES: [&str; 8] = [
+    "connect.tcp",
+    "connect.auth",
+    "connect.tls",
+    "grants",
+    "binlog.retention",
+    "binlog.filters",
+    "replica.log_updates",
+    "position.available",
+];
+
+pub type Args = BTreeMap<String, Value>;
+
+pub fn run(name: &str, args: &Args, ctx: &mut Context) -> Outcome {
+    match name {
+        "connect.tcp" => connect::tcp(ctx),
+        "connect.auth" => connect::auth(ctx),
+        "connect.tls" => connect::tls(args, ctx),
+        "grants" => grants::run(args, ctx),
+        "binlog.retention" => retention::run(ctx),
+        "binlog.filters" => filters::run(ctx),
+        "replica.log_updates" => replica::run(ctx),
+        "position.available" => position::run(ctx),
+        other => Outcome::Error(format!("unknown builtin probe {other:?}")),
+    }
+}
+
+/// A list argument: `[A, B]` or a single scalar.
+fn list_arg(args: &Args, key: &str) -> Vec<String> {
+    match args.get(key) {
+        Some(Value::Sequence(items)) => items.iter().filter_map(super::rules::text).collect(),
+        Some(v) => super::rules::text(v).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+fn number_arg(args: &Args, key: &str, default: f64) -> f64 {
+    match args.get(key) {
+        Some(Value::Number(n)) => n.as_f64().unwrap_or(default),
+        _ => default,
+    }
+}

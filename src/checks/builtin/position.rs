@@ -1,0 +1,227 @@
+//! position.available: is a connector's stored position (FILE:POS or a GTID set) still on the
+//! server, or was it purged while the connector was down?
+
+use std::collections::BTreeMap;
+
+use crate::checks::context::Context;
+use crate::checks::probe::{Level, Outcome};
+use crate::checks::scope::quote;
+use crate::connection::server::Flavor;
+use crate::connection::sql::Sql;
+
+pub fn run(ctx: &mut Context) -> Outcome {
+    let flavor = match &ctx.server {
+        Some(s) => s.flavor,
+        None => return Outcome::Skip("no server information".into()),
+    };
+    let (position, gtid_set) = (ctx.options.position.clone(), ctx.options.gtid_set.clone());
+    let Some(sql) = ctx.sql.as_deref_mut() else {
+        return Outcome::Skip("no connection".into());
+    };
+    match (position, gtid_set) {
+        (Some(p), _) => file_position(sql, &p),
+        (None, Some(g)) if flavor == Flavor::Mysql => mysql_gtid(sql, &g),
+        (None, Some(g)) => mariadb_gtid(sql, &g),
+        (None, None) => Outcome::Skip(
+            "no stored position given (--position FILE:POS or --gtid-set SET)".into(),
+        ),
+    }
+}
+
+fn file_position(sql: &mut dyn Sql, position: &str) -> Outcome {
+    let Some((file, pos)) = position.rsplit_once(':') else {
+        return Outcome::Error(format!("--position {position:?} is not FILE:POS"));
+    };
+    let Ok(pos) = pos.parse::<u64>() else {
+        return Outcome::Error(format!("--position {position:?}: {pos:?} is not a number"));
+    };
+    let logs = match sql.query("SHOW BINARY LOGS") {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
+    };
+    let files: Vec<(String, u64)> = logs
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let name = r.first()?.clone()?;
+            let size = r.get(1).cloned().flatten()?.parse().ok()?;
+            Some((name, size))
+        })
+        .collect();
+    Outcome::from(judge_file_position(&files, file, pos))
+}
+
+/// The verdict for FILE:POS against the server's binlog list (name, size), oldest first.
+pub fn judge_file_position(files: &[(String, u64)], file: &str, pos: u64) -> (Level, String, String) {
+    let (Some(first), Some(last)) = (files.first(), files.last()) else {
+        return (Level::Violation, "no binary logs".into(), "the server lists no binary logs".into());
+    };
+    let observed = format!("binlogs {} .. {}", first.0, last.0);
+    match files.iter().find(|(n, _)| n == file) {
+        Some((_, size)) if pos <= *size => (Level::Ok, format!("{file}:{pos} is on the server ({observed})"), String::new()),
+        Some((_, size)) => (
+            Level::Violation,
+            observed,
+            format!("{file} is only {size} bytes: position {pos} lies past its end (a position from another server?)"),
+        ),
+        None if file < first.0.as_str() => (
+            Level::Violation,
+            observed,
+            format!("{file} was purged (oldest kept: {}): the connector cannot resume and must re-snapshot", first.0),
+        ),
+        None => (
+            Level::Violation,
+            observed,
+            format!("{file} is not on this server (newest: {}): a position from another server, or a renamed log?", last.0),
+        ),
+    }
+}
+
+impl From<(Level, String, String)> for Outcome {
+    fn from((level, observed, message): (Level, String, String)) -> Outcome {
+        Outcome::verdict(level, observed, message)
+    }
+}
+
+fn mysql_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
+    let q = format!(
+        "SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, {s}), GTID_SUBSET({s}, @@GLOBAL.gtid_executed), @@GLOBAL.gtid_purged",
+        s = quote(set)
+    );
+    let rows = match sql.query(&q) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(format!("cannot compare GTID sets: {e}")),
+    };
+    let cell = |i: usize| rows.rows.first().and_then(|r| r.get(i).cloned().flatten());
+    let purged = cell(2).unwrap_or_default();
+    match (cell(0).as_deref(), cell(1).as_deref()) {
+        (Some("1"), Some("1")) => Outcome::verdict(Level::Ok, format!("available (gtid_purged={purged})"), ""),
+        (Some("0"), _) => Outcome::verdict(
+            Level::Violation,
+            format!("gtid_purged={purged}"),
+            "the server purged transactions the connector has not read yet: it cannot resume and must re-snapshot",
+        ),
+        _ => Outcome::verdict(
+            Level::Violation,
+            "not a subset of gtid_executed",
+            "the stored set has transactions this server never executed: a position from another server?",
+        ),
+    }
+}
+
+fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
+    let stored = match parse_mariadb_gtids(set) {
+        Ok(s) => s,
+        Err(e) => return Outcome::Error(e),
+    };
+    let oldest = match sql.query("SHOW BINARY LOGS") {
+        Ok(r) => r.scalar().flatten().map(str::to_string),
+        Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
+    };
+    let Some(oldest) = oldest else {
+        return Outcome::verdict(Level::Violation, "no binary logs", "the server lists no binary logs");
+    };
+    // The Gtid_list event at the start of the oldest binlog holds what came before it: purged.
+    let events = match sql.query(&format!("SHOW BINLOG EVENTS IN {} LIMIT 4", quote(&oldest))) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(format!("cannot read {oldest}: {e}")),
+    };
+    let info_col = events.column("Info").unwrap_or(5);
+    let type_col = events.column("Event_type").unwrap_or(2);
+    let purged_list = events
+        .rows
+        .iter()
+        .find(|r| r.get(type_col).cloned().flatten().as_deref() == Some("Gtid_list"))
+        .and_then(|r| r.get(info_col).cloned().flatten())
+        .unwrap_or_default();
+    let purged = parse_mariadb_gtids(purged_list.trim_matches(['[', ']'])).unwrap_or_default();
+    let current = sql
+        .query("SELECT @@GLOBAL.gtid_binlog_pos")
+        .ok()
+        .and_then(|r| r.scalar().flatten().map(str::to_string))
+        .unwrap_or_default();
+    let current = parse_mariadb_gtids(&current).unwrap_or_default();
+    Outcome::from(judge_mariadb(&stored, &purged, &current))
+}
+
+type DomainSeqs = BTreeMap<u32, u64>;
+
+/// "0-1-100,1-2-5" → domain → sequence number.
+pub fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, String> {
+    let mut out = BTreeMap::new();
+    for g in s.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+        let parts: Vec<&str> = g.split('-').collect();
+        let parsed = match parts.as_slice() {
+            [d, _server, seq] => d.parse::<u32>().ok().zip(seq.parse::<u64>().ok()),
+            _ => None,
+        };
+        let (d, seq) = parsed.ok_or_else(|| format!("{g:?} is not a MariaDB GTID (domain-server-sequence)"))?;
+        out.insert(d, seq);
+    }
+    Ok(out)
+}
+
+pub fn judge_mariadb(stored: &DomainSeqs, purged: &DomainSeqs, current: &DomainSeqs) -> (Level, String, String) {
+    let observed = format!("purged up to {}", show(purged));
+    for (domain, &p) in purged {
+        let s = stored.get(domain).copied().unwrap_or(0);
+        if s < p {
+            return (
+                Level::Violation,
+                observed,
+                format!("domain {domain}: the connector is at sequence {s} but the server purged up to {p}: it cannot resume and must re-snapshot"),
+            );
+        }
+    }
+    for (domain, &s) in stored {
+        let c = current.get(domain).copied().unwrap_or(0);
+        if s > c {
+            return (
+                Level::Violation,
+                observed,
+                format!("domain {domain}: the stored sequence {s} is ahead of the server's {c}: a position from another server?"),
+            );
+        }
+    }
+    (Level::Ok, format!("available ({observed})"), String::new())
+}
+
+fn show(m: &DomainSeqs) -> String {
+    if m.is_empty() {
+        return "nothing".into();
+    }
+    m.iter().map(|(d, s)| format!("domain {d} seq {s}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> Vec<(String, u64)> {
+        vec![("binlog.000020".into(), 1_000), ("binlog.000021".into(), 500)]
+    }
+
+    #[test]
+    fn file_positions() {
+        assert_eq!(judge_file_position(&files(), "binlog.000021", 400).0, Level::Ok);
+        let (l, _, m) = judge_file_position(&files(), "binlog.000012", 4);
+        assert_eq!(l, Level::Violation);
+        assert!(m.contains("purged (oldest kept: binlog.000020)"), "{m}");
+        let (_, _, m) = judge_file_position(&files(), "binlog.000021", 900);
+        assert!(m.contains("past its end"), "{m}");
+        let (_, _, m) = judge_file_position(&files(), "binlog.000099", 4);
+        assert!(m.contains("not on this server"), "{m}");
+    }
+
+    #[test]
+    fn mariadb_gtid_positions() {
+        let p = |s: &str| parse_mariadb_gtids(s).unwrap();
+        assert_eq!(judge_mariadb(&p("0-1-50"), &p("0-1-40"), &p("0-1-60")).0, Level::Ok);
+        let (l, _, m) = judge_mariadb(&p("0-1-30"), &p("0-1-40"), &p("0-1-60"));
+        assert_eq!(l, Level::Violation);
+        assert!(m.contains("purged up to 40"), "{m}");
+        let (_, _, m) = judge_mariadb(&p("0-1-70"), &p(""), &p("0-1-60"));
+        assert!(m.contains("ahead"), "{m}");
+        assert!(parse_mariadb_gtids("3E11FA47:1-5").is_err());
+    }
+}

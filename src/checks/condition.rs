@@ -1,0 +1,117 @@
+//! Matching `when` / `applies` conditions against the server and run at hand.
+
+use crate::connection::server::{Flavor, Platform, Version};
+
+use super::profile::Profile;
+use super::spec::Condition;
+
+/// What conditions are matched against. Without a server (connection failed) only the
+/// profile is known, and conditions that need more do not match.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub flavor: Option<Flavor>,
+    pub version: Option<Version>,
+    pub platform: Option<Platform>,
+    pub profile: Profile,
+}
+
+impl Condition {
+    pub fn matches(&self, t: &Target) -> bool {
+        if let Some(f) = self.flavor {
+            if t.flavor != Some(f) {
+                return false;
+            }
+        }
+        if let Some(req) = &self.version {
+            match t.version {
+                Some(v) if version_matches(req, v).unwrap_or(false) => {}
+                _ => return false,
+            }
+        }
+        if let Some(ps) = &self.platform {
+            match t.platform {
+                Some(p) if ps.contains(&p) => {}
+                _ => return false,
+            }
+        }
+        if let Some(profiles) = &self.profile {
+            if !profiles.contains(&t.profile) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Any of the conditions matches; no conditions means everywhere.
+pub fn any_matches(conditions: &[Condition], t: &Target) -> bool {
+    conditions.is_empty() || conditions.iter().any(|c| c.matches(t))
+}
+
+/// Evaluates ">=8.0.1, <8.4"; None when the requirement is malformed.
+pub fn version_matches(req: &str, v: Version) -> Option<bool> {
+    for part in req.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (op, rest) = ["<=", ">=", "==", "!=", "<", ">", "="]
+            .iter()
+            .find_map(|op| part.strip_prefix(op).map(|r| (*op, r)))
+            .unwrap_or(("=", part));
+        let want = Version::parse(rest.trim())?;
+        let ok = match op {
+            "<=" => v <= want,
+            ">=" => v >= want,
+            "<" => v < want,
+            ">" => v > want,
+            "!=" => v != want,
+            _ => v == want,
+        };
+        if !ok {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(flavor: Flavor, v: &str, platform: Platform) -> Target {
+        Target {
+            flavor: Some(flavor),
+            version: Version::parse(v),
+            platform: Some(platform),
+            profile: Profile::Generic,
+        }
+    }
+
+    #[test]
+    fn version_requirements() {
+        let v = Version::new(8, 0, 20);
+        assert_eq!(version_matches(">=8.0.20", v), Some(true));
+        assert_eq!(version_matches(">=8.0.1, <8.4", v), Some(true));
+        assert_eq!(version_matches("<8.0.20", v), Some(false));
+        assert_eq!(version_matches(">=x", v), None);
+    }
+
+    #[test]
+    fn conditions_need_every_field_to_match() {
+        let c = Condition {
+            flavor: Some(Flavor::Mysql),
+            version: Some(">=8.4".into()),
+            platform: Some(vec![Platform::Rds, Platform::Aurora]),
+            profile: None,
+        };
+        assert!(c.matches(&target(Flavor::Mysql, "8.4.2", Platform::Rds)));
+        assert!(!c.matches(&target(Flavor::Mysql, "8.0.40", Platform::Rds)));
+        assert!(!c.matches(&target(Flavor::Mariadb, "11.4.2", Platform::Rds)));
+        assert!(!c.matches(&target(Flavor::Mysql, "8.4.2", Platform::SelfManaged)));
+        let unknown = Target {
+            flavor: None,
+            version: None,
+            platform: None,
+            profile: Profile::Generic,
+        };
+        assert!(!c.matches(&unknown));
+        assert!(Condition::default().matches(&unknown));
+    }
+}

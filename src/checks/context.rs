@@ -1,0 +1,75 @@
+//! What a check run knows: the run's options, the connection's story, the server.
+
+use std::time::Duration;
+
+use crate::connection::server::ServerInfo;
+use crate::connection::session::{ConnectError, TlsState};
+use crate::connection::sql::Sql;
+use crate::connection::tls::SslMode;
+
+use super::condition::Target;
+use super::profile::Profile;
+use super::scope::TableScope;
+
+/// The options of a doctor run that checks read.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub profile: Profile,
+    pub tables: TableScope,
+    /// `--position FILE:POS`: a connector's stored position to look for on the server.
+    pub position: Option<String>,
+    /// `--gtid-set SET`: a connector's stored GTID set.
+    pub gtid_set: Option<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            profile: Profile::Generic,
+            tables: TableScope::default(),
+            position: None,
+            gtid_set: None,
+        }
+    }
+}
+
+/// How reaching the server went, step by step.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// "host:port" as dialled.
+    pub endpoint: String,
+    pub loopback: bool,
+    pub ssl_mode: SslMode,
+    pub tcp: Result<Duration, ConnectError>,
+    /// None when the login was not attempted (TCP failed).
+    pub login: Option<Result<TlsState, ConnectError>>,
+}
+
+impl Link {
+    pub fn logged_in(&self) -> bool {
+        matches!(self.login, Some(Ok(_)))
+    }
+}
+
+/// Everything a probe may consult.
+pub struct Context<'a> {
+    pub options: &'a RunOptions,
+    pub link: Link,
+    pub server: Option<ServerInfo>,
+    pub sql: Option<&'a mut dyn Sql>,
+    /// Captured schemas that exist on the server (from the scope).
+    pub schemas: Vec<String>,
+    /// The account as the server sees it, `'user'@'host'`.
+    pub account: Option<String>,
+}
+
+impl Context<'_> {
+    pub fn target(&self) -> Target {
+        Target {
+            flavor: self.server.as_ref().map(|s| s.flavor),
+            version: self.server.as_ref().map(|s| s.version),
+            platform: self.server.as_ref().map(|s| s.platform),
+            profile: self.options.profile,
+        }
+    }
+}

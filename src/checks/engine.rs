@@ -1,0 +1,134 @@
+//! Runs the catalogue against a context: every check, in order, into results.
+
+use super::condition::any_matches;
+use super::context::Context;
+use super::fix;
+use super::probe::{self, Level, Outcome};
+use super::result::{CheckResult, Severity, Status};
+use super::rules;
+use super::spec::{CheckSpec, Rule};
+
+/// Checks whose probes need no logged-in session.
+const CONNECTION_CHECKS: [&str; 3] = ["connect.tcp", "connect.auth", "connect.tls"];
+
+pub fn run_all(specs: &[CheckSpec], ctx: &mut Context) -> Vec<CheckResult> {
+    let mut results: Vec<CheckResult> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let result = run_one(spec, ctx, &results);
+        results.push(result);
+    }
+    results
+}
+
+fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> CheckResult {
+    let target = ctx.target();
+    let over = spec.profiles.get(&ctx.options.profile);
+    let severity = over.and_then(|o| o.severity).unwrap_or(spec.severity);
+    let rules: &[Rule] = over
+        .and_then(|o| o.expect.as_deref())
+        .unwrap_or(&spec.expect);
+    let expected = spec.expected.clone().unwrap_or_else(|| {
+        rules
+            .iter()
+            .filter(|r| r.when.as_ref().is_none_or(|w| w.matches(&target)))
+            .map(rules::describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    let mut result = CheckResult {
+        id: spec.id.clone(),
+        title: spec.title.clone(),
+        status: Status::Skip,
+        severity,
+        observed: String::new(),
+        expected,
+        message: String::new(),
+        playbook: spec.playbook.clone(),
+        fix: None,
+    };
+
+    if let Some(reason) = skip_reason(spec, ctx, earlier) {
+        result.message = reason;
+        return result;
+    }
+    let Some(probe) = probe::select(&spec.probe, &target) else {
+        result.message = format!("does not apply to {}", describe_target(ctx));
+        return result;
+    };
+    match probe::run(probe, ctx) {
+        Outcome::Value(observed) => {
+            result.observed = observed.display();
+            let broken = rules::violations(rules, &observed, &target, severity);
+            match broken.first() {
+                None => result.status = Status::Pass,
+                Some(worst) => {
+                    result.status = worst.severity.status();
+                    result.message = broken
+                        .iter()
+                        .map(|v| v.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                }
+            }
+        }
+        Outcome::Verdict {
+            level,
+            observed,
+            message,
+        } => {
+            result.observed = observed;
+            result.message = message;
+            result.status = match level {
+                Level::Ok => Status::Pass,
+                Level::Warn => Status::Warn,
+                Level::Violation => severity.status(),
+            };
+        }
+        Outcome::Skip(reason) => result.message = reason,
+        Outcome::Error(e) => {
+            result.status = Status::Error;
+            result.message = e;
+        }
+    }
+    if matches!(result.status, Status::Warn | Status::Fail | Status::Error) {
+        result.fix = fix::plan(&spec.fixes, &target, ctx);
+    }
+    result
+}
+
+/// Why a check cannot run here, if it cannot.
+fn skip_reason(spec: &CheckSpec, ctx: &Context, earlier: &[CheckResult]) -> Option<String> {
+    let over = spec.profiles.get(&ctx.options.profile);
+    if over.and_then(|o| o.applies) == Some(false) {
+        return Some(format!("not needed by the {} profile", ctx.options.profile));
+    }
+    if !CONNECTION_CHECKS.contains(&spec.id.as_str()) && !ctx.link.logged_in() {
+        return Some("skipped: no session (see connect.tcp / connect.auth)".into());
+    }
+    if ctx.server.is_some() && !any_matches(&spec.applies, &ctx.target()) {
+        return Some(format!("does not apply to {}", describe_target(ctx)));
+    }
+    for dep in &spec.requires {
+        if let Some(d) = earlier.iter().find(|r| &r.id == dep) {
+            if !matches!(d.status, Status::Pass | Status::Warn) {
+                return Some(format!("skipped: {dep} did not pass"));
+            }
+        }
+    }
+    None
+}
+
+fn describe_target(ctx: &Context) -> String {
+    match &ctx.server {
+        Some(s) => format!("{} ({})", s.display_name(), s.platform),
+        None => "this server".into(),
+    }
+}
+
+/// The severity a check would have under the run's profile, for listings.
+pub fn effective_severity(spec: &CheckSpec, profile: super::profile::Profile) -> Severity {
+    spec.profiles
+        .get(&profile)
+        .and_then(|o| o.severity)
+        .unwrap_or(spec.severity)
+}

@@ -1,0 +1,41 @@
+//! Choosing the fix for this server and filling in its templates.
+
+use super::condition::Target;
+use super::context::Context;
+use super::result::FixPlan;
+use super::spec::Fix;
+
+/// The first fix whose `when` matches, with `{user}`, `{schema}` and `{schemas}` filled in.
+pub fn plan(fixes: &[Fix], target: &Target, ctx: &Context) -> Option<FixPlan> {
+    let fix = fixes
+        .iter()
+        .find(|f| f.when.as_ref().is_none_or(|w| w.matches(target)))?;
+    let user = ctx
+        .account
+        .clone()
+        .unwrap_or_else(|| "'cdc_user'@'%'".to_string());
+    let schemas = if ctx.schemas.is_empty() {
+        vec!["your_db".to_string()]
+    } else {
+        ctx.schemas.clone()
+    };
+    let fill = |line: &str| -> Vec<String> {
+        let line = line
+            .replace("{user}", &user)
+            .replace("{schemas}", &schemas.join(", "));
+        if line.contains("{schema}") {
+            schemas
+                .iter()
+                .map(|s| line.replace("{schema}", &format!("`{}`", s.replace('`', "``"))))
+                .collect()
+        } else {
+            vec![line]
+        }
+    };
+    Some(FixPlan {
+        sql: fix.sql.iter().flat_map(|l| fill(l)).collect(),
+        config: fix.config.iter().flat_map(|l| fill(l)).collect(),
+        restart: fix.restart,
+        summary: fill(&fix.summary).join(" "),
+    })
+}

@@ -1,0 +1,209 @@
+//! Opening a session with every network wait bounded by the connect timeout.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, DriverError, OptsBuilder, Value};
+
+use super::sql::{Rows, Sql, SqlError};
+use super::tls::SslMode;
+use super::url::SourceConfig;
+
+/// What TLS the session ended up with.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TlsState {
+    /// e.g. "TLSv1.3"; None when the session is not encrypted.
+    pub version: Option<String>,
+    pub cipher: Option<String>,
+    /// Whether the certificate was verified (VERIFY_CA / VERIFY_IDENTITY).
+    pub verified: bool,
+    /// The server certificate's expiry as the server reports it (Ssl_server_not_after).
+    pub server_not_after: Option<String>,
+    /// Why there is no TLS when the mode allowed a plain fallback.
+    pub fallback_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+    #[error("cannot reach {addr}: {reason}")]
+    Tcp { addr: String, reason: String },
+    #[error("server refused the login: {0}")]
+    Auth(SqlError),
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Resolves the host within the timeout (name lookups can hang well past any socket timeout).
+pub fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, ConnectError> {
+    let (tx, rx) = mpsc::channel();
+    let target = (host.to_string(), port);
+    thread::spawn(move || {
+        let _ = tx.send(target.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+    });
+    let err = |reason: String| ConnectError::Resolve {
+        host: host.to_string(),
+        reason,
+    };
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(Ok(_)) => Err(err("no addresses".into())),
+        Ok(Err(e)) => Err(err(e.to_string())),
+        Err(_) => Err(err(format!("no answer within {}s", timeout.as_secs_f32()))),
+    }
+}
+
+/// Opens a TCP connection to the source and reports how long it took.
+pub fn probe_tcp(cfg: &SourceConfig) -> Result<Duration, ConnectError> {
+    let start = Instant::now();
+    let addrs = resolve(&cfg.host, cfg.port, cfg.connect_timeout)?;
+    let mut last = None;
+    for addr in &addrs {
+        let left = cfg.connect_timeout.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(addr, left) {
+            Ok(_) => return Ok(start.elapsed()),
+            Err(e) => last = Some(e.to_string()),
+        }
+    }
+    Err(ConnectError::Tcp {
+        addr: format!("{}:{}", cfg.host, cfg.port),
+        reason: last.unwrap_or_else(|| format!("timed out after {:?}", cfg.connect_timeout)),
+    })
+}
+
+pub struct Session {
+    conn: Conn,
+    pub tls: TlsState,
+}
+
+impl Session {
+    /// Logs in as the configured user, honouring ssl-mode (PREFERRED falls back to plain when
+    /// the server has no TLS, like the mysql client).
+    pub fn open(cfg: &SourceConfig) -> Result<Session, ConnectError> {
+        let ssl = cfg.ssl_mode.driver_opts(cfg.ssl_ca.as_deref());
+        let attempt = Conn::new(builder(cfg, ssl.clone()));
+        let (conn, fallback_reason) = match attempt {
+            Ok(conn) => (conn, None),
+            Err(mysql::Error::DriverError(DriverError::TlsNotSupported))
+                if cfg.ssl_mode == SslMode::Preferred =>
+            {
+                let conn = Conn::new(builder(cfg, None)).map_err(|e| classify(cfg, e))?;
+                (conn, Some("the server does not offer TLS".to_string()))
+            }
+            Err(e) => return Err(classify(cfg, e)),
+        };
+        let mut session = Session {
+            conn,
+            tls: TlsState {
+                fallback_reason,
+                ..TlsState::default()
+            },
+        };
+        session.tls = session.read_tls_state(cfg.ssl_mode, session.tls.fallback_reason.clone());
+        Ok(session)
+    }
+
+    fn read_tls_state(&mut self, mode: SslMode, fallback_reason: Option<String>) -> TlsState {
+        let mut state = TlsState {
+            fallback_reason,
+            ..TlsState::default()
+        };
+        if let Ok(rows) = self.query("SHOW SESSION STATUS LIKE 'Ssl\\_%'") {
+            for row in rows.rows {
+                let (Some(Some(name)), Some(value)) = (row.first(), row.get(1)) else {
+                    continue;
+                };
+                let value = value.clone().filter(|v| !v.is_empty());
+                match name.to_ascii_lowercase().as_str() {
+                    "ssl_version" => state.version = value,
+                    "ssl_cipher" => state.cipher = value,
+                    "ssl_server_not_after" => state.server_not_after = value,
+                    _ => {}
+                }
+            }
+        }
+        state.verified = state.version.is_some() && mode.verifies();
+        state
+    }
+}
+
+impl Sql for Session {
+    fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
+        let result = self.conn.query_iter(sql).map_err(to_sql_error)?;
+        let columns = result
+            .columns()
+            .as_ref()
+            .iter()
+            .map(|c| c.name_str().into_owned())
+            .collect();
+        let mut rows = Vec::new();
+        for row in result {
+            let row = row.map_err(to_sql_error)?;
+            rows.push(row.unwrap().into_iter().map(value_text).collect());
+        }
+        Ok(Rows { columns, rows })
+    }
+}
+
+fn builder(cfg: &SourceConfig, ssl: Option<mysql::SslOpts>) -> OptsBuilder {
+    OptsBuilder::new()
+        .ip_or_hostname(Some(cfg.host.clone()))
+        .tcp_port(cfg.port)
+        .user(Some(cfg.user.clone()).filter(|u| !u.is_empty()))
+        .pass(cfg.password.as_ref().map(|p| p.expose().to_string()))
+        .db_name(cfg.database.clone())
+        .tcp_connect_timeout(Some(cfg.connect_timeout))
+        .read_timeout(Some(cfg.connect_timeout))
+        .write_timeout(Some(cfg.connect_timeout))
+        // The driver would otherwise switch to the unix socket for local hosts, which
+        // changes what TLS and grants we observe.
+        .prefer_socket(false)
+        .ssl_opts(ssl)
+}
+
+fn classify(cfg: &SourceConfig, e: mysql::Error) -> ConnectError {
+    match e {
+        mysql::Error::MySqlError(me) => ConnectError::Auth(SqlError::new(
+            Some(me.code),
+            cfg.scrub(&me.message),
+        )),
+        mysql::Error::TlsError(t) => ConnectError::Tls(cfg.scrub(&t.to_string())),
+        mysql::Error::DriverError(DriverError::TlsNotSupported) => ConnectError::Tls(format!(
+            "ssl-mode={} but the server does not offer TLS",
+            cfg.ssl_mode
+        )),
+        mysql::Error::IoError(io) => ConnectError::Tcp {
+            addr: format!("{}:{}", cfg.host, cfg.port),
+            reason: cfg.scrub(&io.to_string()),
+        },
+        other => ConnectError::Other(cfg.scrub(&other.to_string())),
+    }
+}
+
+fn to_sql_error(e: mysql::Error) -> SqlError {
+    match e {
+        mysql::Error::MySqlError(me) => SqlError::new(Some(me.code), me.message),
+        other => SqlError::new(None, other.to_string()),
+    }
+}
+
+fn value_text(v: Value) -> Option<String> {
+    match v {
+        Value::NULL => None,
+        Value::Bytes(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Double(d) => Some(d.to_string()),
+        other => Some(other.as_sql(true).trim_matches('\'').to_string()),
+    }
+}

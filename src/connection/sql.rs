@@ -1,0 +1,61 @@
+//! The narrow interface checks use to ask a server questions. A live session implements it,
+//! and so do recorded server answers in tests.
+
+use std::fmt;
+
+/// A result set with every value as text (NULL as None): checks compare text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl Rows {
+    /// The index of a column by case-insensitive name.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+    }
+
+    /// The first column of the first row, if any.
+    pub fn scalar(&self) -> Option<Option<&str>> {
+        self.rows
+            .first()
+            .and_then(|r| r.first())
+            .map(|v| v.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct SqlError {
+    /// The server's error number (1045 access denied, 1227 missing privilege...), when it sent one.
+    pub code: Option<u16>,
+    pub message: String,
+}
+
+impl SqlError {
+    pub fn new(code: Option<u16>, message: impl Into<String>) -> SqlError {
+        SqlError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self.code, Some(1044 | 1045 | 1142 | 1143 | 1227 | 1370))
+    }
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code {
+            Some(c) => write!(f, "ERROR {c}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+pub trait Sql {
+    fn query(&mut self, sql: &str) -> Result<Rows, SqlError>;
+}
