@@ -1,5 +1,39 @@
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+use cdc::commands::{doctor, sandbox};
+
+/// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
+#[derive(Debug, Parser)]
+#[command(name = "cdc", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a source for everything that breaks CDC, with the fix for each.
+    Doctor(doctor::DoctorArgs),
+    /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
+    Sandbox {
+        #[command(subcommand)]
+        cmd: sandbox::SandboxCommand,
+    },
+}
+
 fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Doctor(args) => doctor::run(args),
+        Command::Sandbox { cmd } => sandbox::run(cmd),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

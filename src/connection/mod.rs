@@ -1,5 +1,6 @@
 //! Reaching a source: URLs, TLS modes, sessions with bounded waits, server detection.
 
+pub mod recorded;
 pub mod secret;
 pub mod server;
 pub mod session;

@@ -1,0 +1,234 @@
+//! `cdc doctor`: preflight checks of a CDC source.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+
+use crate::checks::context::{Context, Link, RunOptions};
+use crate::checks::engine;
+use crate::checks::load::Catalogue;
+use crate::checks::profile::Profile;
+use crate::checks::result::{Report, SourceSummary};
+use crate::checks::scope::TableScope;
+use crate::connection::server::{Platform, ServerInfo};
+use crate::connection::session::{self, Session};
+use crate::connection::sql::Sql;
+use crate::connection::url::SourceConfig;
+use crate::report::{self, Format};
+
+use super::output;
+
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// Source URL: mysql://user:pass@host:port[/db]?ssl-mode=...&ssl-ca=...
+    /// (else CDC_SOURCE, else MYSQL_HOST/MYSQL_PORT/MYSQL_USER; password also from MYSQL_PWD)
+    #[arg(long, env = "CDC_SOURCE", hide_env_values = true)]
+    pub source: Option<String>,
+    /// Bound on every network wait, e.g. 5, 5s, 500ms.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Whose requirements to check against.
+    #[arg(long, value_enum, default_value_t = Profile::Generic)]
+    pub profile: Profile,
+    /// Tables the pipeline captures: db.t,db.*,*.* (default: every non-system schema).
+    #[arg(long)]
+    pub tables: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the check catalogue and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// More check files; a check with a built-in's id replaces it.
+    #[arg(long, value_name = "DIR")]
+    pub checks_dir: Option<PathBuf>,
+    /// A connector's stored binlog position to look for (position.available).
+    #[arg(long, value_name = "FILE:POS", conflicts_with = "gtid_set")]
+    pub position: Option<String>,
+    /// A connector's stored GTID set to look for (position.available).
+    #[arg(long, value_name = "SET")]
+    pub gtid_set: Option<String>,
+    /// Override platform detection: self-managed, rds, aurora, azure, cloud-sql.
+    #[arg(long, value_parser = parse_platform)]
+    pub platform: Option<Platform>,
+}
+
+pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
+    let catalogue = Catalogue::load(args.checks_dir.as_deref()).context("invalid check file")?;
+    let color = report::color_wanted(std::io::stdout().is_terminal());
+    if args.list {
+        output::print(&report::catalogue::render_catalogue(&catalogue.specs, color))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut source = SourceConfig::resolve(args.source.as_deref(), |k| std::env::var(k).ok())
+        .context("cannot use the source")?;
+    source.connect_timeout = args.connect_timeout;
+    let tables = match &args.tables {
+        Some(t) => TableScope::parse(t).map_err(anyhow::Error::msg).context("--tables")?,
+        None => TableScope::default(),
+    };
+    let options = RunOptions {
+        profile: args.profile,
+        tables,
+        position: args.position.clone(),
+        gtid_set: args.gtid_set.clone(),
+    };
+    let report = diagnose(&catalogue, &source, &options, args.platform);
+    output::print(&report::render(&report, args.format, color))?;
+    Ok(if report.has_problem(args.strict) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Connects, gathers what every check shares, runs the catalogue. Never fails: what went
+/// wrong on the way is what connect.* report.
+pub fn diagnose(
+    catalogue: &Catalogue,
+    source: &SourceConfig,
+    options: &RunOptions,
+    platform: Option<Platform>,
+) -> Report {
+    let tcp = session::probe_tcp(source);
+    let mut session = None;
+    let login = tcp.as_ref().ok().map(|_| {
+        Session::open(source).map(|s| {
+            let tls = s.tls.clone();
+            session = Some(s);
+            tls
+        })
+    });
+    let link = Link {
+        endpoint: format!("{}:{}", source.host, source.port),
+        loopback: is_loopback(&source.host),
+        ssl_mode: source.ssl_mode,
+        tcp,
+        login,
+    };
+    let mut server = None;
+    let mut account = None;
+    let mut schemas = Vec::new();
+    if let Some(s) = session.as_mut() {
+        server = read_server(s, &source.host).map(|mut info| {
+            if let Some(p) = platform {
+                info.platform = p;
+            }
+            info
+        });
+        account = read_account(s);
+        schemas = read_schemas(s, &options.tables);
+    }
+    let summary = SourceSummary {
+        url: source.redacted(),
+        flavor: server.as_ref().map(|s| s.flavor.to_string()),
+        version: server.as_ref().map(|s| s.version_string.clone()),
+        platform: server.as_ref().map(|s| s.platform.to_string()),
+    };
+    let mut ctx = Context {
+        options,
+        link,
+        server,
+        sql: session.as_mut().map(|s| s as &mut dyn Sql),
+        schemas,
+        account,
+    };
+    let mut results = engine::run_all(&catalogue.specs, &mut ctx);
+    // Server messages can echo what the user typed; the password never leaves this process.
+    for r in &mut results {
+        r.observed = source.scrub(&r.observed);
+        r.message = source.scrub(&r.message);
+    }
+    Report::new(summary, options.profile.to_string(), results)
+}
+
+fn read_server(sql: &mut dyn Sql, host: &str) -> Option<ServerInfo> {
+    let rows = sql.query("SHOW GLOBAL VARIABLES").ok()?;
+    let vars = rows
+        .rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            let name = it.next()??;
+            let value = it.next().flatten().unwrap_or_default();
+            Some((name.to_ascii_lowercase(), value))
+        })
+        .collect();
+    Some(ServerInfo::from_variables(vars, host))
+}
+
+/// `CURRENT_USER()` as 'user'@'host', the form GRANT statements take.
+fn read_account(sql: &mut dyn Sql) -> Option<String> {
+    let rows = sql.query("SELECT CURRENT_USER()").ok()?;
+    let v = rows.scalar().flatten()?.to_string();
+    let (user, host) = v.rsplit_once('@').unwrap_or((&v, "%"));
+    Some(format!("'{user}'@'{host}'"))
+}
+
+fn read_schemas(sql: &mut dyn Sql, scope: &TableScope) -> Vec<String> {
+    let Ok(rows) = sql.query("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name") else {
+        return Vec::new();
+    };
+    rows.rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .filter(|s| scope.covers_schema(s))
+        .collect()
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(Duration::from_secs_f64(v * scale)),
+        _ => Err(format!("{s:?} is not a duration like 5, 5s, 500ms or 2m")),
+    }
+}
+
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    Platform::parse(s).ok_or_else(|| {
+        format!("{s:?} is not one of self-managed, rds, aurora, azure, cloud-sql")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        assert!(is_loopback("127.0.0.1"));
+        assert!(is_loopback("::1"));
+        assert!(is_loopback("localhost"));
+        assert!(!is_loopback("db.example.com"));
+    }
+}

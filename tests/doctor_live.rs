@@ -1,0 +1,359 @@
+//! `cdc doctor` against real MariaDB servers started by the tests, one per configuration.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn cdc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(args)
+        .env_remove("CDC_SOURCE")
+        .env_remove("MYSQL_PWD")
+        .env_remove("MYSQL_HOST")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cdc")
+}
+
+/// Runs doctor with JSON output and returns (exit code, report).
+fn doctor_json(url: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["doctor", "--source", url, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = cdc(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
+}
+
+fn status(report: &Value, id: &str) -> String {
+    check(report, id)["status"].as_str().unwrap().to_string()
+}
+
+/// (connection id, command, argument) of each general-log line that starts an entry.
+fn general_log_entries(text: &str) -> Vec<(&str, &str, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let parts: Vec<&str> = line.split('\t').collect();
+            let at = parts.iter().position(|p| {
+                let w: Vec<&str> = p.split_whitespace().collect();
+                w.len() == 2 && w[0].chars().all(|c| c.is_ascii_digit())
+            })?;
+            let mut w = parts[at].split_whitespace();
+            let (id, cmd) = (w.next()?, w.next()?);
+            Some((id, cmd, parts[at + 1..].join("\t")))
+        })
+        .collect()
+}
+
+fn cdc_url(server: &cdc::sandbox::LocalServer) -> String {
+    server.url("cdc_user", common::CDC_PASSWORD)
+}
+
+#[test]
+fn a_correctly_configured_server_passes_clean() {
+    let server = common::retail_server(&[]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    let bad: Vec<&Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
+        .collect();
+    assert!(bad.is_empty(), "not clean: {bad:#?}");
+    assert_eq!(code, 0);
+    assert_eq!(report["source"]["flavor"], "mariadb");
+    assert_eq!(report["source"]["platform"], "self-managed");
+    for id in [
+        "connect.tcp",
+        "connect.auth",
+        "binlog.enabled",
+        "binlog.format",
+        "binlog.row_image",
+        "binlog.row_metadata",
+        "binlog.retention",
+        "binlog.position",
+        "grants.replication",
+        "grants.snapshot",
+        "tables.primary_key",
+        "tables.engine",
+        "gtid.mode",
+    ] {
+        assert_eq!(status(&report, id), "pass", "{id}: {:#}", check(&report, id));
+    }
+    assert_eq!(status(&report, "position.available"), "skip");
+    let s = &report["summary"];
+    assert_eq!(s["fail"], 0);
+    assert!(s["pass"].as_u64().unwrap() >= 15, "{s}");
+}
+
+#[test]
+fn binlog_off_fails_and_skips_what_depends_on_it() {
+    let server = common::retail_server(&["--skip-log-bin"]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "binlog.enabled"), "fail");
+    let fix = &check(&report, "binlog.enabled")["fix"];
+    assert_eq!(fix["restart"], true, "{fix}");
+    assert!(fix["config"].to_string().contains("log_bin"), "{fix}");
+    assert_eq!(check(&report, "binlog.enabled")["playbook"], "binlog-disabled");
+}
+
+#[test]
+fn statement_format_fails_with_a_fix() {
+    let server = common::retail_server(&["--binlog-format=STATEMENT"]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(code, 1);
+    let c = check(&report, "binlog.format");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["observed"], "STATEMENT");
+    assert!(c["fix"]["sql"].to_string().contains("binlog_format"), "{c}");
+    assert_eq!(c["playbook"], "binlog-format-not-row");
+}
+
+#[test]
+fn minimal_row_image_fails() {
+    let server = common::retail_server(&["--binlog-row-image=MINIMAL"]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "binlog.row_image"), "fail");
+    assert_eq!(check(&report, "binlog.row_image")["observed"], "MINIMAL");
+}
+
+#[test]
+fn short_retention_fails_and_medium_retention_warns() {
+    let server = common::retail_server(&["--binlog-expire-logs-seconds=3600"]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "binlog.retention"), "fail");
+
+    let server = common::retail_server(&["--binlog-expire-logs-seconds=259200"]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(status(&report, "binlog.retention"), "warn");
+    assert_eq!(code, 0, "a warning alone is not a failure");
+    let (strict, _) = doctor_json(&cdc_url(&server), &["--strict"]);
+    assert_eq!(strict, 1, "--strict fails on warnings");
+}
+
+#[test]
+fn a_user_without_replication_privileges_fails_grants() {
+    let server = common::retail_server(&[]);
+    server
+        .exec("CREATE USER 'reader'@'%' IDENTIFIED BY 'reader_pw'; GRANT SELECT ON retail_db.* TO 'reader'@'%'")
+        .unwrap();
+    let (code, report) = doctor_json(&server.url("reader", "reader_pw"), &[]);
+    assert_eq!(code, 1);
+    let c = check(&report, "grants.replication");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("REPLICATION SLAVE"), "{c}");
+    assert!(c["fix"]["sql"].to_string().contains("'reader'@'%'"), "{c}");
+}
+
+#[test]
+fn tables_without_primary_key_and_myisam_tables_are_named() {
+    let server = common::retail_server(&[]);
+    server
+        .exec(
+            "CREATE TABLE retail_db.audit_log (msg TEXT) ENGINE=InnoDB;
+             CREATE TABLE retail_db.legacy (id INT PRIMARY KEY) ENGINE=MyISAM",
+        )
+        .unwrap();
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(code, 1);
+    let pk = check(&report, "tables.primary_key");
+    assert_eq!(pk["status"], "fail");
+    assert!(pk["observed"].as_str().unwrap().contains("retail_db.audit_log"), "{pk}");
+    assert!(!pk["observed"].as_str().unwrap().contains("orders"), "{pk}");
+    let engine = check(&report, "tables.engine");
+    assert_eq!(engine["status"], "fail");
+    assert!(engine["observed"].as_str().unwrap().contains("retail_db.legacy"), "{engine}");
+
+    // Narrowed to the healthy tables, both pass.
+    let (code, report) = doctor_json(&cdc_url(&server), &["--tables", "retail_db.orders,retail_db.customers"]);
+    assert_eq!(status(&report, "tables.primary_key"), "pass");
+    assert_eq!(status(&report, "tables.engine"), "pass");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn binlog_filters_that_drop_a_captured_schema_fail() {
+    let server = common::retail_server(&["--binlog-ignore-db=retail_db"]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(code, 1);
+    let c = check(&report, "binlog.filters");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("retail_db"), "{c}");
+}
+
+#[test]
+fn an_unreachable_port_fails_connect_tcp_within_the_timeout() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("mysql://cdc_user:pw@127.0.0.1:{port}");
+    let (code, report) = doctor_json(&url, &["--connect-timeout", "2s"]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "connect.tcp"), "fail");
+    assert_eq!(status(&report, "binlog.format"), "skip");
+    assert_eq!(report["summary"]["fail"], 1);
+}
+
+#[test]
+fn a_server_that_never_answers_is_given_up_on_within_the_timeout() {
+    // Accepts TCP but never sends a handshake: only the read timeout can end the wait.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().take(4) {
+            held.push(s);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let started = Instant::now();
+    let (code, report) = doctor_json(&format!("mysql://u@127.0.0.1:{port}"), &["--connect-timeout", "1s"]);
+    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "connect.tcp"), "pass");
+    assert_eq!(status(&report, "connect.auth"), "fail");
+}
+
+#[test]
+fn the_password_never_appears_in_any_output() {
+    let server = common::retail_server(&[]);
+    let secret = "Hunter2-Secret";
+    let url = server.url("cdc_user", secret);
+    for format in ["human", "json", "junit", "markdown"] {
+        let out = cdc(&["doctor", "--source", &url, "--format", format]);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(secret), "{format} leaked the password: {all}");
+        assert!(all.contains("***"), "{format} shows no redacted URL: {all}");
+        assert_eq!(out.status.code(), Some(1), "a refused login is a failed check");
+    }
+}
+
+#[test]
+fn doctor_only_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("general.log");
+    let log_arg = format!("--general-log-file={}", log.display());
+    let server = common::retail_server(&["--general-log=1", &log_arg]);
+    let (_, report) = doctor_json(&cdc_url(&server), &["--profile", "debezium"]);
+    assert_eq!(report["summary"]["error"], 0, "{report:#}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let entries = general_log_entries(&text);
+    let ids: Vec<&str> = entries
+        .iter()
+        .filter(|(_, cmd, arg)| *cmd == "Connect" && arg.starts_with("cdc_user@"))
+        .map(|(id, _, _)| *id)
+        .collect();
+    assert!(!ids.is_empty(), "no cdc_user connection in the log:\n{text}");
+    let mut statements = 0;
+    for (id, cmd, arg) in &entries {
+        if *cmd != "Query" || !ids.contains(id) {
+            continue;
+        }
+        statements += 1;
+        let sql = arg.trim().to_ascii_uppercase();
+        assert!(
+            ["SELECT", "SHOW", "SET SESSION", "SET NAMES", "SET @@SESSION"]
+                .iter()
+                .any(|ok| sql.starts_with(ok)),
+            "doctor sent a non-read statement: {sql}"
+        );
+    }
+    assert!(statements >= 5, "too few statements seen ({statements}):\n{text}");
+}
+
+#[test]
+fn an_invalid_check_file_stops_the_run_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.yaml"),
+        "checks:\n  - id: my.check\n    title: t\n    why: w\n    playbook: p\n    probe: {variable: binlog_format}\n    expect:\n      - {op: equals, value: ROW}\n",
+    )
+    .unwrap();
+    let out = cdc(&[
+        "doctor",
+        "--source",
+        "mysql://u@127.0.0.1:1",
+        "--checks-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mine.yaml:8"), "{err}");
+    assert!(err.contains("checks[0].expect[0].op"), "{err}");
+}
+
+#[test]
+fn a_custom_check_replaces_the_builtin_with_the_same_id() {
+    let server = common::retail_server(&["--binlog-format=MIXED"]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("relaxed.yaml"),
+        "checks:\n  - id: binlog.format\n    title: MIXED is fine here\n    why: this reader parses statements\n    playbook: binlog-format-not-row\n    probe: {variable: binlog_format}\n    expect:\n      - {op: in, value: [ROW, MIXED]}\n",
+    )
+    .unwrap();
+    let (code, report) = doctor_json(&cdc_url(&server), &["--checks-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(check(&report, "binlog.format")["title"], "MIXED is fine here");
+    assert_eq!(status(&report, "binlog.format"), "pass");
+    assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn a_purged_stored_position_is_reported() {
+    let server = common::retail_server(&[]);
+    let first = server
+        .query_value("SELECT @@log_bin_basename")
+        .unwrap()
+        .unwrap();
+    let first_file = format!(
+        "{}.000001",
+        std::path::Path::new(&first).file_name().unwrap().to_string_lossy()
+    );
+    server.exec("FLUSH BINARY LOGS; FLUSH BINARY LOGS").unwrap();
+    let (code, report) = doctor_json(&cdc_url(&server), &["--position", &format!("{first_file}:4")]);
+    assert_eq!(status(&report, "position.available"), "pass", "{report:#}");
+    assert_eq!(code, 0);
+    server
+        .exec(&format!("PURGE BINARY LOGS TO '{}'", first_file.replace("000001", "000003")))
+        .unwrap();
+    let (code, report) = doctor_json(&cdc_url(&server), &["--position", &format!("{first_file}:4")]);
+    let c = check(&report, "position.available");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("purged"), "{c}");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn list_prints_the_catalogue() {
+    let out = cdc(&["doctor", "--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in ["connect.tcp", "binlog.format", "grants.replication", "position.available"] {
+        assert!(text.contains(id), "--list lacks {id}:\n{text}");
+    }
+}
