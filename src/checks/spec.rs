@@ -321,7 +321,10 @@ mod tests {
                         "{path}: {id}: probe {i} must have exactly one of variable/variables/sql/builtin"
                     );
                     if i + 1 < probes.len() {
-                        assert!(p.when.is_some(), "{path}: {id}: only the last variant may omit `when`");
+                        assert!(
+                            p.when.is_some(),
+                            "{path}: {id}: only the last variant may omit `when`"
+                        );
                     }
                     if let Some(sql) = &p.sql {
                         let head = sql.trim_start().to_ascii_uppercase();
@@ -410,7 +413,15 @@ mod tests {
             .find(|c| c.id == "server.time_zone")
             .expect("server.time_zone");
         let re = Regex::new(spec.expect[0].value.as_ref().unwrap().as_str().unwrap()).unwrap();
-        for ok in ["UTC", "+00:00", "-05:00", "+5:30", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+3"] {
+        for ok in [
+            "UTC",
+            "+00:00",
+            "-05:00",
+            "+5:30",
+            "Europe/Berlin",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+3",
+        ] {
             assert!(re.is_match(ok), "{ok} should pass");
         }
         for bad in ["CEST", "CST", "IST", "EDT", "SYSTEM", ""] {
