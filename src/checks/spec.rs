@@ -146,6 +146,7 @@ pub enum MissingMeans {
     Fail,
 }
 
+/// Spelled in YAML as in the contract: `not_in`, `not_regex`, `version_gte`, ...
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
@@ -207,7 +208,9 @@ pub struct Fix {
     pub when: Option<Condition>,
     /// One line: what to do.
     pub summary: String,
-    /// Statements; `{user}`, `{user_host}`, `{schemas}` are filled in.
+    /// Statements; `{user}` ('user'@'host' of the connecting account) and `{schemas}`
+    /// (comma list) are filled in; a line containing `{schema}` is repeated once per
+    /// captured schema.
     #[serde(default)]
     pub sql: Vec<String>,
     /// Option-file lines (my.cnf) or parameter-group settings.
@@ -215,4 +218,214 @@ pub struct Fix {
     pub config: Vec<String>,
     #[serde(default)]
     pub restart: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use regex::Regex;
+
+    use super::*;
+
+    /// Builtins that give a verdict themselves; checks using them need no rules.
+    const VERDICT_BUILTINS: &[&str] = &[
+        "connect.tcp",
+        "connect.auth",
+        "connect.tls",
+        "grants",
+        "binlog.filters",
+        "replica.log_updates",
+        "position.available",
+    ];
+
+    fn catalogue() -> Vec<(String, CheckFile)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/checks");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("checks/ directory")
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no checks/*.yaml found");
+        files
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).expect("readable yaml");
+                let file: CheckFile = serde_yaml::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                (path.display().to_string(), file)
+            })
+            .collect()
+    }
+
+    fn probes(spec: &CheckSpec) -> Vec<&Probe> {
+        match &spec.probe {
+            Probes::One(p) => vec![p],
+            Probes::Variants(v) => v.iter().collect(),
+        }
+    }
+
+    fn all_rules(spec: &CheckSpec) -> Vec<&Rule> {
+        let mut rules: Vec<&Rule> = spec.expect.iter().collect();
+        for o in spec.profiles.values() {
+            if let Some(expect) = &o.expect {
+                rules.extend(expect.iter());
+            }
+        }
+        rules
+    }
+
+    #[test]
+    fn catalogue_parses_and_is_consistent() {
+        let id_re = Regex::new(r"^[a-z_]+\.[a-z_]+$").unwrap();
+        let playbook_re = Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").unwrap();
+        let files = catalogue();
+
+        let mut ids = BTreeSet::new();
+        for (path, file) in &files {
+            assert!(!file.checks.is_empty(), "{path}: no checks");
+            for spec in &file.checks {
+                assert!(id_re.is_match(&spec.id), "{path}: bad id {:?}", spec.id);
+                assert!(ids.insert(spec.id.clone()), "duplicate id {}", spec.id);
+            }
+        }
+
+        for (path, file) in &files {
+            for spec in &file.checks {
+                let id = &spec.id;
+                assert!(!spec.title.trim().is_empty(), "{path}: {id}: empty title");
+                assert!(!spec.why.trim().is_empty(), "{path}: {id}: empty why");
+                assert!(
+                    playbook_re.is_match(&spec.playbook),
+                    "{path}: {id}: bad playbook {:?}",
+                    spec.playbook
+                );
+                for r in &spec.requires {
+                    assert!(ids.contains(r), "{path}: {id}: requires unknown {r}");
+                    assert_ne!(r, id, "{path}: {id}: requires itself");
+                }
+
+                let probes = probes(spec);
+                assert!(!probes.is_empty(), "{path}: {id}: no probe");
+                for (i, p) in probes.iter().enumerate() {
+                    let kinds = [
+                        p.variable.is_some(),
+                        p.variables.is_some(),
+                        p.sql.is_some(),
+                        p.builtin.is_some(),
+                    ];
+                    assert_eq!(
+                        kinds.iter().filter(|k| **k).count(),
+                        1,
+                        "{path}: {id}: probe {i} must have exactly one of variable/variables/sql/builtin"
+                    );
+                    if i + 1 < probes.len() {
+                        assert!(
+                            p.when.is_some(),
+                            "{path}: {id}: only the last variant may omit `when`"
+                        );
+                    }
+                    if let Some(sql) = &p.sql {
+                        let head = sql.trim_start().to_ascii_uppercase();
+                        assert!(
+                            head.starts_with("SELECT") || head.starts_with("SHOW"),
+                            "{path}: {id}: SQL must be SELECT or SHOW"
+                        );
+                    }
+                    if p.builtin.is_none() {
+                        assert!(p.args.is_empty(), "{path}: {id}: args without builtin");
+                    }
+                }
+
+                let verdict = probes.iter().all(|p| {
+                    p.builtin
+                        .as_deref()
+                        .is_some_and(|b| VERDICT_BUILTINS.contains(&b))
+                });
+                if !verdict {
+                    assert!(!spec.expect.is_empty(), "{path}: {id}: no rules");
+                }
+
+                let variables: BTreeSet<&str> = probes
+                    .iter()
+                    .filter_map(|p| p.variables.as_ref())
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                for rule in all_rules(spec) {
+                    match rule.op {
+                        Op::Empty | Op::Nonempty => assert!(
+                            rule.value.is_none(),
+                            "{path}: {id}: {:?} takes no value",
+                            rule.op
+                        ),
+                        Op::In | Op::NotIn => assert!(
+                            matches!(rule.value, Some(serde_yaml::Value::Sequence(ref s)) if !s.is_empty()),
+                            "{path}: {id}: {:?} needs a non-empty list",
+                            rule.op
+                        ),
+                        _ => assert!(
+                            matches!(
+                                rule.value,
+                                Some(
+                                    serde_yaml::Value::String(_)
+                                        | serde_yaml::Value::Number(_)
+                                        | serde_yaml::Value::Bool(_)
+                                )
+                            ),
+                            "{path}: {id}: {:?} needs a scalar value",
+                            rule.op
+                        ),
+                    }
+                    if matches!(rule.op, Op::Regex | Op::NotRegex) {
+                        let v = rule.value.as_ref().and_then(|v| v.as_str()).unwrap();
+                        Regex::new(v).unwrap_or_else(|e| panic!("{path}: {id}: regex: {e}"));
+                    }
+                    if let Some(of) = &rule.of {
+                        assert!(
+                            variables.contains(of.as_str()),
+                            "{path}: {id}: rule names unknown variable {of}"
+                        );
+                    }
+                }
+
+                assert!(!spec.fixes.is_empty(), "{path}: {id}: no fix");
+                for fix in &spec.fixes {
+                    assert!(
+                        !fix.summary.trim().is_empty() && !fix.summary.contains('\n'),
+                        "{path}: {id}: fix summary must be one line"
+                    );
+                }
+                assert!(
+                    spec.fixes.last().unwrap().when.is_none(),
+                    "{path}: {id}: the last fix must be a fallback without `when`"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn time_zone_rule_accepts_zones_and_rejects_abbreviations() {
+        let spec = catalogue()
+            .into_iter()
+            .flat_map(|(_, f)| f.checks)
+            .find(|c| c.id == "server.time_zone")
+            .expect("server.time_zone");
+        let re = Regex::new(spec.expect[0].value.as_ref().unwrap().as_str().unwrap()).unwrap();
+        for ok in [
+            "UTC",
+            "+00:00",
+            "-05:00",
+            "+5:30",
+            "Europe/Berlin",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+3",
+        ] {
+            assert!(re.is_match(ok), "{ok} should pass");
+        }
+        for bad in ["CEST", "CST", "IST", "EDT", "SYSTEM", ""] {
+            assert!(!re.is_match(bad), "{bad} should fail");
+        }
+    }
 }
