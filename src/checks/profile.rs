@@ -28,10 +28,6 @@ impl Profile {
         }
     }
 
-    /// Whether the system takes its initial snapshot under table locks (needs RELOAD, LOCK TABLES).
-    pub fn snapshots_with_locks(self) -> bool {
-        matches!(self, Profile::Debezium | Profile::FlinkCdc | Profile::Generic)
-    }
 }
 
 impl fmt::Display for Profile {

@@ -1,0 +1,4 @@
+//! The command layer: argument structs, wiring, exit codes. `anyhow` lives here.
+
+pub mod doctor;
+pub mod output;
