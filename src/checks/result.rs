@@ -34,6 +34,14 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// "warn" / "fail", as in the YAML and the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Warn => "warn",
+            Severity::Fail => "fail",
+        }
+    }
+
     pub fn status(self) -> Status {
         match self {
             Severity::Warn => Status::Warn,
