@@ -5,7 +5,17 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 #[value(rename_all = "kebab-case")]
@@ -30,7 +40,10 @@ impl Profile {
 
     /// Whether the system takes its initial snapshot under table locks (needs RELOAD, LOCK TABLES).
     pub fn snapshots_with_locks(self) -> bool {
-        matches!(self, Profile::Debezium | Profile::FlinkCdc | Profile::Generic)
+        matches!(
+            self,
+            Profile::Debezium | Profile::FlinkCdc | Profile::Generic
+        )
     }
 }
 
