@@ -3,8 +3,8 @@
 use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
 use comfy_table::{ContentArrangement, Table};
 
-use crate::checks::spec::{CheckSpec, Condition};
 use crate::checks::result::Severity;
+use crate::checks::spec::{CheckSpec, Condition};
 
 use super::{paint, terminal_width, Tone, DEFAULT_WIDTH};
 

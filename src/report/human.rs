@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 
 use crate::checks::result::{CheckResult, Report, Status};
 
@@ -63,6 +63,15 @@ fn table(report: &Report, color: bool, width: u16) -> Table {
         );
     for check in &report.checks {
         table.add_row(row(check, color));
+    }
+    // Never break a status word or a check id across lines: operators copy ids.
+    let longest_id = report.checks.iter().map(|c| c.id.chars().count()).max();
+    let lower = |w: usize| ColumnConstraint::LowerBoundary(Width::Fixed(w.min(40) as u16));
+    if let Some(column) = table.column_mut(0) {
+        column.set_constraint(lower("Status".len()));
+    }
+    if let (Some(column), Some(w)) = (table.column_mut(1), longest_id) {
+        column.set_constraint(lower(w));
     }
     table
 }
@@ -134,13 +143,21 @@ fn fixes(report: &Report, color: bool) -> String {
             }
         }
         if fix.restart {
-            let _ = writeln!(out, "    {}", paint("(restart required)", Tone::Yellow, color));
+            let _ = writeln!(
+                out,
+                "    {}",
+                paint("(restart required)", Tone::Yellow, color)
+            );
         }
         if !check.playbook.is_empty() {
             let _ = writeln!(
                 out,
                 "    {}",
-                paint(&format!("playbook: cdc playbook {}", check.playbook), Tone::Dim, color)
+                paint(
+                    &format!("playbook: cdc playbook {}", check.playbook),
+                    Tone::Dim,
+                    color
+                )
             );
         }
     }
@@ -172,6 +189,38 @@ mod tests {
         assert!(colored.contains("\x1b[32mPASS\x1b[0m"));
         assert!(colored.contains("\x1b[31mFAIL\x1b[0m"));
         assert!(colored.contains("\x1b[35mERROR\x1b[0m"));
+    }
+
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn colored_table_fits_the_width_and_reads_the_same() {
+        let r = sample_report();
+        let colored = strip_ansi(&render(&r, true, 100));
+        let table: Vec<&str> = colored
+            .lines()
+            .filter(|l| l.starts_with(['│', '┌', '├', '╞', '└']))
+            .collect();
+        assert!(table.len() > r.checks.len());
+        for line in table {
+            assert_eq!(line.chars().count(), 100, "{line}");
+        }
+        assert!(colored.contains("(restart required)"));
     }
 
     #[test]

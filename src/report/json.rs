@@ -32,7 +32,7 @@ mod tests {
         k
     }
 
-    fn sorted<'a>(mut k: Vec<&'a str>) -> Vec<&'a str> {
+    fn sorted(mut k: Vec<&str>) -> Vec<&str> {
         k.sort_unstable();
         k
     }
@@ -48,7 +48,10 @@ mod tests {
         let out = render(&report);
         assert!(out.ends_with("}\n"));
         let v: Value = serde_json::from_str(&out).expect("valid JSON");
-        assert_eq!(keys(&v), sorted(vec!["source", "profile", "checks", "summary"]));
+        assert_eq!(
+            keys(&v),
+            sorted(vec!["source", "profile", "checks", "summary"])
+        );
         assert_eq!(
             keys(&v["source"]),
             sorted(vec!["url", "flavor", "version", "platform"])
@@ -79,7 +82,10 @@ mod tests {
                 }
             }
         }
-        let statuses: Vec<&str> = checks.iter().map(|c| c["status"].as_str().unwrap()).collect();
+        let statuses: Vec<&str> = checks
+            .iter()
+            .map(|c| c["status"].as_str().unwrap())
+            .collect();
         assert_eq!(statuses, ["pass", "fail", "warn", "pass", "skip", "error"]);
         assert_eq!(checks[1]["severity"], "fail");
         assert_eq!(checks[2]["severity"], "warn");

@@ -99,10 +99,13 @@ fn testcase(out: &mut String, check: &CheckResult) {
 
 /// Observed, expected and the fix, as plain text lines.
 fn details(check: &CheckResult) -> String {
-    let mut text = format!(
-        "{}\nObserved: {}\nExpected: {}\n",
-        check.title, check.observed, check.expected
-    );
+    let mut text = format!("{}\n", check.title);
+    if !check.observed.is_empty() {
+        let _ = writeln!(text, "Observed: {}", check.observed);
+    }
+    if !check.expected.is_empty() {
+        let _ = writeln!(text, "Expected: {}", check.expected);
+    }
     if let Some(fix) = check.fix.as_ref().filter(|_| wants_fix(check.status)) {
         let _ = writeln!(text, "Fix: {}", fix.summary);
         for sql in &fix.sql {
@@ -129,7 +132,8 @@ fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// Escapes element text; drops characters XML 1.0 forbids.
+/// Escapes element text (`&`, `<`, `>`; quotes need no escaping there); drops characters
+/// XML 1.0 forbids.
 fn escape_text(s: &str) -> String {
     escape(s, false)
 }
@@ -147,8 +151,8 @@ fn escape(s: &str, attr: bool) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\'' if attr => out.push_str("&apos;"),
             '\n' if attr => out.push_str("&#10;"),
             '\r' if attr => out.push_str("&#13;"),
             '\t' if attr => out.push_str("&#9;"),
@@ -192,7 +196,11 @@ mod tests {
                 assert_eq!(stack.pop(), Some(name), "mismatched </{name}>");
             } else {
                 assert_entities(tag);
-                assert_eq!(tag.matches('"').count() % 2, 0, "unbalanced quotes: {tag:?}");
+                assert_eq!(
+                    tag.matches('"').count() % 2,
+                    0,
+                    "unbalanced quotes: {tag:?}"
+                );
                 if !tag.ends_with('/') {
                     stack.push(tag.split(' ').next().unwrap());
                 }
@@ -230,13 +238,25 @@ mod tests {
             attr(&xml, "testsuite", "failures"),
             report.summary.fail.to_string()
         );
-        assert_eq!(attr(&xml, "testsuite", "errors"), report.summary.error.to_string());
-        assert_eq!(attr(&xml, "testsuite", "skipped"), report.summary.skip.to_string());
-        assert_eq!(attr(&xml, "testsuite", "tests"), report.checks.len().to_string());
+        assert_eq!(
+            attr(&xml, "testsuite", "errors"),
+            report.summary.error.to_string()
+        );
+        assert_eq!(
+            attr(&xml, "testsuite", "skipped"),
+            report.summary.skip.to_string()
+        );
+        assert_eq!(
+            attr(&xml, "testsuite", "tests"),
+            report.checks.len().to_string()
+        );
         assert_eq!(xml.matches("<failure ").count(), report.summary.fail);
         assert_eq!(xml.matches("<error ").count(), report.summary.error);
         assert_eq!(xml.matches("<skipped ").count(), report.summary.skip);
-        assert_eq!(xml.matches("<system-out>WARN: ").count(), report.summary.warn);
+        assert_eq!(
+            xml.matches("<system-out>WARN: ").count(),
+            report.summary.warn
+        );
         assert!(xml.contains(r#"<testcase classname="cdc.doctor.binlog" name="binlog.format">"#));
     }
 
@@ -249,8 +269,10 @@ mod tests {
         }
         let xml = render(&report);
         assert_well_formed(&xml);
-        assert!(xml.contains(r#"message="a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;[31m&#10;next""#));
-        assert!(xml.contains("Observed: &lt;&amp;&quot;&apos;&gt;"));
+        assert!(
+            xml.contains(r#"message="a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;[31m&#10;next""#)
+        );
+        assert!(xml.contains("Observed: &lt;&amp;\"'&gt;"));
         assert!(!xml.contains('\u{1}') && !xml.contains('\u{1b}'));
     }
 }

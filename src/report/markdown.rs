@@ -9,7 +9,7 @@ use super::{server_description, summary_line, wants_fix};
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# cdc doctor report\n\n");
     let server = server_description(&report.source);
-    let _ = write!(out, "**Source:** {}", cell(&report.source.url));
+    let _ = write!(out, "**Source:** {}", code_span(&report.source.url));
     if !server.is_empty() {
         let _ = write!(out, " · {}", cell(&server));
     }
@@ -50,14 +50,14 @@ pub fn render(report: &Report) -> String {
         .filter_map(|c| c.fix.as_ref().map(|f| (c, f)))
         .peekable();
     if fixes.peek().is_some() {
-        out.push_str("\n## Fixes\n");
+        out.push_str("\n## Fixes\n\n");
     }
     for (check, fix) in fixes {
         let _ = writeln!(
             out,
-            "\n### {} `{}` — {}\n",
+            "### {} {} — {}\n",
             emoji(check.status),
-            check.id,
+            code_span(&check.id),
             inline(&fix.summary)
         );
         if !fix.sql.is_empty() {
@@ -71,7 +71,11 @@ pub fn render(report: &Report) -> String {
             out.push_str("**Restart required.**\n\n");
         }
         if !check.playbook.is_empty() {
-            let _ = writeln!(out, "Playbook: `cdc playbook {}`\n", check.playbook);
+            let _ = writeln!(
+                out,
+                "Playbook: {}\n",
+                code_span(&format!("cdc playbook {}", check.playbook))
+            );
         }
     }
     // One trailing newline, however the last section ended.
@@ -99,19 +103,46 @@ fn cell(s: &str) -> String {
         .replace(['\n', '\r'], "<br>")
 }
 
-/// Text safe in a paragraph or heading: HTML-significant characters as entities.
+/// Text safe in a paragraph or heading: HTML-significant characters as entities, markdown
+/// punctuation that could start emphasis, code or links backslash-escaped. (`_` is left alone:
+/// GFM does not emphasize inside words, and variable names are full of it.)
 fn inline(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '*' | '`' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Literal text as a code span, delimited by more backticks than it contains in a row.
+fn code_span(s: &str) -> String {
+    let ticks = "`".repeat(longest_backtick_run(s) + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{s}{pad}{ticks}")
+}
+
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
 /// A fenced block whose fence is longer than any backtick run in its lines.
 fn code_block(out: &mut String, lang: &str, lines: &[String]) {
     let longest = lines
         .iter()
-        .flat_map(|l| l.split(|c| c != '`'))
-        .map(str::len)
+        .map(|l| longest_backtick_run(l))
         .max()
         .unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
@@ -137,13 +168,21 @@ mod tests {
         let mut report = sample_report();
         report.checks[1].message = "a | b\nc <&\"'>".into();
         let md = render(&report);
-        assert!(md.contains(r"a \| b<br>c &lt;&amp;"'&gt;"));
+        assert!(md.contains(r#"a \| b<br>c &lt;&amp;"'&gt;"#));
         let rows: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
         assert_eq!(rows.len(), report.checks.len() + 2);
         for row in rows {
-            let unescaped_pipes = row.len() - row.replace('|', "").len() - row.matches("\\|").count();
+            let unescaped_pipes =
+                row.len() - row.replace('|', "").len() - row.matches("\\|").count();
             assert_eq!(unescaped_pipes, 6, "{row}");
         }
+    }
+
+    #[test]
+    fn escapes_markdown_punctuation() {
+        assert_eq!(inline("a*b* [x](y) `z`"), r"a\*b\* \[x\](y) \`z\`");
+        assert_eq!(code_span("mysql://u:***@h"), "`mysql://u:***@h`");
+        assert_eq!(code_span("a `b`"), "`` a `b` ``");
     }
 
     #[test]

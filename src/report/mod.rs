@@ -69,7 +69,11 @@ pub fn color_wanted(stream_is_terminal: bool) -> bool {
     )
 }
 
-fn color_decision(stream_is_terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+fn color_decision(
+    stream_is_terminal: bool,
+    no_color: Option<&OsStr>,
+    term: Option<&OsStr>,
+) -> bool {
     let no_color = no_color.is_some_and(|v| !v.is_empty());
     let dumb = term.is_some_and(|t| t == "dumb");
     stream_is_terminal && !no_color && !dumb
@@ -152,7 +156,8 @@ pub(crate) fn server_description(source: &SourceSummary) -> String {
 
 /// "12 passed, 2 warnings, 1 failed, 3 skipped, 0 errors".
 pub(crate) fn summary_line(s: &Summary) -> String {
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     [
         format!("{} passed", s.pass),
         plural(s.warn, "warning", "warnings"),
@@ -307,13 +312,19 @@ mod tests {
     fn paint_is_plain_without_color() {
         assert_eq!(paint("FAIL", Tone::Red, false), "FAIL");
         assert_eq!(paint("FAIL", Tone::Red, true), "\x1b[31mFAIL\x1b[0m");
-        assert_eq!(paint("a\nb", Tone::Dim, true), "\x1b[2ma\x1b[0m\n\x1b[2mb\x1b[0m");
+        assert_eq!(
+            paint("a\nb", Tone::Dim, true),
+            "\x1b[2ma\x1b[0m\n\x1b[2mb\x1b[0m"
+        );
     }
 
     #[test]
     fn describes_source_and_summary() {
         let r = sample_report();
-        assert_eq!(server_description(&r.source), "MariaDB 10.11.19 (self-managed)");
+        assert_eq!(
+            server_description(&r.source),
+            "MariaDB 10.11.19 (self-managed)"
+        );
         assert_eq!(
             summary_line(&r.summary),
             "2 passed, 1 warning, 1 failed, 1 skipped, 1 error"
