@@ -14,14 +14,35 @@ use crate::connection::server::Version;
 
 /// The built-in check files, in the order doctor shows them.
 pub const BUILTIN_FILES: [(&str, &str); 8] = [
-    ("checks/connect.yaml", include_str!("../../checks/connect.yaml")),
-    ("checks/server.yaml", include_str!("../../checks/server.yaml")),
-    ("checks/binlog.yaml", include_str!("../../checks/binlog.yaml")),
+    (
+        "checks/connect.yaml",
+        include_str!("../../checks/connect.yaml"),
+    ),
+    (
+        "checks/server.yaml",
+        include_str!("../../checks/server.yaml"),
+    ),
+    (
+        "checks/binlog.yaml",
+        include_str!("../../checks/binlog.yaml"),
+    ),
     ("checks/gtid.yaml", include_str!("../../checks/gtid.yaml")),
-    ("checks/replica.yaml", include_str!("../../checks/replica.yaml")),
-    ("checks/grants.yaml", include_str!("../../checks/grants.yaml")),
-    ("checks/tables.yaml", include_str!("../../checks/tables.yaml")),
-    ("checks/position.yaml", include_str!("../../checks/position.yaml")),
+    (
+        "checks/replica.yaml",
+        include_str!("../../checks/replica.yaml"),
+    ),
+    (
+        "checks/grants.yaml",
+        include_str!("../../checks/grants.yaml"),
+    ),
+    (
+        "checks/tables.yaml",
+        include_str!("../../checks/tables.yaml"),
+    ),
+    (
+        "checks/position.yaml",
+        include_str!("../../checks/position.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -100,9 +121,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
     let mut files = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| err(e.to_string()))?.path();
-        let is_yaml = path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml");
+        let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
         if is_yaml {
             let text = std::fs::read_to_string(&path).map_err(|e| LoadError {
                 file: path.display().to_string(),
@@ -147,9 +166,16 @@ type Invalid = (String, String);
 fn validate(spec: &CheckSpec) -> Result<(), Invalid> {
     let id_re = Regex::new(r"^[a-z0-9_]+\.[a-z0-9_]+$").expect("static regex");
     if !id_re.is_match(&spec.id) {
-        return Err(("id".into(), "must look like area.name (lowercase, digits, _)".into()));
+        return Err((
+            "id".into(),
+            "must look like area.name (lowercase, digits, _)".into(),
+        ));
     }
-    for (field, value) in [("title", &spec.title), ("why", &spec.why), ("playbook", &spec.playbook)] {
+    for (field, value) in [
+        ("title", &spec.title),
+        ("why", &spec.why),
+        ("playbook", &spec.playbook),
+    ] {
         if value.trim().is_empty() {
             return Err((field.into(), "must not be empty".into()));
         }
@@ -180,16 +206,19 @@ fn validate(spec: &CheckSpec) -> Result<(), Invalid> {
     }
     let judges_itself = probes.iter().all(|p| p.builtin.is_some());
     if spec.expect.is_empty() && !judges_itself {
-        return Err(("expect".into(), "a variable or SQL probe needs at least one rule".into()));
+        return Err((
+            "expect".into(),
+            "a variable or SQL probe needs at least one rule".into(),
+        ));
     }
     Ok(())
 }
 
 fn validate_condition(c: &Condition) -> Result<(), String> {
     match &c.version {
-        Some(v) if version_matches(v, Version::default()).is_none() => {
-            Err(format!("{v:?} is not a version requirement like \">=8.0.1, <8.4\""))
-        }
+        Some(v) if version_matches(v, Version::default()).is_none() => Err(format!(
+            "{v:?} is not a version requirement like \">=8.0.1, <8.4\""
+        )),
         _ => Ok(()),
     }
 }
@@ -260,7 +289,11 @@ fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
                 Regex::new(&pattern).map_err(|e| at(format!("bad regex: {e}")))?;
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                if text.as_deref().and_then(|t| t.parse::<f64>().ok()).is_none() {
+                if text
+                    .as_deref()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .is_none()
+                {
                     return Err(at("needs a number".into()));
                 }
             }
@@ -276,12 +309,13 @@ fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
 }
 
 fn line_of_id(text: &str, id: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start().trim_start_matches("- ").trim_start();
-        l.strip_prefix("id:")
-            .is_some_and(|rest| rest.trim().trim_matches(['"', '\'']) == id)
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start().trim_start_matches("- ").trim_start();
+            l.strip_prefix("id:")
+                .is_some_and(|rest| rest.trim().trim_matches(['"', '\'']) == id)
+        })
+        .map(|i| i + 1)
 }
 
 fn strip_location(message: &str) -> String {
@@ -299,11 +333,12 @@ mod tests {
     fn builtin_catalogue_loads_and_lists_every_file() {
         let c = Catalogue::load(None).unwrap();
         assert!(c.get("binlog.format").is_some());
-        let on_disk: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/checks"))
-            .unwrap()
-            .map(|e| format!("checks/{}", e.unwrap().file_name().to_string_lossy()))
-            .filter(|n| n.ends_with(".yaml"))
-            .collect();
+        let on_disk: BTreeSet<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/checks"))
+                .unwrap()
+                .map(|e| format!("checks/{}", e.unwrap().file_name().to_string_lossy()))
+                .filter(|n| n.ends_with(".yaml"))
+                .collect();
         let compiled: BTreeSet<String> = BUILTIN_FILES.iter().map(|(n, _)| n.to_string()).collect();
         assert_eq!(on_disk, compiled, "every checks/*.yaml must be compiled in");
     }
@@ -328,7 +363,10 @@ mod tests {
         let text = "checks:\n  - id: x.y\n    title: t\n    why: w\n    playbook: p\n    probe: {variable: v}\n    expect: [{op: gte, value: lots}]\n";
         let e = parse_file("mine.yaml", text).unwrap_err();
         assert_eq!(e.field, "checks[0] (x.y).expect[0]");
-        assert_eq!(e.to_string(), "mine.yaml:2: checks[0] (x.y).expect[0]: needs a number");
+        assert_eq!(
+            e.to_string(),
+            "mine.yaml:2: checks[0] (x.y).expect[0]: needs a number"
+        );
     }
 
     #[test]

@@ -9,7 +9,10 @@ pub enum Observed {
     Null,
     Text(String),
     /// A number with its own wording, e.g. retention "7 days" (604800 s); infinite allowed.
-    Number { value: f64, shown: String },
+    Number {
+        value: f64,
+        shown: String,
+    },
     /// Items such as offending tables.
     List(Vec<String>),
     /// Several variables at once, for rules that pick one with `of`.

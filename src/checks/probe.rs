@@ -30,7 +30,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn verdict(level: Level, observed: impl Into<String>, message: impl Into<String>) -> Outcome {
+    pub fn verdict(
+        level: Level,
+        observed: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Outcome {
         Outcome::Verdict {
             level,
             observed: observed.into(),
@@ -87,10 +91,9 @@ fn variable(name: &str, missing: Option<MissingMeans>, ctx: &Context) -> Outcome
     };
     match (server.variable(name), missing.unwrap_or(MissingMeans::Skip)) {
         (Some(v), _) => Outcome::Value(Observed::text(v)),
-        (None, MissingMeans::Skip) => Outcome::Skip(format!(
-            "{} has no variable {name}",
-            server.display_name()
-        )),
+        (None, MissingMeans::Skip) => {
+            Outcome::Skip(format!("{} has no variable {name}", server.display_name()))
+        }
         (None, MissingMeans::Pass) => Outcome::verdict(
             Level::Ok,
             Observed::Missing.display(),

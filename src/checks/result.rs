@@ -26,7 +26,9 @@ impl Status {
 }
 
 /// How bad a violated expectation is. A check's severity can differ per profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warn,
@@ -34,6 +36,14 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// "warn" / "fail", as in the YAML and the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Warn => "warn",
+            Severity::Fail => "fail",
+        }
+    }
+
     pub fn status(self) -> Status {
         match self {
             Severity::Warn => Status::Warn,

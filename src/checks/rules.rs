@@ -74,8 +74,10 @@ pub fn holds(rule: &Rule, observed: &Observed, version: Option<Version>) -> bool
         Op::Nonempty => !observed.is_empty(),
         Op::Empty => observed.is_empty(),
         Op::VersionGte | Op::VersionLt => {
-            let (Some(v), Some(want)) = (version, expected.and_then(text).and_then(|t| Version::parse(&t)))
-            else {
+            let (Some(v), Some(want)) = (
+                version,
+                expected.and_then(text).and_then(|t| Version::parse(&t)),
+            ) else {
                 return false;
             };
             (rule.op == Op::VersionGte) == (v >= want)
@@ -90,10 +92,18 @@ pub fn describe(rule: &Rule) -> String {
     let body = match rule.op {
         Op::Eq => one(),
         Op::Ne => format!("not {}", one()),
-        Op::In => list(v).iter().filter_map(text).collect::<Vec<_>>().join(" or "),
+        Op::In => list(v)
+            .iter()
+            .filter_map(text)
+            .collect::<Vec<_>>()
+            .join(" or "),
         Op::NotIn => format!(
             "not {}",
-            list(v).iter().filter_map(text).collect::<Vec<_>>().join(" or ")
+            list(v)
+                .iter()
+                .filter_map(text)
+                .collect::<Vec<_>>()
+                .join(" or ")
         ),
         Op::Gt => format!("> {}", one()),
         Op::Gte => format!(">= {}", one()),
@@ -115,9 +125,10 @@ pub fn describe(rule: &Rule) -> String {
 fn message(rule: &Rule, observed: &Observed) -> String {
     let shown = observed.display();
     match &rule.message {
-        Some(m) => m
-            .replace("{observed}", &shown)
-            .replace("{value}", &rule.value.as_ref().and_then(text).unwrap_or_default()),
+        Some(m) => m.replace("{observed}", &shown).replace(
+            "{value}",
+            &rule.value.as_ref().and_then(text).unwrap_or_default(),
+        ),
         None => {
             let subject = rule.of.as_deref().unwrap_or("value");
             let want = describe(&Rule {
@@ -202,7 +213,10 @@ mod tests {
         assert!(!check("{op: eq, value: ROW}", Observed::text("STATEMENT")));
         assert!(check("{op: in, value: [ON, 1]}", Observed::text("1")));
         assert!(check("{op: eq, value: 7}", Observed::text("7.000000")));
-        assert!(check("{op: not_in, value: [PARTIAL_JSON]}", Observed::text("")));
+        assert!(check(
+            "{op: not_in, value: [PARTIAL_JSON]}",
+            Observed::text("")
+        ));
         assert!(!check("{op: ne, value: 'OFF'}", Observed::text("off")));
     }
 
@@ -220,8 +234,14 @@ mod tests {
 
     #[test]
     fn regex_emptiness_and_versions() {
-        assert!(check("{op: regex, value: '^(UTC|[+-]\\d\\d:\\d\\d)$'}", Observed::text("+00:00")));
-        assert!(!check("{op: regex, value: '^UTC$'}", Observed::text("CEST")));
+        assert!(check(
+            "{op: regex, value: '^(UTC|[+-]\\d\\d:\\d\\d)$'}",
+            Observed::text("+00:00")
+        ));
+        assert!(!check(
+            "{op: regex, value: '^UTC$'}",
+            Observed::text("CEST")
+        ));
         assert!(check("{op: empty}", Observed::List(vec![])));
         assert!(!check("{op: empty}", Observed::List(vec!["db.t".into()])));
         assert!(check("{op: nonempty}", Observed::text("binlog.000003")));
@@ -258,6 +278,9 @@ mod tests {
         .unwrap();
         let v = violations(&rules, &observed, &target(), Severity::Fail);
         assert_eq!(v.len(), 1);
-        assert_eq!(v[0].message, "enforce_gtid_consistency is WARN, expected ON");
+        assert_eq!(
+            v[0].message,
+            "enforce_gtid_consistency is WARN, expected ON"
+        );
     }
 }

@@ -21,9 +21,7 @@ impl TableScope {
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (schema, table) = item.split_once('.').unwrap_or((item, "*"));
             if schema.is_empty() || table.is_empty() || table.contains('.') {
-                return Err(format!(
-                    "table {item:?} is not db.table, db.* or *.*"
-                ));
+                return Err(format!("table {item:?} is not db.table, db.* or *.*"));
             }
             patterns.push(TablePattern {
                 schema: schema.trim_matches('`').to_string(),
@@ -78,9 +76,7 @@ impl TableScope {
         while let Some(start) = rest.find("$CAPTURED(") {
             out.push_str(&rest[..start]);
             let after = &rest[start + "$CAPTURED(".len()..];
-            let end = after
-                .find(')')
-                .ok_or("unclosed $CAPTURED( in probe SQL")?;
+            let end = after.find(')').ok_or("unclosed $CAPTURED( in probe SQL")?;
             let (schema, table) = after[..end]
                 .split_once(',')
                 .ok_or("$CAPTURED takes (schema_expr, table_expr)")?;
@@ -96,11 +92,7 @@ impl TableScope {
         if SYSTEM_SCHEMAS.contains(&schema.to_ascii_lowercase().as_str()) {
             return false;
         }
-        self.patterns.is_empty()
-            || self
-                .patterns
-                .iter()
-                .any(|p| glob_match(&p.schema, schema))
+        self.patterns.is_empty() || self.patterns.iter().any(|p| glob_match(&p.schema, schema))
     }
 }
 

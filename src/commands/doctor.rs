@@ -62,14 +62,19 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     let catalogue = Catalogue::load(args.checks_dir.as_deref()).context("invalid check file")?;
     let color = report::color_wanted(std::io::stdout().is_terminal());
     if args.list {
-        output::print(&report::catalogue::render_catalogue(&catalogue.specs, color))?;
+        output::print(&report::catalogue::render_catalogue(
+            &catalogue.specs,
+            color,
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut source = SourceConfig::resolve(args.source.as_deref(), |k| std::env::var(k).ok())
         .context("cannot use the source")?;
     source.connect_timeout = args.connect_timeout;
     let tables = match &args.tables {
-        Some(t) => TableScope::parse(t).map_err(anyhow::Error::msg).context("--tables")?,
+        Some(t) => TableScope::parse(t)
+            .map_err(anyhow::Error::msg)
+            .context("--tables")?,
         None => TableScope::default(),
     };
     let options = RunOptions {
@@ -171,7 +176,9 @@ fn read_account(sql: &mut dyn Sql) -> Option<String> {
 }
 
 fn read_schemas(sql: &mut dyn Sql, scope: &TableScope) -> Vec<String> {
-    let Ok(rows) = sql.query("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name") else {
+    let Ok(rows) =
+        sql.query("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name")
+    else {
         return Vec::new();
     };
     rows.rows
@@ -206,9 +213,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
-    Platform::parse(s).ok_or_else(|| {
-        format!("{s:?} is not one of self-managed, rds, aurora, azure, cloud-sql")
-    })
+    Platform::parse(s)
+        .ok_or_else(|| format!("{s:?} is not one of self-managed, rds, aurora, azure, cloud-sql"))
 }
 
 #[cfg(test)]

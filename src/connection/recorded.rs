@@ -90,9 +90,9 @@ impl Sql for Recorded {
                     .is_some_and(|c| wanted.contains(&normalise(c)))
         });
         match answer {
-            Some(Answer {
-                error: Some(e), ..
-            }) => Err(SqlError::new(Some(e.code), e.message.clone())),
+            Some(Answer { error: Some(e), .. }) => {
+                Err(SqlError::new(Some(e.code), e.message.clone()))
+            }
             Some(a) => Ok(Rows {
                 columns: a.columns.clone(),
                 rows: a.rows.clone(),

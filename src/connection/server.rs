@@ -226,7 +226,10 @@ mod tests {
         );
         assert_eq!(
             detect_platform(
-                &vars(&[("aurora_version", "3.05.2"), ("basedir", "/rdsdbbin/oscar/")]),
+                &vars(&[
+                    ("aurora_version", "3.05.2"),
+                    ("basedir", "/rdsdbbin/oscar/")
+                ]),
                 "db"
             ),
             Platform::Aurora

@@ -172,10 +172,9 @@ fn builder(cfg: &SourceConfig, ssl: Option<mysql::SslOpts>) -> OptsBuilder {
 
 fn classify(cfg: &SourceConfig, e: mysql::Error) -> ConnectError {
     match e {
-        mysql::Error::MySqlError(me) => ConnectError::Auth(SqlError::new(
-            Some(me.code),
-            cfg.scrub(&me.message),
-        )),
+        mysql::Error::MySqlError(me) => {
+            ConnectError::Auth(SqlError::new(Some(me.code), cfg.scrub(&me.message)))
+        }
         mysql::Error::TlsError(t) => ConnectError::Tls(cfg.scrub(&t.to_string())),
         mysql::Error::DriverError(DriverError::TlsNotSupported) => ConnectError::Tls(format!(
             "ssl-mode={} but the server does not offer TLS",

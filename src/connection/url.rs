@@ -20,7 +20,9 @@ pub enum UrlError {
     Port(String),
     #[error("source URL parameter {0:?} is not known (use ssl-mode, ssl-ca)")]
     Param(String),
-    #[error("ssl-mode {0:?} is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY")]
+    #[error(
+        "ssl-mode {0:?} is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY"
+    )]
     SslMode(String),
     #[error("source URL has a bad percent-escape")]
     Escape,
@@ -265,10 +267,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_urls_with_a_reason() {
-        assert_eq!(
-            SourceConfig::parse("postgres://x@h"),
-            Err(UrlError::Scheme)
-        );
+        assert_eq!(SourceConfig::parse("postgres://x@h"), Err(UrlError::Scheme));
         assert_eq!(
             SourceConfig::parse("mysql://u@h:99999"),
             Err(UrlError::Port("99999".into()))
@@ -306,7 +305,10 @@ mod tests {
             _ => None,
         };
         let c = SourceConfig::resolve(None, env).unwrap();
-        assert_eq!((c.host.as_str(), c.port, c.user.as_str()), ("envhost", 3310, "envuser"));
+        assert_eq!(
+            (c.host.as_str(), c.port, c.user.as_str()),
+            ("envhost", 3310, "envuser")
+        );
         // MYSQL_PWD is the mysql client's own variable: it wins over MYSQL_PASSWORD.
         assert_eq!(c.password.unwrap().expose(), "pw2");
         // A URL beats the variables, but a URL without a password takes MYSQL_PWD.

@@ -12,7 +12,11 @@ pub fn tcp(ctx: &Context) -> Outcome {
     match &ctx.link.tcp {
         Ok(took) => Outcome::verdict(
             Level::Ok,
-            format!("{} reachable ({:.1} ms)", ctx.link.endpoint, took.as_secs_f64() * 1e3),
+            format!(
+                "{} reachable ({:.1} ms)",
+                ctx.link.endpoint,
+                took.as_secs_f64() * 1e3
+            ),
             "",
         ),
         Err(e) => Outcome::verdict(
@@ -83,7 +87,11 @@ pub fn tls(args: &Args, ctx: &Context) -> Outcome {
     if let Some(c) = &state.cipher {
         observed.push_str(&format!(" {c}"));
     }
-    observed.push_str(if state.verified { ", verified" } else { ", not verified" });
+    observed.push_str(if state.verified {
+        ", verified"
+    } else {
+        ", not verified"
+    });
     let days_left = state
         .server_not_after
         .as_deref()
@@ -92,7 +100,11 @@ pub fn tls(args: &Args, ctx: &Context) -> Outcome {
     if let Some(days) = days_left {
         observed.push_str(&format!(", certificate expires in {days:.0} days"));
         if days < 0.0 {
-            return Outcome::verdict(Level::Violation, observed, "the server certificate has expired");
+            return Outcome::verdict(
+                Level::Violation,
+                observed,
+                "the server certificate has expired",
+            );
         }
         if days < warn_days {
             return Outcome::verdict(
@@ -173,7 +185,13 @@ mod tests {
     #[test]
     fn recognises_the_tls_required_refusal() {
         assert!(requires_tls(Some(3159), "Connections using insecure transport are prohibited while --require_secure_transport=ON."));
-        assert!(requires_tls(Some(1045), "Connections using insecure transport are prohibited"));
-        assert!(!requires_tls(Some(1045), "Access denied for user 'x'@'h' (using password: YES)"));
+        assert!(requires_tls(
+            Some(1045),
+            "Connections using insecure transport are prohibited"
+        ));
+        assert!(!requires_tls(
+            Some(1045),
+            "Access denied for user 'x'@'h' (using password: YES)"
+        ));
     }
 }

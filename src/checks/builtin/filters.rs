@@ -80,14 +80,29 @@ mod tests {
     fn do_and_ignore_lists_drop_schemas() {
         let captured = v(&["retail_db", "crm"]);
         assert!(dropped_schemas(&captured, &[], &[]).is_empty());
-        assert_eq!(dropped_schemas(&captured, &v(&["retail_db"]), &[]), v(&["crm"]));
-        assert_eq!(dropped_schemas(&captured, &[], &v(&["crm", "tmp"])), v(&["crm"]));
+        assert_eq!(
+            dropped_schemas(&captured, &v(&["retail_db"]), &[]),
+            v(&["crm"])
+        );
+        assert_eq!(
+            dropped_schemas(&captured, &[], &v(&["crm", "tmp"])),
+            v(&["crm"])
+        );
     }
 
     #[test]
     fn mysql_8_4_has_no_show_master_status() {
-        assert_eq!(status_statement(Flavor::Mysql, Version::new(8, 4, 0)), "SHOW BINARY LOG STATUS");
-        assert_eq!(status_statement(Flavor::Mysql, Version::new(8, 0, 40)), "SHOW MASTER STATUS");
-        assert_eq!(status_statement(Flavor::Mariadb, Version::new(11, 4, 2)), "SHOW MASTER STATUS");
+        assert_eq!(
+            status_statement(Flavor::Mysql, Version::new(8, 4, 0)),
+            "SHOW BINARY LOG STATUS"
+        );
+        assert_eq!(
+            status_statement(Flavor::Mysql, Version::new(8, 0, 40)),
+            "SHOW MASTER STATUS"
+        );
+        assert_eq!(
+            status_statement(Flavor::Mariadb, Version::new(11, 4, 2)),
+            "SHOW MASTER STATUS"
+        );
     }
 }

@@ -48,7 +48,11 @@ impl Grants {
 }
 
 pub fn run(args: &Args, ctx: &mut Context) -> Outcome {
-    let flavor = ctx.server.as_ref().map(|s| s.flavor).unwrap_or(Flavor::Mysql);
+    let flavor = ctx
+        .server
+        .as_ref()
+        .map(|s| s.flavor)
+        .unwrap_or(Flavor::Mysql);
     let Some(sql) = ctx.sql.as_deref_mut() else {
         return Outcome::Skip("no connection".into());
     };
@@ -137,7 +141,11 @@ fn read_grants(sql: &mut dyn Sql, flavor: Flavor) -> Result<Grants, String> {
     let rows = sql
         .query(&first)
         .map_err(|e| format!("cannot read grants: {e}"))?;
-    for line in rows.rows.iter().filter_map(|r| r.first().cloned().flatten()) {
+    for line in rows
+        .rows
+        .iter()
+        .filter_map(|r| r.first().cloned().flatten())
+    {
         grants.absorb(&line);
     }
     // MariaDB shows a role's privileges only when asked for that role; roles can nest.
@@ -150,7 +158,11 @@ fn read_grants(sql: &mut dyn Sql, flavor: Flavor) -> Result<Grants, String> {
             }
             let before = grants.roles.len();
             if let Ok(rows) = sql.query(&format!("SHOW GRANTS FOR `{}`", role.replace('`', "``"))) {
-                for line in rows.rows.iter().filter_map(|r| r.first().cloned().flatten()) {
+                for line in rows
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.first().cloned().flatten())
+                {
                     grants.absorb(&line);
                 }
             }
@@ -194,7 +206,14 @@ fn parse_line(line: &str) -> Option<Line> {
         _ => {
             let roles = split_top_level(&body[..to])
                 .into_iter()
-                .map(|r| r.split('@').next().unwrap_or("").trim().trim_matches(['`', '\'']).to_string())
+                .map(|r| {
+                    r.split('@')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .trim_matches(['`', '\''])
+                        .to_string()
+                })
                 .filter(|r| !r.is_empty())
                 .collect();
             Some(Line::Roles(roles))
@@ -271,7 +290,9 @@ fn like_match(pattern: &str, name: &str) -> bool {
             "^{}$",
             regex::escape(&glob).replace("\\*", ".*").replace('_', ".")
         );
-        return regex::Regex::new(&re).map(|r| r.is_match(name)).unwrap_or(false);
+        return regex::Regex::new(&re)
+            .map(|r| r.is_match(name))
+            .unwrap_or(false);
     }
     glob_match(&glob, name)
 }
@@ -301,8 +322,14 @@ mod tests {
         assert!(g.holds_global("BINLOG MONITOR"));
         assert!(!g.holds_global("SELECT"));
         assert!(g.holds_on_schema("SELECT", "retail_db"));
-        assert!(!g.holds_on_schema("SELECT", "retailxdb"), "\\_ is a literal underscore");
-        assert!(!g.holds_on_schema("SELECT", "db"), "a table grant is not a schema grant");
+        assert!(
+            !g.holds_on_schema("SELECT", "retailxdb"),
+            "\\_ is a literal underscore"
+        );
+        assert!(
+            !g.holds_on_schema("SELECT", "db"),
+            "a table grant is not a schema grant"
+        );
         assert_eq!(g.roles, vec!["r_cdc", "r_two"]);
     }
 

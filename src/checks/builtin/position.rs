@@ -22,9 +22,9 @@ pub fn run(ctx: &mut Context) -> Outcome {
         (Some(p), _) => file_position(sql, &p),
         (None, Some(g)) if flavor == Flavor::Mysql => mysql_gtid(sql, &g),
         (None, Some(g)) => mariadb_gtid(sql, &g),
-        (None, None) => Outcome::Skip(
-            "no stored position given (--position FILE:POS or --gtid-set SET)".into(),
-        ),
+        (None, None) => {
+            Outcome::Skip("no stored position given (--position FILE:POS or --gtid-set SET)".into())
+        }
     }
 }
 
@@ -52,9 +52,17 @@ fn file_position(sql: &mut dyn Sql, position: &str) -> Outcome {
 }
 
 /// The verdict for FILE:POS against the server's binlog list (name, size), oldest first.
-pub fn judge_file_position(files: &[(String, u64)], file: &str, pos: u64) -> (Level, String, String) {
+pub fn judge_file_position(
+    files: &[(String, u64)],
+    file: &str,
+    pos: u64,
+) -> (Level, String, String) {
     let (Some(first), Some(last)) = (files.first(), files.last()) else {
-        return (Level::Violation, "no binary logs".into(), "the server lists no binary logs".into());
+        return (
+            Level::Violation,
+            "no binary logs".into(),
+            "the server lists no binary logs".into(),
+        );
     };
     let observed = format!("binlogs {} .. {}", first.0, last.0);
     match files.iter().find(|(n, _)| n == file) {
@@ -119,7 +127,11 @@ fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
         Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
     };
     let Some(oldest) = oldest else {
-        return Outcome::verdict(Level::Violation, "no binary logs", "the server lists no binary logs");
+        return Outcome::verdict(
+            Level::Violation,
+            "no binary logs",
+            "the server lists no binary logs",
+        );
     };
     // The Gtid_list event at the start of the oldest binlog holds what came before it: purged.
     let events = match sql.query(&format!("SHOW BINLOG EVENTS IN {} LIMIT 4", quote(&oldest))) {
@@ -155,13 +167,18 @@ pub fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, String> {
             [d, _server, seq] => d.parse::<u32>().ok().zip(seq.parse::<u64>().ok()),
             _ => None,
         };
-        let (d, seq) = parsed.ok_or_else(|| format!("{g:?} is not a MariaDB GTID (domain-server-sequence)"))?;
+        let (d, seq) = parsed
+            .ok_or_else(|| format!("{g:?} is not a MariaDB GTID (domain-server-sequence)"))?;
         out.insert(d, seq);
     }
     Ok(out)
 }
 
-pub fn judge_mariadb(stored: &DomainSeqs, purged: &DomainSeqs, current: &DomainSeqs) -> (Level, String, String) {
+pub fn judge_mariadb(
+    stored: &DomainSeqs,
+    purged: &DomainSeqs,
+    current: &DomainSeqs,
+) -> (Level, String, String) {
     let observed = format!("purged up to {}", show(purged));
     for (domain, &p) in purged {
         let s = stored.get(domain).copied().unwrap_or(0);
@@ -190,7 +207,10 @@ fn show(m: &DomainSeqs) -> String {
     if m.is_empty() {
         return "nothing".into();
     }
-    m.iter().map(|(d, s)| format!("domain {d} seq {s}")).collect::<Vec<_>>().join(", ")
+    m.iter()
+        .map(|(d, s)| format!("domain {d} seq {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -198,12 +218,18 @@ mod tests {
     use super::*;
 
     fn files() -> Vec<(String, u64)> {
-        vec![("binlog.000020".into(), 1_000), ("binlog.000021".into(), 500)]
+        vec![
+            ("binlog.000020".into(), 1_000),
+            ("binlog.000021".into(), 500),
+        ]
     }
 
     #[test]
     fn file_positions() {
-        assert_eq!(judge_file_position(&files(), "binlog.000021", 400).0, Level::Ok);
+        assert_eq!(
+            judge_file_position(&files(), "binlog.000021", 400).0,
+            Level::Ok
+        );
         let (l, _, m) = judge_file_position(&files(), "binlog.000012", 4);
         assert_eq!(l, Level::Violation);
         assert!(m.contains("purged (oldest kept: binlog.000020)"), "{m}");
@@ -216,7 +242,10 @@ mod tests {
     #[test]
     fn mariadb_gtid_positions() {
         let p = |s: &str| parse_mariadb_gtids(s).unwrap();
-        assert_eq!(judge_mariadb(&p("0-1-50"), &p("0-1-40"), &p("0-1-60")).0, Level::Ok);
+        assert_eq!(
+            judge_mariadb(&p("0-1-50"), &p("0-1-40"), &p("0-1-60")).0,
+            Level::Ok
+        );
         let (l, _, m) = judge_mariadb(&p("0-1-30"), &p("0-1-40"), &p("0-1-60"));
         assert_eq!(l, Level::Violation);
         assert!(m.contains("purged up to 40"), "{m}");

@@ -11,7 +11,8 @@ pub fn run(ctx: &mut Context) -> Outcome {
     };
     if matches!(server.platform, Platform::Rds | Platform::Aurora) {
         if let Some(sql) = ctx.sql.as_deref_mut() {
-            let q = "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
+            let q =
+                "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
             if let Ok(rows) = sql.query(q) {
                 let hours = rows.scalar().flatten().map(str::to_string);
                 return Outcome::Value(from_rds_hours(hours.as_deref()));
@@ -26,7 +27,10 @@ pub fn from_rds_hours(hours: Option<&str>) -> Observed {
     let h = hours.and_then(parse_number).unwrap_or(0.0);
     let shown = match hours {
         None => "NULL (RDS purges binlogs as soon as it can)".to_string(),
-        Some(_) => format!("{} (binlog retention hours={h})", human_duration(h * 3600.0)),
+        Some(_) => format!(
+            "{} (binlog retention hours={h})",
+            human_duration(h * 3600.0)
+        ),
     };
     Observed::Number {
         value: h * 3600.0,
@@ -98,7 +102,10 @@ mod tests {
 
     #[test]
     fn mariadb_days_and_no_expiry() {
-        let s = server(&[("version", "10.4.30-MariaDB"), ("expire_logs_days", "1.500000")]);
+        let s = server(&[
+            ("version", "10.4.30-MariaDB"),
+            ("expire_logs_days", "1.500000"),
+        ]);
         assert_eq!(from_variables(&s).as_number(), Some(129_600.0));
         let s = server(&[
             ("version", "10.11.6-MariaDB"),

@@ -1,0 +1,241 @@
+//! The terminal report: a header line, one table row per check, a summary and the fixes.
+
+use std::fmt::Write as _;
+
+use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
+
+use crate::checks::result::{CheckResult, Report, Status};
+
+use super::{paint, server_description, summary_line, wants_fix, Tone};
+
+/// Renders the report as a table `width` columns wide. Without `color` the output is plain
+/// ASCII (no escape codes, no box drawing) so that logs stay readable.
+pub fn render(report: &Report, color: bool, width: u16) -> String {
+    let mut out = String::new();
+    out.push_str(&header(report, color));
+    out.push('\n');
+    out.push_str(&table(report, color, width).to_string());
+    out.push('\n');
+    out.push('\n');
+    out.push_str(&summary(report, color));
+    out.push('\n');
+    let fixes = fixes(report, color);
+    if !fixes.is_empty() {
+        out.push('\n');
+        out.push_str(&fixes);
+    }
+    out
+}
+
+fn header(report: &Report, color: bool) -> String {
+    let mut line = format!(
+        "{} {}",
+        paint("Source:", Tone::Bold, color),
+        report.source.url
+    );
+    let server = server_description(&report.source);
+    if !server.is_empty() {
+        line.push_str("  ");
+        line.push_str(&server);
+    }
+    line.push_str("  ");
+    line.push_str(&paint("profile:", Tone::Bold, color));
+    line.push(' ');
+    line.push_str(&report.profile);
+    line
+}
+
+fn table(report: &Report, color: bool, width: u16) -> Table {
+    let mut table = Table::new();
+    table
+        // Never ask the process whether stdout is a terminal: the caller decided.
+        .force_no_tty()
+        .load_preset(if color {
+            UTF8_FULL_CONDENSED
+        } else {
+            ASCII_FULL_CONDENSED
+        })
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(
+            ["Status", "Check", "Observed", "Expected", "Fix"].map(|h| paint(h, Tone::Bold, color)),
+        );
+    for check in &report.checks {
+        table.add_row(row(check, color));
+    }
+    // Never break a status word or a check id across lines: operators copy ids.
+    let longest_id = report.checks.iter().map(|c| c.id.chars().count()).max();
+    let lower = |w: usize| ColumnConstraint::LowerBoundary(Width::Fixed(w.min(40) as u16));
+    if let Some(column) = table.column_mut(0) {
+        column.set_constraint(lower("Status".len()));
+    }
+    if let (Some(column), Some(w)) = (table.column_mut(1), longest_id) {
+        column.set_constraint(lower(w));
+    }
+    table
+}
+
+fn row(check: &CheckResult, color: bool) -> [String; 5] {
+    let tone = Tone::of(check.status);
+    let status = paint(check.status.label(), tone, color);
+    let name = format!("{}\n{}", check.id, paint(&check.title, Tone::Dim, color));
+    // For a check that did not pass, the message says why: it goes under the observed value.
+    let mut observed = check.observed.clone();
+    if check.status != Status::Pass && !check.message.is_empty() {
+        if !observed.is_empty() {
+            observed.push('\n');
+        }
+        observed.push_str(&paint(&check.message, tone, color));
+    }
+    let fix = match &check.fix {
+        Some(fix) if wants_fix(check.status) => fix.summary.clone(),
+        _ => String::new(),
+    };
+    [status, name, observed, check.expected.clone(), fix]
+}
+
+fn summary(report: &Report, color: bool) -> String {
+    let s = &report.summary;
+    let line = summary_line(s);
+    if !color {
+        return line;
+    }
+    // Color each count by its status, only where it is not zero.
+    line.split(", ")
+        .zip([
+            (s.pass, Status::Pass),
+            (s.warn, Status::Warn),
+            (s.fail, Status::Fail),
+            (s.skip, Status::Skip),
+            (s.error, Status::Error),
+        ])
+        .map(|(part, (n, status))| {
+            if n == 0 {
+                part.to_string()
+            } else {
+                paint(part, Tone::of(status), color)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fixes(report: &Report, color: bool) -> String {
+    let mut out = String::new();
+    for check in &report.checks {
+        let Some(fix) = check.fix.as_ref().filter(|_| wants_fix(check.status)) else {
+            continue;
+        };
+        if out.is_empty() {
+            out.push_str(&paint("Fixes", Tone::Bold, color));
+            out.push('\n');
+        }
+        let id = paint(&check.id, Tone::of(check.status), color);
+        let _ = writeln!(out, "\n  {id} — {}", fix.summary);
+        for sql in &fix.sql {
+            let _ = writeln!(out, "    {sql}");
+        }
+        if !fix.config.is_empty() {
+            let _ = writeln!(out, "    my.cnf:");
+            for line in &fix.config {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+        if fix.restart {
+            let _ = writeln!(
+                out,
+                "    {}",
+                paint("(restart required)", Tone::Yellow, color)
+            );
+        }
+        if !check.playbook.is_empty() {
+            let _ = writeln!(
+                out,
+                "    {}",
+                paint(
+                    &format!("playbook: cdc playbook {}", check.playbook),
+                    Tone::Dim,
+                    color
+                )
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{sample_report, DEFAULT_WIDTH};
+
+    #[test]
+    fn snapshot_plain() {
+        insta::assert_snapshot!(render(&sample_report(), false, DEFAULT_WIDTH));
+    }
+
+    #[test]
+    fn snapshot_narrow_terminal() {
+        insta::assert_snapshot!(render(&sample_report(), false, 80));
+    }
+
+    #[test]
+    fn ansi_only_with_color() {
+        let r = sample_report();
+        let plain = render(&r, false, DEFAULT_WIDTH);
+        assert!(!plain.contains('\x1b'));
+        assert!(plain.is_ascii() || plain.chars().all(|c| c.is_ascii() || c == '—'));
+        let colored = render(&r, true, DEFAULT_WIDTH);
+        assert!(colored.contains("\x1b[32mPASS\x1b[0m"));
+        assert!(colored.contains("\x1b[31mFAIL\x1b[0m"));
+        assert!(colored.contains("\x1b[35mERROR\x1b[0m"));
+    }
+
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn colored_table_fits_the_width_and_reads_the_same() {
+        let r = sample_report();
+        let colored = strip_ansi(&render(&r, true, 100));
+        let table: Vec<&str> = colored
+            .lines()
+            .filter(|l| l.starts_with(['│', '┌', '├', '╞', '└']))
+            .collect();
+        assert!(table.len() > r.checks.len());
+        for line in table {
+            assert_eq!(line.chars().count(), 100, "{line}");
+        }
+        assert!(colored.contains("(restart required)"));
+    }
+
+    #[test]
+    fn fits_the_width() {
+        let r = sample_report();
+        for width in [80u16, 120] {
+            let out = render(&r, false, width);
+            let table: Vec<&str> = out
+                .lines()
+                .filter(|l| l.starts_with('|') || l.starts_with('+'))
+                .collect();
+            assert!(!table.is_empty());
+            for line in table {
+                assert!(line.chars().count() <= width as usize, "{line}");
+            }
+        }
+    }
+}
