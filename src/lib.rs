@@ -1,6 +1,7 @@
 //! `cdc`: preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 
 pub mod checks;
+pub mod commands;
 pub mod connection;
 pub mod report;
 pub mod sandbox;

@@ -1,0 +1,3 @@
+//! Command layer: parses nothing, prints results, turns failures into `anyhow` context.
+
+pub mod sandbox;
