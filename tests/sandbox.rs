@@ -124,6 +124,8 @@ fn tls_certs_are_accepted_by_the_server() {
         .ip_or_hostname(Some("127.0.0.1"))
         .tcp_port(s.port())
         .user(Some("root"))
+        // Else the driver hops to the unix socket for 127.0.0.1 and drops TLS.
+        .prefer_socket(false)
         .ssl_opts(ssl);
     let mut conn = mysql::Conn::new(opts).unwrap();
     let cipher: Option<(String, String)> = conn

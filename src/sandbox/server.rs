@@ -80,8 +80,12 @@ impl LocalServer {
             ),
         };
         let data_dir = root.path().join("data");
+        // A private tmpdir: concurrent bootstraps sharing /tmp clash on temp table names.
+        let tmp_dir = root.path().join("tmp");
+        std::fs::create_dir_all(&tmp_dir)
+            .map_err(|e| SandboxError::io(format!("creating {}", tmp_dir.display()), e))?;
         if is_empty_dir(&data_dir) {
-            install(&binary, &data_dir)?;
+            install(&binary, &data_dir, &tmp_dir)?;
         }
         let attempts = if opts.port.is_some() {
             1
@@ -245,14 +249,19 @@ fn free_port() -> Result<u16, SandboxError> {
 }
 
 /// Creates the system tables in `data_dir`.
-fn install(binary: &ServerBinary, data_dir: &Path) -> Result<(), SandboxError> {
+fn install(binary: &ServerBinary, data_dir: &Path, tmp_dir: &Path) -> Result<(), SandboxError> {
     std::fs::create_dir_all(data_dir)
         .map_err(|e| SandboxError::io(format!("creating {}", data_dir.display()), e))?;
     let datadir = format!("--datadir={}", data_dir.display());
+    let tmpdir = format!("--tmpdir={}", tmp_dir.display());
     let mut cmd = match &binary.init {
         InitTool::InstallDb(tool) => {
             let mut c = Command::new(tool);
-            c.arg("--no-defaults").arg(&datadir).arg("--skip-test-db");
+            // Options it does not know itself (--tmpdir) are passed on to the server.
+            c.arg("--no-defaults")
+                .arg(&datadir)
+                .arg(&tmpdir)
+                .arg("--skip-test-db");
             // MariaDB >= 10.4 defaults root to unix_socket auth; TCP tests need a
             // plain passwordless root. Older install tools do not know the option.
             if tool.file_name().is_some_and(|n| n == "mariadb-install-db") {
@@ -282,7 +291,8 @@ fn install(binary: &ServerBinary, data_dir: &Path) -> Result<(), SandboxError> {
     text.push_str(&String::from_utf8_lossy(&output.stdout));
     Err(SandboxError::Install {
         dir: data_dir.to_path_buf(),
-        output: last_lines(&text, 20),
+        // The cause comes first; the rest is generic advice.
+        output: text.lines().take(8).collect::<Vec<_>>().join("\n"),
     })
 }
 
@@ -301,6 +311,7 @@ fn base_args(root: &Path, data_dir: &Path, port: u16) -> Vec<String> {
         format!("--socket={}", socket.display()),
         format!("--pid-file={}", root.join("server.pid").display()),
         format!("--log-error={}", error_log_path(root).display()),
+        format!("--tmpdir={}", root.join("tmp").display()),
         "--skip-name-resolve".to_string(),
         "--innodb-buffer-pool-size=16M".to_string(),
         "--innodb-log-file-size=4M".to_string(),
