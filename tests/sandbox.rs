@@ -215,6 +215,19 @@ fn sandbox_command_up_status_url_down() {
     assert_eq!(cdc(&dir, &["status"]).status.code(), Some(1));
     assert!(mysql::Conn::new(mysql::Opts::from_url(&url).unwrap()).is_err());
 
+    // A restart keeps the port and password, so a saved URL keeps working.
+    let restarted = cdc(&dir, &["up"]);
+    assert!(
+        restarted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restarted.stderr)
+    );
+    assert_eq!(String::from_utf8(restarted.stdout).unwrap().trim(), url);
+    let dir_mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&dir).unwrap().permissions());
+    assert_eq!(dir_mode & 0o777, 0o700);
+
     assert!(cdc(&dir, &["down", "--purge"]).status.success());
+    assert!(mysql::Conn::new(mysql::Opts::from_url(&url).unwrap()).is_err());
     assert!(!dir.exists());
 }

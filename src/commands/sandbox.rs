@@ -10,7 +10,9 @@ use anyhow::{bail, Context, Result};
 use indicatif::ProgressBar;
 
 use crate::sandbox::state::{self, SandboxState};
-use crate::sandbox::{self as sbx, process, LocalServer, ServerBinary, ServerOptions};
+use crate::sandbox::{
+    self as sbx, process, LocalServer, SandboxError, ServerBinary, ServerOptions,
+};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SandboxCommand {
@@ -63,15 +65,13 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
         }
     }
 
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    create_private_dir(dir)?;
     let binary = ServerBinary::find()?;
     let version = binary
         .version()
         .unwrap_or_else(|| "MariaDB/MySQL".to_string());
     let spinner = spinner(&version);
-    let mut opts = ServerOptions::cdc_ready().dir(dir);
-    opts.port = port;
-    let server = LocalServer::start_with(binary, opts)
+    let server = start(binary, dir, port, previous.as_ref().map(|st| st.port))
         .with_context(|| format!("starting the sandbox server in {}", dir.display()))?;
 
     // Keep the password across down/up so URLs people saved keep working.
@@ -100,6 +100,33 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
     println!("{}", st.url());
     eprintln!("next: cdc doctor --source \"$(cdc sandbox url)\"");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts on `port` if given; else tries the port from the last run, so a URL people
+/// saved keeps working, and falls back to a free port if that one is taken now.
+fn start(
+    binary: ServerBinary,
+    dir: &Path,
+    port: Option<u16>,
+    last_port: Option<u16>,
+) -> Result<LocalServer, SandboxError> {
+    let opts = ServerOptions::cdc_ready().dir(dir);
+    match (port, last_port) {
+        (Some(p), _) => LocalServer::start_with(binary, opts.port(p)),
+        (None, Some(p)) => match LocalServer::start_with(binary.clone(), opts.clone().port(p)) {
+            Err(SandboxError::PortInUse { .. }) => LocalServer::start_with(binary, opts),
+            other => other,
+        },
+        (None, None) => LocalServer::start_with(binary, opts),
+    }
+}
+
+/// The sandbox's root has no password on 127.0.0.1; at least keep its files private.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("restricting {}", dir.display()))
 }
 
 fn spinner(version: &str) -> Option<ProgressBar> {
