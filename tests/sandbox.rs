@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 
-use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerOptions};
+use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, SandboxError, ServerOptions};
 use common::{retail_server, server, tls_certs, CDC_PASSWORD};
 
 fn port_open(port: u16) -> bool {
@@ -85,6 +85,17 @@ fn bad_option_fails_fast_with_the_error_log() {
     let err = LocalServer::start(ServerOptions::default().arg("--no-such-option-xyz")).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("no-such-option-xyz"), "{msg}");
+}
+
+#[test]
+fn a_taken_fixed_port_is_a_typed_error() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let err = LocalServer::start(ServerOptions::default().port(port)).unwrap_err();
+    assert!(
+        matches!(err, SandboxError::PortInUse { port: p } if p == port),
+        "{err}"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use indicatif::ProgressBar;
+use indicatif::{ProgressBar, ProgressFinish};
 
 use crate::sandbox::state::{self, SandboxState};
 use crate::sandbox::{
@@ -133,7 +133,10 @@ fn spinner(version: &str) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let s = ProgressBar::new_spinner().with_message(format!("starting {version} sandbox…"));
+    // AndClear: an early return on error must not leave a stale spinner line behind.
+    let s = ProgressBar::new_spinner()
+        .with_message(format!("starting {version} sandbox…"))
+        .with_finish(ProgressFinish::AndClear);
     s.enable_steady_tick(Duration::from_millis(100));
     Some(s)
 }

@@ -15,6 +15,18 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connects over TCP (never the socket, so the same path works for users that only
 /// exist as 'name'@'%').
 pub fn connect(host: &str, port: u16, user: &str, password: &str) -> Result<Conn, SandboxError> {
+    connect_within(host, port, user, password, READ_TIMEOUT)
+}
+
+/// Like [`connect`] but gives up after `read_timeout` without a reply: a readiness probe
+/// must not hang on a port held by something that accepts but never speaks MySQL.
+pub fn connect_within(
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+    read_timeout: Duration,
+) -> Result<Conn, SandboxError> {
     let opts = OptsBuilder::new()
         .ip_or_hostname(Some(host))
         .tcp_port(port)
@@ -22,8 +34,8 @@ pub fn connect(host: &str, port: u16, user: &str, password: &str) -> Result<Conn
         .pass(Some(password))
         .prefer_socket(false)
         .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
-        .read_timeout(Some(READ_TIMEOUT))
-        .write_timeout(Some(READ_TIMEOUT));
+        .read_timeout(Some(read_timeout))
+        .write_timeout(Some(read_timeout));
     Conn::new(opts).map_err(|e| SandboxError::sql(&format!("connect as {user}"), e))
 }
 

@@ -382,7 +382,8 @@ fn spawn_and_wait(
 /// True when root can connect on `port` *and* that server uses `data_dir`: if another
 /// process grabbed the port first, our server exits but a connection would still succeed.
 fn is_ours(port: u16, data_dir: &Path) -> bool {
-    let Ok(mut conn) = client::connect(HOST, port, "root", "") else {
+    let probe_timeout = Duration::from_secs(2);
+    let Ok(mut conn) = client::connect_within(HOST, port, "root", "", probe_timeout) else {
         return false;
     };
     let Ok(Some(reported)) = client::query_value(&mut conn, "SELECT @@datadir") else {

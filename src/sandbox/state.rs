@@ -5,6 +5,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +44,8 @@ impl SandboxState {
     /// the recorded port; a recycled pid or a stale file reads as stopped.
     pub fn is_running(&self, data_dir: &Path) -> bool {
         process::pid_runs_with(self.pid, &data_dir.to_string_lossy())
-            && client::connect("127.0.0.1", self.port, "root", "").is_ok()
+            && client::connect_within("127.0.0.1", self.port, "root", "", Duration::from_secs(5))
+                .is_ok()
     }
 }
 
