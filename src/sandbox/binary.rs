@@ -74,7 +74,6 @@ fn install_db(dirs: &[PathBuf], server: &Path, names: &[&str]) -> Result<InitToo
     // dirs, but prefer the server's own directory to keep versions matched.
     let mut ordered: Vec<PathBuf> = server.parent().map(Path::to_path_buf).into_iter().collect();
     ordered.extend(dirs.iter().cloned());
-    ordered.push(PathBuf::from("/usr/bin"));
     names
         .iter()
         .find_map(|n| find_exe(&ordered, n))
@@ -135,22 +134,38 @@ mod tests {
         assert!(msg.contains("brew install mariadb"), "{msg}");
     }
 
+    fn fake_exe(dir: &Path, name: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
     #[test]
     fn mariadbd_without_install_tool_is_reported() {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let fake = dir.path().join("mariadbd");
-        std::fs::write(&fake, "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-        // Only this dir and /usr/bin are searched; the test is meaningful only when
-        // /usr/bin has no install tool, so accept either outcome but check its shape.
-        match ServerBinary::find_in(&[dir.path().to_path_buf()]) {
-            Ok(b) => {
-                assert_eq!(b.server, fake);
-                assert!(matches!(b.init, InitTool::InstallDb(_)));
-            }
-            Err(e) => assert!(matches!(e, SandboxError::MissingInstallTool { .. }), "{e}"),
-        }
+        fake_exe(dir.path(), "mariadbd");
+        let err = ServerBinary::find_in(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(
+            matches!(err, SandboxError::MissingInstallTool { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("mariadb-install-db"), "{err}");
+    }
+
+    #[test]
+    fn mariadbd_pairs_with_install_db_from_another_dir() {
+        let sbin = tempfile::tempdir().unwrap();
+        let bin = tempfile::tempdir().unwrap();
+        let server = fake_exe(sbin.path(), "mariadbd");
+        let tool = fake_exe(bin.path(), "mariadb-install-db");
+        // A non-executable mysqld must not be picked, nor beat mariadbd.
+        std::fs::write(bin.path().join("mysqld"), "").unwrap();
+        let dirs = [bin.path().to_path_buf(), sbin.path().to_path_buf()];
+        let found = ServerBinary::find_in(&dirs).unwrap();
+        assert_eq!(found.server, server);
+        assert_eq!(found.init, InitTool::InstallDb(tool));
     }
 
     #[test]
