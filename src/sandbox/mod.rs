@@ -8,6 +8,7 @@
 pub mod binary;
 mod client;
 mod error;
+mod launch;
 mod options;
 pub mod process;
 pub mod seed;
