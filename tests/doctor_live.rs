@@ -96,7 +96,12 @@ fn a_correctly_configured_server_passes_clean() {
         "tables.engine",
         "gtid.mode",
     ] {
-        assert_eq!(status(&report, id), "pass", "{id}: {:#}", check(&report, id));
+        assert_eq!(
+            status(&report, id),
+            "pass",
+            "{id}: {:#}",
+            check(&report, id)
+        );
     }
     assert_eq!(status(&report, "position.available"), "skip");
     let s = &report["summary"];
@@ -113,7 +118,10 @@ fn binlog_off_fails_and_skips_what_depends_on_it() {
     let fix = &check(&report, "binlog.enabled")["fix"];
     assert_eq!(fix["restart"], true, "{fix}");
     assert!(fix["config"].to_string().contains("log_bin"), "{fix}");
-    assert_eq!(check(&report, "binlog.enabled")["playbook"], "binlog-disabled");
+    assert_eq!(
+        check(&report, "binlog.enabled")["playbook"],
+        "binlog-disabled"
+    );
 }
 
 #[test]
@@ -162,7 +170,10 @@ fn a_user_without_replication_privileges_fails_grants() {
     assert_eq!(code, 1);
     let c = check(&report, "grants.replication");
     assert_eq!(c["status"], "fail", "{c}");
-    assert!(c["message"].as_str().unwrap().contains("REPLICATION SLAVE"), "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("REPLICATION SLAVE"),
+        "{c}"
+    );
     assert!(c["fix"]["sql"].to_string().contains("'reader'@'%'"), "{c}");
 }
 
@@ -179,14 +190,29 @@ fn tables_without_primary_key_and_myisam_tables_are_named() {
     assert_eq!(code, 1);
     let pk = check(&report, "tables.primary_key");
     assert_eq!(pk["status"], "fail");
-    assert!(pk["observed"].as_str().unwrap().contains("retail_db.audit_log"), "{pk}");
+    assert!(
+        pk["observed"]
+            .as_str()
+            .unwrap()
+            .contains("retail_db.audit_log"),
+        "{pk}"
+    );
     assert!(!pk["observed"].as_str().unwrap().contains("orders"), "{pk}");
     let engine = check(&report, "tables.engine");
     assert_eq!(engine["status"], "fail");
-    assert!(engine["observed"].as_str().unwrap().contains("retail_db.legacy"), "{engine}");
+    assert!(
+        engine["observed"]
+            .as_str()
+            .unwrap()
+            .contains("retail_db.legacy"),
+        "{engine}"
+    );
 
     // Narrowed to the healthy tables, both pass.
-    let (code, report) = doctor_json(&cdc_url(&server), &["--tables", "retail_db.orders,retail_db.customers"]);
+    let (code, report) = doctor_json(
+        &cdc_url(&server),
+        &["--tables", "retail_db.orders,retail_db.customers"],
+    );
     assert_eq!(status(&report, "tables.primary_key"), "pass");
     assert_eq!(status(&report, "tables.engine"), "pass");
     assert_eq!(code, 0);
@@ -229,8 +255,15 @@ fn a_server_that_never_answers_is_given_up_on_within_the_timeout() {
         std::thread::sleep(Duration::from_secs(30));
     });
     let started = Instant::now();
-    let (code, report) = doctor_json(&format!("mysql://u@127.0.0.1:{port}"), &["--connect-timeout", "1s"]);
-    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    let (code, report) = doctor_json(
+        &format!("mysql://u@127.0.0.1:{port}"),
+        &["--connect-timeout", "1s"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(code, 1);
     assert_eq!(status(&report, "connect.tcp"), "pass");
     assert_eq!(status(&report, "connect.auth"), "fail");
@@ -250,7 +283,11 @@ fn the_password_never_appears_in_any_output() {
         );
         assert!(!all.contains(secret), "{format} leaked the password: {all}");
         assert!(all.contains("***"), "{format} shows no redacted URL: {all}");
-        assert_eq!(out.status.code(), Some(1), "a refused login is a failed check");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a refused login is a failed check"
+        );
     }
 }
 
@@ -269,7 +306,10 @@ fn doctor_only_reads() {
         .filter(|(_, cmd, arg)| *cmd == "Connect" && arg.starts_with("cdc_user@"))
         .map(|(id, _, _)| *id)
         .collect();
-    assert!(!ids.is_empty(), "no cdc_user connection in the log:\n{text}");
+    assert!(
+        !ids.is_empty(),
+        "no cdc_user connection in the log:\n{text}"
+    );
     let mut statements = 0;
     for (id, cmd, arg) in &entries {
         if *cmd != "Query" || !ids.contains(id) {
@@ -278,13 +318,22 @@ fn doctor_only_reads() {
         statements += 1;
         let sql = arg.trim().to_ascii_uppercase();
         assert!(
-            ["SELECT", "SHOW", "SET SESSION", "SET NAMES", "SET @@SESSION"]
-                .iter()
-                .any(|ok| sql.starts_with(ok)),
+            [
+                "SELECT",
+                "SHOW",
+                "SET SESSION",
+                "SET NAMES",
+                "SET @@SESSION"
+            ]
+            .iter()
+            .any(|ok| sql.starts_with(ok)),
             "doctor sent a non-read statement: {sql}"
         );
     }
-    assert!(statements >= 5, "too few statements seen ({statements}):\n{text}");
+    assert!(
+        statements >= 5,
+        "too few statements seen ({statements}):\n{text}"
+    );
 }
 
 #[test]
@@ -317,8 +366,14 @@ fn a_custom_check_replaces_the_builtin_with_the_same_id() {
         "checks:\n  - id: binlog.format\n    title: MIXED is fine here\n    why: this reader parses statements\n    playbook: binlog-format-not-row\n    probe: {variable: binlog_format}\n    expect:\n      - {op: in, value: [ROW, MIXED]}\n",
     )
     .unwrap();
-    let (code, report) = doctor_json(&cdc_url(&server), &["--checks-dir", dir.path().to_str().unwrap()]);
-    assert_eq!(check(&report, "binlog.format")["title"], "MIXED is fine here");
+    let (code, report) = doctor_json(
+        &cdc_url(&server),
+        &["--checks-dir", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        check(&report, "binlog.format")["title"],
+        "MIXED is fine here"
+    );
     assert_eq!(status(&report, "binlog.format"), "pass");
     assert_eq!(code, 0, "{report:#}");
 }
@@ -332,16 +387,28 @@ fn a_purged_stored_position_is_reported() {
         .unwrap();
     let first_file = format!(
         "{}.000001",
-        std::path::Path::new(&first).file_name().unwrap().to_string_lossy()
+        std::path::Path::new(&first)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
     );
     server.exec("FLUSH BINARY LOGS; FLUSH BINARY LOGS").unwrap();
-    let (code, report) = doctor_json(&cdc_url(&server), &["--position", &format!("{first_file}:4")]);
+    let (code, report) = doctor_json(
+        &cdc_url(&server),
+        &["--position", &format!("{first_file}:4")],
+    );
     assert_eq!(status(&report, "position.available"), "pass", "{report:#}");
     assert_eq!(code, 0);
     server
-        .exec(&format!("PURGE BINARY LOGS TO '{}'", first_file.replace("000001", "000003")))
+        .exec(&format!(
+            "PURGE BINARY LOGS TO '{}'",
+            first_file.replace("000001", "000003")
+        ))
         .unwrap();
-    let (code, report) = doctor_json(&cdc_url(&server), &["--position", &format!("{first_file}:4")]);
+    let (code, report) = doctor_json(
+        &cdc_url(&server),
+        &["--position", &format!("{first_file}:4")],
+    );
     let c = check(&report, "position.available");
     assert_eq!(c["status"], "fail", "{c}");
     assert!(c["message"].as_str().unwrap().contains("purged"), "{c}");
@@ -353,7 +420,12 @@ fn list_prints_the_catalogue() {
     let out = cdc(&["doctor", "--list"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for id in ["connect.tcp", "binlog.format", "grants.replication", "position.available"] {
+    for id in [
+        "connect.tcp",
+        "binlog.format",
+        "grants.replication",
+        "position.available",
+    ] {
         assert!(text.contains(id), "--list lacks {id}:\n{text}");
     }
 }

@@ -1,0 +1,199 @@
+//! `cdc sandbox up|url|status|down`: a persistent, CDC-ready local MariaDB with the
+//! retail_db sample, so `cdc doctor` can be tried without a real source.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressFinish};
+
+use crate::sandbox::state::{self, SandboxState};
+use crate::sandbox::{
+    self as sbx, process, LocalServer, SandboxError, ServerBinary, ServerOptions,
+};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SandboxCommand {
+    /// Start the sandbox (or report the running one) and print its source URL.
+    Up {
+        /// Port to listen on (default: a free one).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Print the sandbox's source URL, for `cdc doctor --source "$(cdc sandbox url)"`.
+    Url,
+    /// Show whether the sandbox runs; exit 0 if it does, 1 if not.
+    Status,
+    /// Stop the sandbox.
+    Down {
+        /// Also delete its data and state.
+        #[arg(long)]
+        purge: bool,
+    },
+}
+
+pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
+    let dir = state::sandbox_dir()
+        .context("cannot place the sandbox: set CDC_SANDBOX_DIR, XDG_CACHE_HOME or HOME")?;
+    match cmd {
+        SandboxCommand::Up { port } => up(&dir, *port),
+        SandboxCommand::Url => url(&dir),
+        SandboxCommand::Status => status(&dir),
+        SandboxCommand::Down { purge } => down(&dir, *purge),
+    }
+}
+
+fn data_dir(dir: &Path) -> PathBuf {
+    dir.join("data")
+}
+
+fn load_state(dir: &Path) -> Result<Option<SandboxState>> {
+    state::load(dir).context("reading the sandbox state")
+}
+
+fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
+    let previous = load_state(dir)?;
+    if let Some(st) = &previous {
+        if st.is_running(&data_dir(dir)) {
+            if port.is_some_and(|p| p != st.port) {
+                eprintln!("note: the sandbox already runs on port {}", st.port);
+            }
+            println!("{}", st.url());
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+
+    create_private_dir(dir)?;
+    let binary = ServerBinary::find()?;
+    let version = binary
+        .version()
+        .unwrap_or_else(|| "MariaDB/MySQL".to_string());
+    let spinner = spinner(&version);
+    let server = start(binary, dir, port, previous.as_ref().map(|st| st.port))
+        .with_context(|| format!("starting the sandbox server in {}", dir.display()))?;
+
+    // Keep the password across down/up so URLs people saved keep working.
+    let password = match previous {
+        Some(st) => st.password,
+        None => state::generate_password()?,
+    };
+    sbx::load_retail_db(&server).context("loading the retail_db sample")?;
+    sbx::create_cdc_user(&server, &password).context("creating cdc_user")?;
+    let st = SandboxState {
+        port: server.port(),
+        pid: server.pid(),
+        password,
+        binary: server.binary().server.clone(),
+        version,
+    };
+    // Save before detaching: if saving fails, dropping `server` stops it again rather
+    // than leaving a server nobody can find.
+    state::save(dir, &st).context("saving the sandbox state")?;
+    server.detach();
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+
+    // The one place the password is printed: the user needs it to connect.
+    println!("{}", st.url());
+    eprintln!("next: cdc doctor --source \"$(cdc sandbox url)\"");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Starts on `port` if given; else tries the port from the last run, so a URL people
+/// saved keeps working, and falls back to a free port if that one is taken now.
+fn start(
+    binary: ServerBinary,
+    dir: &Path,
+    port: Option<u16>,
+    last_port: Option<u16>,
+) -> Result<LocalServer, SandboxError> {
+    let opts = ServerOptions::cdc_ready().dir(dir);
+    match (port, last_port) {
+        (Some(p), _) => LocalServer::start_with(binary, opts.port(p)),
+        (None, Some(p)) => match LocalServer::start_with(binary.clone(), opts.clone().port(p)) {
+            Err(SandboxError::PortInUse { .. }) => LocalServer::start_with(binary, opts),
+            other => other,
+        },
+        (None, None) => LocalServer::start_with(binary, opts),
+    }
+}
+
+/// The sandbox's root has no password on 127.0.0.1; at least keep its files private.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("restricting {}", dir.display()))
+}
+
+fn spinner(version: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    // AndClear: an early return on error must not leave a stale spinner line behind.
+    let s = ProgressBar::new_spinner()
+        .with_message(format!("starting {version} sandbox…"))
+        .with_finish(ProgressFinish::AndClear);
+    s.enable_steady_tick(Duration::from_millis(100));
+    Some(s)
+}
+
+fn url(dir: &Path) -> Result<ExitCode> {
+    let Some(st) = load_state(dir)? else {
+        bail!(
+            "no sandbox in {}; start one with `cdc sandbox up`",
+            dir.display()
+        );
+    };
+    if !st.is_running(&data_dir(dir)) {
+        eprintln!("warning: the sandbox is not running; start it with `cdc sandbox up`");
+    }
+    println!("{}", st.url());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(dir: &Path) -> Result<ExitCode> {
+    let Some(st) = load_state(dir)? else {
+        println!("sandbox: not created (start one with `cdc sandbox up`)");
+        println!("dir:     {}", dir.display());
+        return Ok(ExitCode::from(1));
+    };
+    let running = st.is_running(&data_dir(dir));
+    println!("sandbox: {}", if running { "running" } else { "stopped" });
+    println!("url:     {}", st.redacted_url());
+    println!("port:    {}", st.port);
+    if running {
+        println!("pid:     {}", st.pid);
+    }
+    println!("server:  {}", st.version);
+    println!("data:    {}", data_dir(dir).display());
+    Ok(ExitCode::from(if running { 0 } else { 1 }))
+}
+
+fn down(dir: &Path, purge: bool) -> Result<ExitCode> {
+    let data = data_dir(dir);
+    if let Some(st) = load_state(dir)? {
+        // Only signal the pid if it still is our server: pids get recycled.
+        if process::pid_runs_with(st.pid, &data.to_string_lossy()) {
+            if !process::terminate(st.pid, Duration::from_secs(30)) {
+                bail!(
+                    "the sandbox server (pid {}) did not stop within 30 s",
+                    st.pid
+                );
+            }
+            eprintln!("sandbox stopped");
+        } else {
+            eprintln!("sandbox was not running");
+        }
+    } else {
+        eprintln!("no sandbox in {}", dir.display());
+    }
+    if purge && dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+        eprintln!("removed {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,99 @@
+//! Talking to a local server: short-timeout connections, multi-statement scripts, URLs.
+
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, OptsBuilder};
+
+use super::SandboxError;
+
+/// Local servers answer in milliseconds; anything slower means "not up yet".
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Generous enough for the seed script, short enough that a wedged server fails a test.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connects over TCP (never the socket, so the same path works for users that only
+/// exist as 'name'@'%').
+pub fn connect(host: &str, port: u16, user: &str, password: &str) -> Result<Conn, SandboxError> {
+    connect_within(host, port, user, password, READ_TIMEOUT)
+}
+
+/// Like [`connect`] but gives up after `read_timeout` without a reply: a readiness probe
+/// must not hang on a port held by something that accepts but never speaks MySQL.
+pub fn connect_within(
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+    read_timeout: Duration,
+) -> Result<Conn, SandboxError> {
+    let opts = OptsBuilder::new()
+        .ip_or_hostname(Some(host))
+        .tcp_port(port)
+        .user(Some(user))
+        .pass(Some(password))
+        .prefer_socket(false)
+        .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
+        .read_timeout(Some(read_timeout))
+        .write_timeout(Some(read_timeout));
+    Conn::new(opts).map_err(|e| SandboxError::sql(&format!("connect as {user}"), e))
+}
+
+/// Runs one or more ';'-separated statements and reads every result, so an error in the
+/// third statement is reported rather than swallowed (as `query_drop` would).
+pub fn exec_all(conn: &mut Conn, sql: &str) -> Result<(), SandboxError> {
+    let mut result = conn
+        .query_iter(sql)
+        .map_err(|e| SandboxError::sql(sql, e))?;
+    while let Some(set) = result.iter() {
+        for row in set {
+            row.map_err(|e| SandboxError::sql(sql, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The first column of the first row as text; None for no row or NULL.
+pub fn query_value(conn: &mut Conn, sql: &str) -> Result<Option<String>, SandboxError> {
+    let value: Option<Option<String>> = conn
+        .query_first(sql)
+        .map_err(|e| SandboxError::sql(sql, e))?;
+    Ok(value.flatten())
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, for URL userinfo.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A single-quoted SQL string literal with quotes and backslashes escaped.
+pub fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_percent_encoded() {
+        assert_eq!(percent_encode("cdc_user"), "cdc_user");
+        assert_eq!(percent_encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
+        assert_eq!(percent_encode("a b%"), "a%20b%25");
+        assert_eq!(percent_encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn sql_strings_are_escaped() {
+        assert_eq!(sql_string("plain"), "'plain'");
+        assert_eq!(sql_string(r"it's\"), r"'it\'s\\'");
+    }
+}

@@ -1,0 +1,92 @@
+//! Helpers shared by the integration tests: real local servers and TLS material.
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerOptions};
+
+/// The password `retail_server` gives `cdc_user`.
+pub const CDC_PASSWORD: &str = "cdc_pw";
+
+/// A CDC-ready server (binlog on, ROW, FULL images) with `args` appended; later args win,
+/// so `&["--skip-log-bin"]` turns the binlog off.
+pub fn server(args: &[&str]) -> LocalServer {
+    let opts = args
+        .iter()
+        .fold(ServerOptions::cdc_ready(), |o, a| o.arg(*a));
+    LocalServer::start(opts).unwrap_or_else(|e| panic!("starting a test server: {e}"))
+}
+
+/// `server(args)` plus the retail_db sample and `cdc_user` / `cdc_pw`.
+pub fn retail_server(args: &[&str]) -> LocalServer {
+    let s = server(args);
+    load_retail_db(&s).unwrap_or_else(|e| panic!("loading retail_db: {e}"));
+    create_cdc_user(&s, CDC_PASSWORD).unwrap_or_else(|e| panic!("creating cdc_user: {e}"));
+    s
+}
+
+/// A CA and a server certificate signed by it, as PEM files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// Server options that turn TLS on with these files.
+    pub fn server_args(&self) -> Vec<String> {
+        vec![
+            format!("--ssl-ca={}", self.ca.display()),
+            format!("--ssl-cert={}", self.cert.display()),
+            format!("--ssl-key={}", self.key.display()),
+        ]
+    }
+}
+
+/// Writes a CA and a server certificate for 127.0.0.1/localhost into `dir` with the
+/// `openssl` CLI. `server_days` is the server cert's validity, so a test can make one
+/// that expires soon (e.g. 10).
+#[rustfmt::skip] // the openssl argument lists read better as written
+pub fn tls_certs(dir: &Path, server_days: u32) -> TlsFiles {
+    let ca = dir.join("ca.pem");
+    let ca_key = dir.join("ca-key.pem");
+    let cert = dir.join("server-cert.pem");
+    let key = dir.join("server-key.pem");
+    let csr = dir.join("server.csr");
+    let ext = dir.join("server.ext");
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let p = |p: &Path| p.to_str().unwrap().to_string();
+    openssl(&[
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+        "-subj", "/CN=cdc test CA", "-keyout", &p(&ca_key), "-out", &p(&ca),
+    ]);
+    openssl(&[
+        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", &p(&key), "-out", &p(&csr),
+    ]);
+    openssl(&[
+        "x509", "-req", "-in", &p(&csr), "-CA", &p(&ca), "-CAkey", &p(&ca_key),
+        "-set_serial", "2", "-days", &server_days.to_string(), "-extfile", &p(&ext),
+        "-out", &p(&cert),
+    ]);
+    TlsFiles { ca, cert, key }
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("running openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
