@@ -43,6 +43,11 @@ impl Condition {
     }
 }
 
+/// An optional `when`: absent means everywhere.
+pub fn when_holds(when: Option<&Condition>, t: &Target) -> bool {
+    when.is_none_or(|w| w.matches(t))
+}
+
 /// Any of the conditions matches; no conditions means everywhere.
 pub fn any_matches(conditions: &[Condition], t: &Target) -> bool {
     conditions.is_empty() || conditions.iter().any(|c| c.matches(t))

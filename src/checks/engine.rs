@@ -1,6 +1,6 @@
 //! Runs the catalogue against a context: every check, in order, into results.
 
-use super::condition::any_matches;
+use super::condition::{any_matches, when_holds};
 use super::context::Context;
 use super::fix;
 use super::probe::{self, Level, Outcome};
@@ -30,7 +30,7 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
     let expected = spec.expected.clone().unwrap_or_else(|| {
         rules
             .iter()
-            .filter(|r| r.when.as_ref().is_none_or(|w| w.matches(&target)))
+            .filter(|r| when_holds(r.when.as_ref(), &target))
             .map(rules::describe)
             .collect::<Vec<_>>()
             .join("; ")

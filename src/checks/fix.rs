@@ -1,15 +1,13 @@
 //! Choosing the fix for this server and filling in its templates.
 
-use super::condition::Target;
+use super::condition::{when_holds, Target};
 use super::context::Context;
 use super::result::FixPlan;
 use super::spec::Fix;
 
 /// The first fix whose `when` matches, with `{user}`, `{schema}` and `{schemas}` filled in.
 pub fn plan(fixes: &[Fix], target: &Target, ctx: &Context) -> Option<FixPlan> {
-    let fix = fixes
-        .iter()
-        .find(|f| f.when.as_ref().is_none_or(|w| w.matches(target)))?;
+    let fix = fixes.iter().find(|f| when_holds(f.when.as_ref(), target))?;
     let user = ctx
         .account
         .clone()
@@ -26,7 +24,8 @@ pub fn plan(fixes: &[Fix], target: &Target, ctx: &Context) -> Option<FixPlan> {
         if line.contains("{schema}") {
             schemas
                 .iter()
-                .map(|s| line.replace("{schema}", &format!("`{}`", s.replace('`', "``"))))
+                // The template quotes the name (`{schema}`); only backticks inside it need doubling.
+                .map(|s| line.replace("{schema}", &s.replace('`', "``")))
                 .collect()
         } else {
             vec![line]

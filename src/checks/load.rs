@@ -288,19 +288,18 @@ fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
                 let pattern = text.unwrap_or_default();
                 Regex::new(&pattern).map_err(|e| at(format!("bad regex: {e}")))?;
             }
-            Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
+            Op::Gt | Op::Gte | Op::Lt | Op::Lte
                 if text
                     .as_deref()
                     .and_then(|t| t.parse::<f64>().ok())
-                    .is_none()
-                {
-                    return Err(at("needs a number".into()));
-                }
+                    .is_none() =>
+            {
+                return Err(at("needs a number".into()));
             }
-            Op::VersionGte | Op::VersionLt => {
-                if text.as_deref().and_then(Version::parse).is_none() {
-                    return Err(at("needs a version like 8.0.20".into()));
-                }
+            Op::VersionGte | Op::VersionLt
+                if text.as_deref().and_then(Version::parse).is_none() =>
+            {
+                return Err(at("needs a version like 8.0.20".into()));
             }
             _ => {}
         }

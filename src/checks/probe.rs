@@ -1,7 +1,7 @@
 //! Running a check's probe: a variable, a query, or a named builtin.
 
 use super::builtin;
-use super::condition::Target;
+use super::condition::{when_holds, Target};
 use super::context::Context;
 use super::observed::Observed;
 use super::spec::{MissingMeans, Probe, Probes, RowsMode};
@@ -46,10 +46,8 @@ impl Outcome {
 /// The probe to use here: the only one, or the first variant whose `when` matches.
 pub fn select<'p>(probes: &'p Probes, target: &Target) -> Option<&'p Probe> {
     match probes {
-        Probes::One(p) => Some(p).filter(|p| p.when.as_ref().is_none_or(|w| w.matches(target))),
-        Probes::Variants(ps) => ps
-            .iter()
-            .find(|p| p.when.as_ref().is_none_or(|w| w.matches(target))),
+        Probes::One(p) => Some(p.as_ref()).filter(|p| when_holds(p.when.as_ref(), target)),
+        Probes::Variants(ps) => ps.iter().find(|p| when_holds(p.when.as_ref(), target)),
     }
 }
 
@@ -67,9 +65,7 @@ pub fn run(probe: &Probe, ctx: &mut Context) -> Outcome {
         let pairs = names
             .iter()
             .map(|n| {
-                let v = server
-                    .variable(n)
-                    .map_or(Observed::Missing, |v| Observed::text(v));
+                let v = server.variable(n).map_or(Observed::Missing, Observed::text);
                 (n.clone(), v)
             })
             .filter(|(_, v)| *v != Observed::Missing)

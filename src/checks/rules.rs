@@ -3,7 +3,7 @@
 use regex::Regex;
 use serde_yaml::Value;
 
-use super::condition::Target;
+use super::condition::{when_holds, Target};
 use super::observed::{parse_number, Observed};
 use super::result::Severity;
 use super::spec::{Op, Rule};
@@ -25,7 +25,7 @@ pub fn violations(
 ) -> Vec<Violation> {
     let mut out: Vec<Violation> = rules
         .iter()
-        .filter(|r| r.when.as_ref().is_none_or(|w| w.matches(target)))
+        .filter(|r| when_holds(r.when.as_ref(), target))
         .filter_map(|r| {
             let value = match &r.of {
                 Some(name) => observed.get(name)?,
@@ -40,7 +40,7 @@ pub fn violations(
             })
         })
         .collect();
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|v| std::cmp::Reverse(v.severity));
     out
 }
 

@@ -96,7 +96,7 @@ pub struct Condition {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Probes {
-    One(Probe),
+    One(Box<Probe>),
     Variants(Vec<Probe>),
 }
 
