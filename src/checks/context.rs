@@ -43,6 +43,8 @@ pub struct Link {
     pub tcp: Result<Duration, ConnectError>,
     /// None when the login was not attempted (TCP failed).
     pub login: Option<Result<TlsState, ConnectError>>,
+    /// The plain login was refused but the same login over TLS works.
+    pub tls_required: bool,
 }
 
 impl Link {

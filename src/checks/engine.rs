@@ -82,6 +82,7 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
                 Level::Ok => Status::Pass,
                 Level::Warn => Status::Warn,
                 Level::Violation => severity.status(),
+                Level::Fail => Status::Fail,
             };
         }
         Outcome::Skip(reason) => result.message = reason,

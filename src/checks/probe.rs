@@ -13,6 +13,8 @@ pub enum Level {
     Warn,
     /// Broken: reported with the check's severity.
     Violation,
+    /// Broken beyond any profile's tolerance (the session could not be set up at all).
+    Fail,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -14,8 +14,9 @@ use crate::checks::profile::Profile;
 use crate::checks::result::{Report, SourceSummary};
 use crate::checks::scope::TableScope;
 use crate::connection::server::{Platform, ServerInfo};
-use crate::connection::session::{self, Session};
+use crate::connection::session::{self, ConnectError, Session};
 use crate::connection::sql::Sql;
+use crate::connection::tls::SslMode;
 use crate::connection::url::SourceConfig;
 use crate::report::{self, Format};
 
@@ -109,12 +110,18 @@ pub fn diagnose(
             tls
         })
     });
+    let plain_refused = matches!(&login, Some(Err(ConnectError::Auth(e))) if e.code == Some(1045))
+        && session.is_none();
+    let tls_required = plain_refused
+        && matches!(source.ssl_mode, SslMode::Disabled | SslMode::Preferred)
+        && session::refused_only_without_tls(source);
     let link = Link {
         endpoint: format!("{}:{}", source.host, source.port),
         loopback: is_loopback(&source.host),
         ssl_mode: source.ssl_mode,
         tcp,
         login,
+        tls_required,
     };
     let mut server = None;
     let mut account = None;

@@ -80,6 +80,14 @@ pub fn probe_tcp(cfg: &SourceConfig) -> Result<Duration, ConnectError> {
     })
 }
 
+/// Whether a login refused over a plain connection succeeds over TLS: MariaDB answers a
+/// plain login to a TLS-only server or account with a bare "Access denied" (1045).
+pub fn refused_only_without_tls(cfg: &SourceConfig) -> bool {
+    let mut tls = cfg.clone();
+    tls.ssl_mode = SslMode::Required;
+    Session::open(&tls).is_ok()
+}
+
 pub struct Session {
     conn: Conn,
     pub tls: TlsState,
@@ -184,7 +192,19 @@ fn classify(cfg: &SourceConfig, e: mysql::Error) -> ConnectError {
             addr: format!("{}:{}", cfg.host, cfg.port),
             reason: cfg.scrub(&io.to_string()),
         },
-        other => ConnectError::Other(cfg.scrub(&other.to_string())),
+        other => {
+            let text = cfg.scrub(&other.to_string());
+            let lower = text.to_ascii_lowercase();
+            // rustls failures surface wrapped in codec/IO errors; name them for what they are.
+            if ["certificate", "tls", "ssl", "handshake"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                ConnectError::Tls(text)
+            } else {
+                ConnectError::Other(text)
+            }
+        }
     }
 }
 

@@ -38,11 +38,15 @@ pub fn auth(ctx: &Context) -> Outcome {
             ),
             "",
         ),
-        Some(Err(ConnectError::Auth(e))) if requires_tls(e.code, &e.message) => Outcome::verdict(
-            Level::Violation,
-            e.to_string(),
-            "the server requires TLS: connect with ssl-mode=REQUIRED or stricter",
-        ),
+        Some(Err(ConnectError::Auth(e)))
+            if ctx.link.tls_required || requires_tls(e.code, &e.message) =>
+        {
+            Outcome::verdict(
+                Level::Violation,
+                e.to_string(),
+                "the server requires TLS: connect with ssl-mode=REQUIRED or stricter",
+            )
+        }
         Some(Err(e)) => Outcome::verdict(Level::Violation, "login failed", e.to_string()),
     }
 }
@@ -52,11 +56,11 @@ pub fn tls(args: &Args, ctx: &Context) -> Outcome {
     let state = match &ctx.link.login {
         None => return Outcome::Skip("skipped: connect.tcp did not pass".into()),
         Some(Err(ConnectError::Tls(e))) => {
-            return Outcome::verdict(Level::Violation, "handshake failed", e.clone())
+            return Outcome::verdict(Level::Fail, "handshake failed", e.clone())
         }
-        Some(Err(ConnectError::Auth(e))) if requires_tls(e.code, &e.message) => {
+        Some(Err(ConnectError::Auth(e))) if ctx.link.tls_required || requires_tls(e.code, &e.message) => {
             return Outcome::verdict(
-                Level::Violation,
+                Level::Fail,
                 format!("not encrypted (ssl-mode={})", ctx.link.ssl_mode),
                 "the server requires TLS and this session did not use it: set ssl-mode=REQUIRED or VERIFY_IDENTITY",
             )

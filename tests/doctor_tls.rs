@@ -1,0 +1,151 @@
+//! connect.tls against real MariaDB servers with certificates made by the tests.
+
+mod common;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn doctor(url: &str) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(["doctor", "--source", url, "--format", "json"])
+        .env_remove("CDC_SOURCE")
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = common::tls_certs(dir.path(), 365);
+    let args: Vec<String> = tls.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = common::retail_server(&args);
+    // Set after start-up: the harness itself loads the sample over a plain root session.
+    server
+        .exec("SET GLOBAL require_secure_transport = ON")
+        .unwrap();
+    let base = server.url("cdc_user", common::CDC_PASSWORD);
+
+    let (code, report) = doctor(&format!("{base}?ssl-mode=DISABLED"));
+    assert_eq!(code, 1);
+    assert_eq!(
+        check(&report, "connect.auth")["status"],
+        "fail",
+        "{report:#}"
+    );
+    let tls_check = check(&report, "connect.tls");
+    assert_eq!(
+        tls_check["status"],
+        "fail",
+        "{:#}",
+        check(&report, "connect.auth")
+    );
+    assert!(
+        tls_check["message"]
+            .as_str()
+            .unwrap()
+            .contains("requires TLS"),
+        "{tls_check}"
+    );
+
+    let (code, report) = doctor(&format!("{base}?ssl-mode=REQUIRED"));
+    let tls_check = check(&report, "connect.tls");
+    assert_eq!(tls_check["status"], "pass", "{tls_check}");
+    assert!(
+        tls_check["observed"].as_str().unwrap().starts_with("TLSv1"),
+        "{tls_check}"
+    );
+    assert!(
+        tls_check["observed"]
+            .as_str()
+            .unwrap()
+            .contains("not verified"),
+        "{tls_check}"
+    );
+    assert_eq!(code, 0, "{report:#}");
+
+    let ca = tls.ca.display().to_string();
+    let (code, report) = doctor(&format!("{base}?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}"));
+    let tls_check = check(&report, "connect.tls");
+    assert_eq!(tls_check["status"], "pass", "{tls_check}");
+    assert!(
+        tls_check["observed"]
+            .as_str()
+            .unwrap()
+            .contains(", verified"),
+        "{tls_check}"
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn verification_against_the_wrong_ca_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = common::tls_certs(dir.path(), 365);
+    let other = tempfile::tempdir().unwrap();
+    let stranger = common::tls_certs(other.path(), 365);
+    let args: Vec<String> = tls.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = common::retail_server(&args);
+    let url = format!(
+        "{}?ssl-mode=VERIFY_CA&ssl-ca={}",
+        server.url("cdc_user", common::CDC_PASSWORD),
+        stranger.ca.display()
+    );
+    let (code, report) = doctor(&url);
+    assert_eq!(code, 1);
+    let tls_check = check(&report, "connect.tls");
+    assert_eq!(
+        tls_check["status"],
+        "fail",
+        "{:#}",
+        check(&report, "connect.auth")
+    );
+    assert_eq!(tls_check["observed"], "handshake failed");
+}
+
+#[test]
+fn a_certificate_expiring_within_30_days_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = common::tls_certs(dir.path(), 10);
+    let args: Vec<String> = tls.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = common::retail_server(&args);
+    let url = format!(
+        "{}?ssl-mode=REQUIRED",
+        server.url("cdc_user", common::CDC_PASSWORD)
+    );
+    let (code, report) = doctor(&url);
+    let tls_check = check(&report, "connect.tls");
+    assert_eq!(tls_check["status"], "warn", "{tls_check}");
+    assert!(
+        tls_check["observed"]
+            .as_str()
+            .unwrap()
+            .contains("expires in 10 days")
+            || tls_check["observed"]
+                .as_str()
+                .unwrap()
+                .contains("expires in 9 days"),
+        "{tls_check}"
+    );
+    assert_eq!(code, 0, "a warning alone does not fail the run");
+}
