@@ -12,5 +12,6 @@ pub mod probe;
 pub mod profile;
 pub mod result;
 pub mod rules;
+pub mod run;
 pub mod scope;
 pub mod spec;

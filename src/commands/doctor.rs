@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 
-use crate::checks::context::{Context, Link, RunOptions};
-use crate::checks::engine;
+use crate::checks::context::{Link, RunOptions};
 use crate::checks::load::Catalogue;
 use crate::checks::profile::Profile;
-use crate::checks::result::{Report, SourceSummary};
+use crate::checks::result::Report;
+use crate::checks::run::inspect;
 use crate::checks::scope::TableScope;
-use crate::connection::server::{Platform, ServerInfo};
+use crate::connection::server::Platform;
 use crate::connection::session::{self, ConnectError, Session};
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
@@ -123,76 +123,22 @@ pub fn diagnose(
         login,
         tls_required,
     };
-    let mut server = None;
-    let mut account = None;
-    let mut schemas = Vec::new();
-    if let Some(s) = session.as_mut() {
-        server = read_server(s, &source.host).map(|mut info| {
-            if let Some(p) = platform {
-                info.platform = p;
-            }
-            info
-        });
-        account = read_account(s);
-        schemas = read_schemas(s, &options.tables);
-    }
-    let summary = SourceSummary {
-        url: source.redacted(),
-        flavor: server.as_ref().map(|s| s.flavor.to_string()),
-        version: server.as_ref().map(|s| s.version_string.clone()),
-        platform: server.as_ref().map(|s| s.platform.to_string()),
-    };
-    let mut ctx = Context {
-        options,
+    let sql = session.as_mut().map(|s| s as &mut dyn Sql);
+    let mut report = inspect(
+        catalogue,
+        source.redacted(),
+        &source.host,
         link,
-        server,
-        sql: session.as_mut().map(|s| s as &mut dyn Sql),
-        schemas,
-        account,
-    };
-    let mut results = engine::run_all(&catalogue.specs, &mut ctx);
+        sql,
+        options,
+        platform,
+    );
     // Server messages can echo what the user typed; the password never leaves this process.
-    for r in &mut results {
+    for r in &mut report.checks {
         r.observed = source.scrub(&r.observed);
         r.message = source.scrub(&r.message);
     }
-    Report::new(summary, options.profile.to_string(), results)
-}
-
-fn read_server(sql: &mut dyn Sql, host: &str) -> Option<ServerInfo> {
-    let rows = sql.query("SHOW GLOBAL VARIABLES").ok()?;
-    let vars = rows
-        .rows
-        .into_iter()
-        .filter_map(|r| {
-            let mut it = r.into_iter();
-            let name = it.next()??;
-            let value = it.next().flatten().unwrap_or_default();
-            Some((name.to_ascii_lowercase(), value))
-        })
-        .collect();
-    Some(ServerInfo::from_variables(vars, host))
-}
-
-/// `CURRENT_USER()` as 'user'@'host', the form GRANT statements take.
-fn read_account(sql: &mut dyn Sql) -> Option<String> {
-    let rows = sql.query("SELECT CURRENT_USER()").ok()?;
-    let v = rows.scalar().flatten()?.to_string();
-    let (user, host) = v.rsplit_once('@').unwrap_or((&v, "%"));
-    Some(format!("'{user}'@'{host}'"))
-}
-
-fn read_schemas(sql: &mut dyn Sql, scope: &TableScope) -> Vec<String> {
-    let Ok(rows) =
-        sql.query("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name")
-    else {
-        return Vec::new();
-    };
-    rows.rows
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .filter(|s| scope.covers_schema(s))
-        .collect()
+    report
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -1,0 +1,88 @@
+//! One doctor run over an established (or failed) connection: gather what every check
+//! shares, then run the catalogue. Works the same on a live session and on recorded answers.
+
+use super::context::{Context, Link, RunOptions};
+use super::engine;
+use super::load::Catalogue;
+use super::result::{Report, SourceSummary};
+use super::scope::TableScope;
+use crate::connection::server::{Platform, ServerInfo};
+use crate::connection::sql::Sql;
+
+/// Runs every check. `url` is the redacted URL shown in the report; `host` is what was
+/// dialled (platform detection reads it); `platform` overrides detection.
+pub fn inspect<'a>(
+    catalogue: &Catalogue,
+    url: String,
+    host: &str,
+    link: Link,
+    mut sql: Option<&'a mut dyn Sql>,
+    options: &'a RunOptions,
+    platform: Option<Platform>,
+) -> Report {
+    let mut server = None;
+    let mut account = None;
+    let mut schemas = Vec::new();
+    if let Some(s) = sql.as_deref_mut() {
+        server = read_server(s, host).map(|mut info| {
+            if let Some(p) = platform {
+                info.platform = p;
+            }
+            info
+        });
+        account = read_account(s);
+        schemas = read_schemas(s, &options.tables);
+    }
+    let summary = SourceSummary {
+        url,
+        flavor: server.as_ref().map(|s| s.flavor.to_string()),
+        version: server.as_ref().map(|s| s.version_string.clone()),
+        platform: server.as_ref().map(|s| s.platform.to_string()),
+    };
+    let mut ctx = Context {
+        options,
+        link,
+        server,
+        sql,
+        schemas,
+        account,
+    };
+    let results = engine::run_all(&catalogue.specs, &mut ctx);
+    Report::new(summary, options.profile.to_string(), results)
+}
+
+fn read_server(sql: &mut dyn Sql, host: &str) -> Option<ServerInfo> {
+    let rows = sql.query("SHOW GLOBAL VARIABLES").ok()?;
+    let vars = rows
+        .rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            let name = it.next()??;
+            let value = it.next().flatten().unwrap_or_default();
+            Some((name.to_ascii_lowercase(), value))
+        })
+        .collect();
+    Some(ServerInfo::from_variables(vars, host))
+}
+
+/// `CURRENT_USER()` as 'user'@'host', the form GRANT statements take.
+fn read_account(sql: &mut dyn Sql) -> Option<String> {
+    let rows = sql.query("SELECT CURRENT_USER()").ok()?;
+    let v = rows.scalar().flatten()?.to_string();
+    let (user, host) = v.rsplit_once('@').unwrap_or((&v, "%"));
+    Some(format!("'{user}'@'{host}'"))
+}
+
+fn read_schemas(sql: &mut dyn Sql, scope: &TableScope) -> Vec<String> {
+    let Ok(rows) =
+        sql.query("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name")
+    else {
+        return Vec::new();
+    };
+    rows.rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .filter(|s| scope.covers_schema(s))
+        .collect()
+}

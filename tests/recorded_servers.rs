@@ -1,0 +1,210 @@
+//! The whole catalogue against recorded answers of servers that cannot run here: MySQL 8.0,
+//! 8.4, Amazon RDS, an Aurora reader. Covers the MySQL-only logic (gtid_mode, PARTIAL_JSON,
+//! transaction compression, 8.4's statements, RDS retention).
+
+use std::time::Duration;
+
+use cdc::checks::context::{Link, RunOptions};
+use cdc::checks::load::Catalogue;
+use cdc::checks::profile::Profile;
+use cdc::checks::result::{CheckResult, Report, Status};
+use cdc::checks::run::inspect;
+use cdc::connection::recorded::Recorded;
+use cdc::connection::session::TlsState;
+use cdc::connection::tls::SslMode;
+use cdc::report::{render_with_width, Format};
+
+fn recorded(name: &str) -> Recorded {
+    let path = format!(
+        "{}/tests/fixtures/servers/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    Recorded::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn run_on(mut server: Recorded, profile: Profile) -> Report {
+    let catalogue = Catalogue::load(None).unwrap();
+    let options = RunOptions {
+        profile,
+        ..RunOptions::default()
+    };
+    // A remote server reached over verified TLS, certificate good for years.
+    let link = Link {
+        endpoint: format!("{}:3306", server.host),
+        loopback: false,
+        ssl_mode: SslMode::VerifyIdentity,
+        tcp: Ok(Duration::from_millis(2)),
+        login: Some(Ok(TlsState {
+            version: Some("TLSv1.3".into()),
+            cipher: Some("TLS_AES_256_GCM_SHA384".into()),
+            verified: true,
+            server_not_after: Some("Jan  1 00:00:00 2099 GMT".into()),
+            fallback_reason: None,
+        })),
+        tls_required: false,
+    };
+    let host = server.host.clone();
+    let url = format!("mysql://cdc:***@{host}:3306");
+    inspect(
+        &catalogue,
+        url,
+        &host,
+        link,
+        Some(&mut server),
+        &options,
+        None,
+    )
+}
+
+fn run(name: &str, profile: Profile) -> Report {
+    run_on(recorded(name), profile)
+}
+
+fn get<'a>(report: &'a Report, id: &str) -> &'a CheckResult {
+    report
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
+fn status(report: &Report, id: &str) -> Status {
+    get(report, id).status
+}
+
+#[test]
+fn a_healthy_mysql_8_0_passes_every_check() {
+    let report = run("mysql-8.0-self-managed", Profile::Generic);
+    assert_eq!(report.source.flavor.as_deref(), Some("mysql"));
+    assert_eq!(report.source.platform.as_deref(), Some("self-managed"));
+    let bad: Vec<&CheckResult> = report
+        .checks
+        .iter()
+        .filter(|c| !matches!(c.status, Status::Pass | Status::Skip))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    for id in [
+        "gtid.mode",
+        "binlog.row_value_options",
+        "binlog.compression",
+        "binlog.row_metadata",
+        "binlog.position",
+        "binlog.retention",
+        "grants.replication",
+        "connect.tls",
+        "replica.log_updates",
+    ] {
+        assert_eq!(
+            status(&report, id),
+            Status::Pass,
+            "{id}: {:?}",
+            get(&report, id)
+        );
+    }
+    assert!(get(&report, "binlog.retention")
+        .observed
+        .contains("30 days"));
+}
+
+#[test]
+fn mysql_8_4_misconfigurations_are_each_reported() {
+    let report = run("mysql-8.4-misconfigured", Profile::Generic);
+    // 8.4 removed SHOW MASTER STATUS: the position is read with SHOW BINARY LOG STATUS.
+    assert_eq!(status(&report, "binlog.position"), Status::Pass);
+    assert_eq!(status(&report, "binlog.row_value_options"), Status::Fail);
+    assert_eq!(
+        get(&report, "binlog.row_value_options").observed,
+        "PARTIAL_JSON"
+    );
+    assert_eq!(status(&report, "binlog.compression"), Status::Fail);
+    assert_eq!(status(&report, "binlog.row_image"), Status::Fail);
+    assert_eq!(status(&report, "server.time_zone"), Status::Warn);
+    assert_eq!(get(&report, "server.time_zone").observed, "CEST");
+    let gtid = get(&report, "gtid.mode");
+    assert_ne!(gtid.status, Status::Pass);
+    assert!(gtid.observed.contains("gtid_mode=OFF"), "{gtid:?}");
+    // Privileges held through an active role count.
+    assert_eq!(status(&report, "grants.replication"), Status::Pass);
+    // MySQL 8 fixes persist across restarts.
+    let fix = get(&report, "binlog.row_value_options")
+        .fix
+        .as_ref()
+        .unwrap();
+    assert!(fix.sql.iter().any(|s| s.contains("SET PERSIST")), "{fix:?}");
+    assert!(report.has_problem(false));
+}
+
+#[test]
+fn profiles_change_severities() {
+    let lakeflow = run("mysql-8.4-misconfigured", Profile::Lakeflow);
+    assert_eq!(
+        status(&lakeflow, "gtid.mode"),
+        Status::Fail,
+        "Lakeflow needs GTIDs"
+    );
+    let generic = run("mysql-8.4-misconfigured", Profile::Generic);
+    assert_eq!(status(&generic, "gtid.mode"), Status::Warn);
+    let flink = run("mysql-8.4-misconfigured", Profile::FlinkCdc);
+    assert_eq!(
+        status(&flink, "server.time_zone"),
+        Status::Fail,
+        "Flink CDC needs an unambiguous zone"
+    );
+}
+
+#[test]
+fn the_gtid_fix_on_mysql_walks_the_online_sequence() {
+    let report = run("mysql-8.4-misconfigured", Profile::Lakeflow);
+    let fix = get(&report, "gtid.mode").fix.as_ref().unwrap();
+    let sql = fix.sql.join("\n");
+    let permissive = sql.find("OFF_PERMISSIVE").expect("OFF_PERMISSIVE step");
+    let on_permissive = sql.find("ON_PERMISSIVE").expect("ON_PERMISSIVE step");
+    assert!(permissive < on_permissive, "{sql}");
+    assert!(sql.contains("enforce_gtid_consistency"), "{sql}");
+}
+
+#[test]
+fn rds_retention_comes_from_rds_configuration() {
+    let report = run("mysql-8.0-rds", Profile::Generic);
+    assert_eq!(report.source.platform.as_deref(), Some("rds"));
+    let retention = get(&report, "binlog.retention");
+    assert_eq!(retention.status, Status::Fail, "{retention:?}");
+    assert!(retention.observed.contains("NULL"), "{retention:?}");
+    let fix = retention.fix.as_ref().unwrap();
+    assert!(
+        fix.sql
+            .iter()
+            .any(|s| s.contains("mysql.rds_set_configuration")),
+        "{fix:?}"
+    );
+    // REPLICATION CLIENT is missing from this account's grants.
+    assert_eq!(status(&report, "grants.replication"), Status::Fail);
+
+    // Once retention hours are set to a week, the same server passes.
+    let mut server = recorded("mysql-8.0-rds");
+    for q in &mut server.queries {
+        if q.sql
+            .as_deref()
+            .is_some_and(|s| s.contains("rds_configuration"))
+        {
+            q.rows = vec![vec![Some("168".into())]];
+        }
+    }
+    let report = run_on(server, Profile::Generic);
+    assert_eq!(status(&report, "binlog.retention"), Status::Pass);
+}
+
+#[test]
+fn an_aurora_reader_is_not_a_binlog_source() {
+    let report = run("aurora-mysql-3-reader", Profile::Generic);
+    assert_eq!(report.source.platform.as_deref(), Some("aurora"));
+    assert_eq!(status(&report, "server.aurora_reader"), Status::Fail);
+    assert_eq!(status(&report, "binlog.enabled"), Status::Fail);
+}
+
+#[test]
+fn misconfigured_mysql_report_reads_well() {
+    let report = run("mysql-8.4-misconfigured", Profile::Generic);
+    insta::assert_snapshot!(render_with_width(&report, Format::Human, false, 120));
+}
