@@ -343,6 +343,39 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_check_ids_exist() {
+        // These ids are an interface: scripts match on them in JSON and JUnit output.
+        let c = Catalogue::load(None).unwrap();
+        for id in [
+            "connect.tcp",
+            "connect.auth",
+            "connect.tls",
+            "server.version",
+            "binlog.enabled",
+            "binlog.format",
+            "binlog.row_image",
+            "binlog.row_metadata",
+            "binlog.row_value_options",
+            "binlog.compression",
+            "binlog.retention",
+            "binlog.position",
+            "binlog.filters",
+            "gtid.mode",
+            "server.id",
+            "replica.log_updates",
+            "grants.replication",
+            "grants.snapshot",
+            "tables.primary_key",
+            "tables.engine",
+            "server.time_zone",
+            "server.timeouts",
+            "position.available",
+        ] {
+            assert!(c.get(id).is_some(), "check {id} is missing");
+        }
+    }
+
+    #[test]
     fn a_bad_operator_names_file_line_and_field() {
         let text = "checks:\n  - id: x.y\n    title: t\n    why: w\n    playbook: p\n    probe: {variable: v}\n    expect:\n      - {op: eqq, value: 1}\n";
         let e = parse_file("mine.yaml", text).unwrap_err();
