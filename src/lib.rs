@@ -3,5 +3,6 @@
 pub mod checks;
 pub mod commands;
 pub mod connection;
+pub mod playbooks;
 pub mod report;
 pub mod sandbox;

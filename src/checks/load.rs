@@ -223,7 +223,7 @@ fn validate_condition(c: &Condition) -> Result<(), String> {
     }
 }
 
-fn validate_probe(p: &Probe) -> Result<(), String> {
+pub fn validate_probe(p: &Probe) -> Result<(), String> {
     let kinds = [
         p.variable.is_some(),
         p.variables.is_some(),
@@ -272,7 +272,7 @@ pub fn check_read_only(sql: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
+pub fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
     for (i, r) in rules.iter().enumerate() {
         let at = |m: String| (format!("{field}[{i}]"), m);
         let needs_value = !matches!(r.op, Op::Empty | Op::Nonempty);

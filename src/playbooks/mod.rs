@@ -1,0 +1,5 @@
+//! Playbooks: the troubleshooting guide as data that `cdc playbook` renders and runs and
+//! `cdc diagnose` matches error text against.
+
+pub mod load;
+pub mod spec;
