@@ -63,6 +63,40 @@ fn general_log_entries(text: &str) -> Vec<(&str, &str, String)> {
         .collect()
 }
 
+/// Polls until `done` (replication threads start asynchronously), at most 20 s.
+fn wait_for(done: impl Fn() -> bool) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < until, "condition not reached within 20 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Rotates and purges until only the current binlog is left. MariaDB keeps a file until its
+/// binlog checkpoint has moved past it, which happens shortly after a rotation.
+fn purge_all_but_the_current_binlog(server: &cdc::sandbox::LocalServer) {
+    use mysql::prelude::Queryable;
+    let mut conn = server.connect("root", "").unwrap();
+    let mut first_column = |sql: &str| -> Vec<String> {
+        conn.query_map(sql, |row: mysql::Row| row.get::<String, _>(0).unwrap())
+            .unwrap()
+    };
+    server.exec("FLUSH BINARY LOGS").unwrap();
+    let current = first_column("SHOW MASTER STATUS").remove(0);
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        server
+            .exec(&format!("PURGE BINARY LOGS TO '{current}'"))
+            .unwrap();
+        let left = first_column("SHOW BINARY LOGS");
+        if left.len() == 1 {
+            return;
+        }
+        assert!(Instant::now() < until, "binlogs not purged: {left:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn cdc_url(server: &cdc::sandbox::LocalServer) -> String {
     server.url("cdc_user", common::CDC_PASSWORD)
 }
@@ -434,4 +468,116 @@ fn list_prints_the_catalogue() {
     ] {
         assert!(text.contains(id), "--list lacks {id}:\n{text}");
     }
+}
+
+#[test]
+fn privileges_held_through_a_default_role_count() {
+    let server = common::retail_server(&[]);
+    server
+        .exec(
+            "CREATE ROLE cdc_reader;
+             GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO cdc_reader;
+             GRANT SELECT ON retail_db.* TO cdc_reader;
+             CREATE USER 'via_role'@'%' IDENTIFIED BY 'role_pw';
+             GRANT cdc_reader TO 'via_role'@'%';
+             SET DEFAULT ROLE cdc_reader FOR 'via_role'@'%'",
+        )
+        .unwrap();
+    let (_, report) = doctor_json(&server.url("via_role", "role_pw"), &[]);
+    assert_eq!(
+        status(&report, "grants.replication"),
+        "pass",
+        "{:#}",
+        check(&report, "grants.replication")
+    );
+    assert_eq!(
+        status(&report, "grants.snapshot"),
+        "pass",
+        "{:#}",
+        check(&report, "grants.snapshot")
+    );
+}
+
+#[test]
+fn debezium_needs_the_locking_snapshot_privileges_generic_does_not() {
+    let server = common::retail_server(&[]);
+    server
+        .exec(
+            "CREATE USER 'lean'@'%' IDENTIFIED BY 'lean_pw';
+             GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'lean'@'%';
+             GRANT SELECT ON retail_db.* TO 'lean'@'%'",
+        )
+        .unwrap();
+    let url = server.url("lean", "lean_pw");
+    let (_, generic) = doctor_json(&url, &[]);
+    assert_eq!(status(&generic, "grants.snapshot"), "pass");
+    let (code, debezium) = doctor_json(&url, &["--profile", "debezium"]);
+    let c = check(&debezium, "grants.snapshot");
+    assert_eq!(c["status"], "fail", "{c}");
+    for p in ["RELOAD", "LOCK TABLES"] {
+        assert!(c["message"].as_str().unwrap().contains(p), "{c}");
+    }
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_replica_that_does_not_log_what_it_applies_fails() {
+    let source = common::retail_server(&[]);
+    let replica = common::retail_server(&["--server-id=2", "--log-slave-updates=OFF"]);
+    // Both already hold retail_db: replicate only what the source writes from now on.
+    let source_pos = source
+        .query_value("SELECT @@GLOBAL.gtid_binlog_pos")
+        .unwrap()
+        .unwrap_or_default();
+    replica
+        .exec(&format!(
+            "SET GLOBAL gtid_slave_pos = '{source_pos}';
+             CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos;
+             START SLAVE",
+            source.port()
+        ))
+        .unwrap();
+    wait_for(|| {
+        replica
+            .query_value("SELECT VARIABLE_VALUE FROM information_schema.global_status WHERE VARIABLE_NAME = 'SLAVE_RUNNING'")
+            .ok()
+            .flatten()
+            .is_some_and(|v| v == "ON")
+    });
+    let (code, report) = doctor_json(&cdc_url(&replica), &[]);
+    let c = check(&report, "replica.log_updates");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert_eq!(code, 1);
+    // The source itself is not a replica: the check passes there.
+    let (_, report) = doctor_json(&cdc_url(&source), &[]);
+    assert_eq!(status(&report, "replica.log_updates"), "pass");
+}
+
+#[test]
+fn a_mariadb_gtid_position_behind_the_purged_logs_is_reported() {
+    let server = common::retail_server(&[]);
+    // Write a few transactions, rotate, and purge the logs that held them.
+    server
+        .exec(
+            "INSERT INTO retail_db.products (product_name, price) VALUES ('a', 1);
+             INSERT INTO retail_db.products (product_name, price) VALUES ('b', 2)",
+        )
+        .unwrap();
+    let current = server
+        .query_value("SELECT @@GLOBAL.gtid_binlog_pos")
+        .unwrap()
+        .unwrap();
+    let (_, report) = doctor_json(&cdc_url(&server), &["--gtid-set", &current]);
+    assert_eq!(
+        status(&report, "position.available"),
+        "pass",
+        "{:#}",
+        check(&report, "position.available")
+    );
+    purge_all_but_the_current_binlog(&server);
+    let (code, report) = doctor_json(&cdc_url(&server), &["--gtid-set", "0-1-1"]);
+    let c = check(&report, "position.available");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("purged"), "{c}");
+    assert_eq!(code, 1);
 }

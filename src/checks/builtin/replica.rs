@@ -3,6 +3,7 @@
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::connection::server::{Flavor, Version};
+use crate::connection::sql::Sql;
 
 pub fn run(ctx: &mut Context) -> Outcome {
     let Some(server) = &ctx.server else {
@@ -31,10 +32,37 @@ pub fn run(ctx: &mut Context) -> Outcome {
         Ok(_) => Outcome::verdict(
             Level::Violation,
             format!("replica with {name}={value}"),
-            "this server replicates from another but does not write the applied changes to its own binlog: a reader here sees only local writes",
+            REPLICA_WITHOUT_LOG,
         ),
-        Err(e) => Outcome::Skip(format!(
-            "cannot tell whether this server is a replica ({statement}: {e})"
-        )),
+        // SHOW SLAVE STATUS needs SLAVE MONITOR on MariaDB 10.5+; the status counter does not.
+        Err(e) => match running_replication_threads(sql) {
+            Some(0) => Outcome::verdict(Level::Ok, format!("not a replica ({name}={value})"), ""),
+            Some(_) => Outcome::verdict(
+                Level::Violation,
+                format!("replica with {name}={value}"),
+                REPLICA_WITHOUT_LOG,
+            ),
+            None => Outcome::Skip(format!(
+                "cannot tell whether this server is a replica ({statement}: {e})"
+            )),
+        },
     }
+}
+
+const REPLICA_WITHOUT_LOG: &str = "this server replicates from another but does not write the applied changes to its own binlog: a reader here sees only local writes";
+
+/// MariaDB's `Slaves_running` (or the older `Slave_running`), readable by any account.
+fn running_replication_threads(sql: &mut dyn Sql) -> Option<u64> {
+    let rows = sql.query("SHOW GLOBAL STATUS LIKE 'Slave%running'").ok()?;
+    let mut found = None;
+    for row in rows.rows {
+        let value = row.get(1).cloned().flatten().unwrap_or_default();
+        let n = match value.to_ascii_uppercase().as_str() {
+            "ON" => 1,
+            "OFF" => 0,
+            v => v.parse().ok()?,
+        };
+        found = Some(found.unwrap_or(0) + n);
+    }
+    found
 }
