@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cdc::commands::{doctor, sandbox};
+use cdc::commands::{diagnose, doctor, playbook, sandbox};
 
 /// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 #[derive(Debug, Parser)]
@@ -16,6 +16,10 @@ struct Cli {
 enum Command {
     /// Check a source for everything that breaks CDC, with the fix for each.
     Doctor(doctor::DoctorArgs),
+    /// The troubleshooting playbooks: list, show one, or run its diagnostics on a source.
+    Playbook(playbook::PlaybookArgs),
+    /// Find the playbooks that explain an error message or a connector log.
+    Diagnose(diagnose::DiagnoseArgs),
     /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
     Sandbox {
         #[command(subcommand)]
@@ -27,6 +31,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Command::Doctor(args) => doctor::run(args),
+        Command::Playbook(args) => playbook::run(args),
+        Command::Diagnose(args) => diagnose::run(args),
         Command::Sandbox { cmd } => sandbox::run(cmd),
     };
     match outcome {

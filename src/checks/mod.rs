@@ -6,6 +6,7 @@ pub mod condition;
 pub mod context;
 pub mod engine;
 pub mod fix;
+pub mod fixplan;
 pub mod load;
 pub mod observed;
 pub mod probe;

@@ -7,19 +7,45 @@ use super::load::Catalogue;
 use super::result::{Report, SourceSummary};
 use super::scope::TableScope;
 use crate::connection::server::{Platform, ServerInfo};
+use crate::connection::session::{self, ConnectError, Session};
 use crate::connection::sql::Sql;
+use crate::connection::tls::SslMode;
+use crate::connection::url::SourceConfig;
 
-/// Runs every check. `url` is the redacted URL shown in the report; `host` is what was
-/// dialled (platform detection reads it); `platform` overrides detection.
-pub fn inspect<'a>(
-    catalogue: &Catalogue,
-    url: String,
+/// Reaches the source step by step (TCP, login, TLS) and keeps what happened for connect.*.
+pub fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
+    let tcp = session::probe_tcp(source);
+    let mut opened = None;
+    let login = tcp.as_ref().ok().map(|_| {
+        Session::open(source).map(|s| {
+            let tls = s.tls.clone();
+            opened = Some(s);
+            tls
+        })
+    });
+    let plain_refused = matches!(&login, Some(Err(ConnectError::Auth(e))) if e.code == Some(1045));
+    let tls_required = plain_refused
+        && matches!(source.ssl_mode, SslMode::Disabled | SslMode::Preferred)
+        && session::refused_only_without_tls(source);
+    let link = Link {
+        endpoint: format!("{}:{}", source.host, source.port),
+        loopback: is_loopback(&source.host),
+        ssl_mode: source.ssl_mode,
+        tcp,
+        login,
+        tls_required,
+    };
+    (link, opened)
+}
+
+/// Gathers what every check and diagnostic shares: server facts, account, captured schemas.
+pub fn context<'a>(
     host: &str,
     link: Link,
     mut sql: Option<&'a mut dyn Sql>,
     options: &'a RunOptions,
     platform: Option<Platform>,
-) -> Report {
+) -> Context<'a> {
     let mut server = None;
     let mut account = None;
     let mut schemas = Vec::new();
@@ -33,19 +59,34 @@ pub fn inspect<'a>(
         account = read_account(s);
         schemas = read_schemas(s, &options.tables);
     }
-    let summary = SourceSummary {
-        url,
-        flavor: server.as_ref().map(|s| s.flavor.to_string()),
-        version: server.as_ref().map(|s| s.version_string.clone()),
-        platform: server.as_ref().map(|s| s.platform.to_string()),
-    };
-    let mut ctx = Context {
+    Context {
         options,
         link,
         server,
         sql,
         schemas,
         account,
+    }
+}
+
+/// Runs every check. `url` is the redacted URL shown in the report; `host` is what was
+/// dialled (platform detection reads it); `platform` overrides detection.
+pub fn inspect<'a>(
+    catalogue: &Catalogue,
+    url: String,
+    host: &str,
+    link: Link,
+    sql: Option<&'a mut dyn Sql>,
+    options: &'a RunOptions,
+    platform: Option<Platform>,
+) -> Report {
+    let mut ctx = context(host, link, sql, options, platform);
+    let server = ctx.server.as_ref();
+    let summary = SourceSummary {
+        url,
+        flavor: server.map(|s| s.flavor.to_string()),
+        version: server.map(|s| s.version_string.clone()),
+        platform: server.map(|s| s.platform.to_string()),
     };
     let results = engine::run_all(&catalogue.specs, &mut ctx);
     Report::new(summary, options.profile.to_string(), results)
@@ -85,4 +126,24 @@ fn read_schemas(sql: &mut dyn Sql, scope: &TableScope) -> Vec<String> {
         .filter_map(|r| r.into_iter().next().flatten())
         .filter(|s| scope.covers_schema(s))
         .collect()
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        assert!(is_loopback("127.0.0.1"));
+        assert!(is_loopback("::1"));
+        assert!(is_loopback("localhost"));
+        assert!(!is_loopback("db.example.com"));
+    }
 }

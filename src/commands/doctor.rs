@@ -3,34 +3,29 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 
-use crate::checks::context::{Link, RunOptions};
+use crate::checks::context::RunOptions;
+use crate::checks::fixplan::{FixKind, Plan};
 use crate::checks::load::Catalogue;
 use crate::checks::profile::Profile;
 use crate::checks::result::Report;
-use crate::checks::run::inspect;
+use crate::checks::run::{connect, inspect};
 use crate::checks::scope::TableScope;
 use crate::connection::server::Platform;
-use crate::connection::session::{self, ConnectError, Session};
+use crate::connection::session::Session;
 use crate::connection::sql::Sql;
-use crate::connection::tls::SslMode;
 use crate::connection::url::SourceConfig;
-use crate::report::{self, Format};
+use crate::report::{self, fixplan, Format};
 
 use super::output;
+use super::source::SourceArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
-    /// Source URL: mysql://user:pass@host:port[/db]?ssl-mode=...&ssl-ca=...
-    /// (else CDC_SOURCE, else MYSQL_HOST/MYSQL_PORT/MYSQL_USER; password also from MYSQL_PWD)
-    #[arg(long, env = "CDC_SOURCE", hide_env_values = true)]
-    pub source: Option<String>,
-    /// Bound on every network wait, e.g. 5, 5s, 500ms.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Whose requirements to check against.
     #[arg(long, value_enum, default_value_t = Profile::Generic)]
     pub profile: Profile,
@@ -54,9 +49,17 @@ pub struct DoctorArgs {
     /// A connector's stored GTID set to look for (position.available).
     #[arg(long, value_name = "SET")]
     pub gtid_set: Option<String>,
-    /// Override platform detection: self-managed, rds, aurora, azure, cloud-sql.
-    #[arg(long, value_parser = parse_platform)]
-    pub platform: Option<Platform>,
+    /// Print a fix plan for what did not pass: online changes apart from those that need
+    /// the option file and a restart, in the order to apply them.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: run the online changes on the source (asks first), then re-run the checks.
+    /// The only way doctor writes; the source account needs the privileges to make them.
+    #[arg(long, requires = "fix")]
+    pub apply: bool,
+    /// With --apply: do not ask (needed when standard input is not a terminal).
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
 }
 
 pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
@@ -69,9 +72,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut source = SourceConfig::resolve(args.source.as_deref(), |k| std::env::var(k).ok())
-        .context("cannot use the source")?;
-    source.connect_timeout = args.connect_timeout;
+    let source = args.source.config()?;
     let tables = match &args.tables {
         Some(t) => TableScope::parse(t)
             .map_err(anyhow::Error::msg)
@@ -84,13 +85,103 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         position: args.position.clone(),
         gtid_set: args.gtid_set.clone(),
     };
-    let report = diagnose(&catalogue, &source, &options, args.platform);
+    if args.fix && args.format != Format::Human {
+        bail!("--fix prints a plan for people: use it with --format human");
+    }
+    let mut report = diagnose(&catalogue, &source, &options, args.source.platform);
     output::print(&report::render(&report, args.format, color))?;
+    if args.fix {
+        let plan = Plan::from_report(&report);
+        output::print(&format!(
+            "\n{}",
+            fixplan::render(&plan, &source.redacted(), color)
+        ))?;
+        if args.apply {
+            report = apply(&plan, &report, &catalogue, &source, &options, args)?;
+        }
+    }
     Ok(if report.has_problem(args.strict) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs the plan's online statements after confirmation, then the checks again; prints what
+/// changed and returns the new report.
+fn apply(
+    plan: &Plan,
+    before: &Report,
+    catalogue: &Catalogue,
+    source: &SourceConfig,
+    options: &RunOptions,
+    args: &DoctorArgs,
+) -> Result<Report> {
+    let statements = plan.dynamic_statements();
+    if statements.is_empty() {
+        output::print("\nNothing to apply online.\n")?;
+        return Ok(before.clone());
+    }
+    if !args.yes && !confirm(statements.len(), &source.redacted())? {
+        output::print("Nothing applied.\n")?;
+        return Ok(before.clone());
+    }
+    let mut session = Session::open(source)
+        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
+        .with_context(|| format!("cannot connect to {} to apply", source.redacted()))?;
+    let mut lines = String::from("\n");
+    for (check, statement) in &statements {
+        match session.query(statement) {
+            Ok(_) => lines.push_str(&format!("  applied  {statement}   ({check})\n")),
+            Err(e) => lines.push_str(&format!(
+                "  FAILED   {statement}   ({check}): {}\n",
+                source.scrub(&e.to_string())
+            )),
+        }
+    }
+    drop(session);
+    output::print(&lines)?;
+    let after = diagnose(catalogue, source, options, args.source.platform);
+    let mut summary = String::from("\nAfter applying:\n");
+    for item in plan.items.iter().filter(|i| i.kind == FixKind::Dynamic) {
+        let was = before
+            .checks
+            .iter()
+            .find(|c| c.id == item.check)
+            .map(|c| c.status);
+        let now = after
+            .checks
+            .iter()
+            .find(|c| c.id == item.check)
+            .map(|c| c.status);
+        if let (Some(was), Some(now)) = (was, now) {
+            summary.push_str(&format!(
+                "  {:<28} {} -> {}\n",
+                item.check,
+                was.label(),
+                now.label()
+            ));
+        }
+    }
+    let s = after.summary;
+    summary.push_str(&format!(
+        "  now: {} passed, {} warnings, {} failed\n",
+        s.pass, s.warn, s.fail
+    ));
+    output::print(&summary)?;
+    Ok(after)
+}
+
+fn confirm(count: usize, server: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("not applying: standard input is not a terminal; pass --yes to apply without asking");
+    }
+    eprint!("Apply {count} statement(s) to {server}? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("reading the answer")?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
 
 /// Connects, gathers what every check shares, runs the catalogue. Never fails: what went
@@ -101,28 +192,7 @@ pub fn diagnose(
     options: &RunOptions,
     platform: Option<Platform>,
 ) -> Report {
-    let tcp = session::probe_tcp(source);
-    let mut session = None;
-    let login = tcp.as_ref().ok().map(|_| {
-        Session::open(source).map(|s| {
-            let tls = s.tls.clone();
-            session = Some(s);
-            tls
-        })
-    });
-    let plain_refused = matches!(&login, Some(Err(ConnectError::Auth(e))) if e.code == Some(1045))
-        && session.is_none();
-    let tls_required = plain_refused
-        && matches!(source.ssl_mode, SslMode::Disabled | SslMode::Preferred)
-        && session::refused_only_without_tls(source);
-    let link = Link {
-        endpoint: format!("{}:{}", source.host, source.port),
-        loopback: is_loopback(&source.host),
-        ssl_mode: source.ssl_mode,
-        tcp,
-        login,
-        tls_required,
-    };
+    let (link, mut session) = connect(source);
     let sql = session.as_mut().map(|s| s as &mut dyn Sql);
     let mut report = inspect(
         catalogue,
@@ -139,55 +209,4 @@ pub fn diagnose(
         r.message = source.scrub(&r.message);
     }
     report
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(Duration::from_secs_f64(v * scale)),
-        _ => Err(format!("{s:?} is not a duration like 5, 5s, 500ms or 2m")),
-    }
-}
-
-fn parse_platform(s: &str) -> Result<Platform, String> {
-    Platform::parse(s)
-        .ok_or_else(|| format!("{s:?} is not one of self-managed, rds, aurora, azure, cloud-sql"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("-1").is_err());
-        assert!(parse_duration("soon").is_err());
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        assert!(is_loopback("127.0.0.1"));
-        assert!(is_loopback("::1"));
-        assert!(is_loopback("localhost"));
-        assert!(!is_loopback("db.example.com"));
-    }
 }

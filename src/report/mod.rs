@@ -5,10 +5,13 @@
 //! and [`color_wanted`] (environment), both of which have pure counterparts.
 
 pub mod catalogue;
+pub mod fixplan;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod matches;
+pub mod playbook;
 
 use std::ffi::OsStr;
 

@@ -1,0 +1,197 @@
+//! `cdc doctor --fix`: the fixes of the checks that did not pass, sorted into what can be
+//! applied online now, what needs the option file and a restart, and what only a person can do.
+
+use serde::Serialize;
+
+use super::result::{Report, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixKind {
+    /// SET PERSIST / SET GLOBAL / GRANT: takes effect online; `--apply` can run these.
+    Dynamic,
+    /// Option-file (my.cnf / parameter group) changes that need a restart.
+    Restart,
+    /// Steps with placeholders, console or CLI work, or multi-step procedures.
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanItem {
+    pub check: String,
+    pub status: Status,
+    pub kind: FixKind,
+    pub summary: String,
+    pub sql: Vec<String>,
+    pub config: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Plan {
+    /// In the order to apply them: grants first (so later checks can see), then settings.
+    pub items: Vec<PlanItem>,
+}
+
+impl Plan {
+    pub fn from_report(report: &Report) -> Plan {
+        let mut items: Vec<PlanItem> = report
+            .checks
+            .iter()
+            .filter(|c| matches!(c.status, Status::Fail | Status::Warn | Status::Error))
+            .filter_map(|c| {
+                let fix = c.fix.as_ref()?;
+                let kind = if fix.restart {
+                    FixKind::Restart
+                } else if !fix.sql.is_empty() && fix.sql.iter().all(|s| applicable(s)) {
+                    FixKind::Dynamic
+                } else {
+                    FixKind::Manual
+                };
+                Some(PlanItem {
+                    check: c.id.clone(),
+                    status: c.status,
+                    kind,
+                    summary: fix.summary.clone(),
+                    sql: fix.sql.clone(),
+                    config: fix.config.clone(),
+                })
+            })
+            .collect();
+        // Stable: within a kind the catalogue's order stays (binlog format before row image).
+        items.sort_by_key(|i| (kind_rank(i.kind), !i.check.starts_with("grants.")));
+        Plan { items }
+    }
+
+    pub fn of_kind(&self, kind: FixKind) -> impl Iterator<Item = &PlanItem> {
+        self.items.iter().filter(move |i| i.kind == kind)
+    }
+
+    /// The statements `--apply` would run, in order.
+    pub fn dynamic_statements(&self) -> Vec<(&str, &str)> {
+        self.of_kind(FixKind::Dynamic)
+            .flat_map(|i| i.sql.iter().map(move |s| (i.check.as_str(), s.as_str())))
+            .collect()
+    }
+}
+
+fn kind_rank(k: FixKind) -> u8 {
+    match k {
+        FixKind::Dynamic => 0,
+        FixKind::Restart => 1,
+        FixKind::Manual => 2,
+    }
+}
+
+/// A statement that can run as written: no `<placeholder>`, no commentary, one statement of
+/// a kind that changes settings or adds privileges online. REVOKE is never applied
+/// automatically: run as an administrator, it would take that administrator's rights away.
+pub fn applicable(sql: &str) -> bool {
+    let s = sql.trim().trim_end_matches(';');
+    let upper = s.to_ascii_uppercase();
+    let allowed = ["SET PERSIST ", "SET GLOBAL ", "SET @@GLOBAL.", "GRANT "];
+    allowed.iter().any(|a| upper.starts_with(a))
+        && !s.contains('<')
+        && !s.contains("--")
+        && !s.contains(';')
+        && !upper.starts_with("SET PERSIST_ONLY")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::result::{CheckResult, FixPlan, Severity, SourceSummary};
+
+    fn result(id: &str, status: Status, sql: &[&str], restart: bool) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            title: id.into(),
+            status,
+            severity: Severity::Fail,
+            observed: String::new(),
+            expected: String::new(),
+            message: String::new(),
+            playbook: "p".into(),
+            fix: Some(FixPlan {
+                sql: sql.iter().map(|s| s.to_string()).collect(),
+                config: vec!["[mysqld]".into()],
+                restart,
+                summary: format!("fix {id}"),
+            }),
+        }
+    }
+
+    #[test]
+    fn sorts_into_dynamic_restart_and_manual_with_grants_first() {
+        let source = SourceSummary {
+            url: "mysql://x".into(),
+            flavor: None,
+            version: None,
+            platform: None,
+        };
+        let report = Report::new(
+            source,
+            "generic".into(),
+            vec![
+                result(
+                    "binlog.format",
+                    Status::Fail,
+                    &["SET GLOBAL binlog_format = 'ROW';"],
+                    false,
+                ),
+                result("binlog.enabled", Status::Fail, &[], true),
+                result(
+                    "grants.replication",
+                    Status::Fail,
+                    &["GRANT REPLICATION SLAVE ON *.* TO 'u'@'%';"],
+                    false,
+                ),
+                result(
+                    "tables.primary_key",
+                    Status::Warn,
+                    &["ALTER TABLE <schema>.<table> ADD PRIMARY KEY (<columns>);"],
+                    false,
+                ),
+                result(
+                    "binlog.row_image",
+                    Status::Pass,
+                    &["SET GLOBAL binlog_row_image = 'FULL';"],
+                    false,
+                ),
+            ],
+        );
+        let plan = Plan::from_report(&report);
+        let order: Vec<(&str, FixKind)> = plan
+            .items
+            .iter()
+            .map(|i| (i.check.as_str(), i.kind))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("grants.replication", FixKind::Dynamic),
+                ("binlog.format", FixKind::Dynamic),
+                ("binlog.enabled", FixKind::Restart),
+                ("tables.primary_key", FixKind::Manual),
+            ]
+        );
+        assert_eq!(plan.dynamic_statements().len(), 2);
+    }
+
+    #[test]
+    fn only_plain_online_statements_are_applicable() {
+        assert!(applicable("SET PERSIST binlog_row_image = 'FULL';"));
+        assert!(applicable("GRANT SELECT ON `shop`.* TO 'cdc'@'%';"));
+        assert!(!applicable(
+            "CALL mysql.rds_set_configuration('binlog retention hours', 168);"
+        ));
+        assert!(!applicable(
+            "SET PERSIST enforce_gtid_consistency = WARN;  -- run the workload"
+        ));
+        assert!(!applicable("ALTER USER {user} IDENTIFIED BY '<password>';"));
+        assert!(!applicable("SET PERSIST_ONLY log_replica_updates = ON;"));
+        assert!(!applicable("SHOW GLOBAL STATUS"));
+        assert!(!applicable(
+            "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'root'@'%';"
+        ));
+    }
+}

@@ -1,0 +1,95 @@
+//! `cdc diagnose "error text"` (or `--log FILE`, or stdin): which playbooks explain it.
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::playbooks::load::Library;
+use crate::playbooks::matcher::Matcher;
+use crate::report::{self, matches, playbook as render};
+
+use super::output;
+use super::playbook::run_diagnostics;
+use super::source::SourceArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagnoseFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagnoseArgs {
+    /// The error text; without it (and without --log), standard input is read.
+    pub text: Option<String>,
+    /// A connector or server log to scan.
+    #[arg(long, value_name = "FILE", conflicts_with = "text")]
+    pub log: Option<PathBuf>,
+    /// How many playbooks to show at most.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    #[arg(long, value_enum, default_value_t = DiagnoseFormat::Human)]
+    pub format: DiagnoseFormat,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+pub fn run(args: &DiagnoseArgs) -> Result<ExitCode> {
+    let library = Library::load().context("invalid built-in playbook")?;
+    let matcher = Matcher::new(&library).context("compiling the playbooks' error patterns")?;
+    let mut found = match (&args.text, &args.log) {
+        (Some(text), _) => matcher.scan(text.as_bytes())?,
+        (None, Some(path)) => {
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            matcher
+                .scan(BufReader::with_capacity(1 << 16, file))
+                .with_context(|| format!("reading {}", path.display()))?
+        }
+        (None, None) => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                bail!(
+                    "give the error text as an argument, --log FILE, or pipe it on standard input"
+                );
+            }
+            let mut text = Vec::new();
+            stdin
+                .lock()
+                .read_to_end(&mut text)
+                .context("reading standard input")?;
+            matcher.scan(text.as_slice())?
+        }
+    };
+    found.truncate(args.top);
+    let color = report::color_wanted(std::io::stdout().is_terminal());
+    match args.format {
+        DiagnoseFormat::Json => output::print(&matches::render_json(&found))?,
+        DiagnoseFormat::Human => {
+            output::print(&matches::render_human(&found, color))?;
+            if args.source.given() {
+                let source = args.source.config()?;
+                for m in &found {
+                    let playbook = library.get(&m.id).expect("matches come from the library");
+                    if playbook.diagnostics.is_empty() {
+                        continue;
+                    }
+                    let results = run_diagnostics(playbook, &source, &args.source)?;
+                    output::print(&format!(
+                        "\n{}",
+                        render::render(playbook, Some(&results), color)
+                    ))?;
+                }
+            }
+        }
+    }
+    // Finding an explanation is the tool finding the problem: exit 1, like doctor's failures.
+    Ok(if found.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,99 @@
+//! `cdc playbook [ID] [--run --source URL]`: the troubleshooting guide, and its diagnostics
+//! run against a server.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::checks::context::RunOptions;
+use crate::checks::run::{connect, context};
+use crate::connection::sql::Sql;
+use crate::connection::url::SourceConfig;
+use crate::playbooks::diagnostics::{self, DiagnosticResult};
+use crate::playbooks::load::Library;
+use crate::playbooks::spec::Playbook;
+use crate::report::{self, playbook as render};
+
+use super::output;
+use super::source::SourceArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct PlaybookArgs {
+    /// The playbook to show; without it, the list.
+    pub id: Option<String>,
+    /// Run the playbook's diagnostics on the source and mark each answer healthy or not.
+    #[arg(long, requires = "id")]
+    pub run: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+pub fn run(args: &PlaybookArgs) -> Result<ExitCode> {
+    let library = Library::load().context("invalid built-in playbook")?;
+    let color = report::color_wanted(std::io::stdout().is_terminal());
+    let Some(id) = &args.id else {
+        output::print(&render::render_list(&library.playbooks, color))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let Some(playbook) = library.get(id) else {
+        let close: Vec<&str> = library
+            .playbooks
+            .iter()
+            .map(|p| p.id.as_str())
+            .filter(|p| p.contains(id.as_str()) || id.contains(*p))
+            .collect();
+        bail!(
+            "no playbook {id:?}{}; list them with: cdc playbook",
+            if close.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", close.join(", "))
+            }
+        );
+    };
+    if !args.run {
+        output::print(&render::render(playbook, None, color))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let source = args.source.config()?;
+    let results = run_diagnostics(playbook, &source, &args.source)?;
+    output::print(&render::render(playbook, Some(&results), color))?;
+    let unhealthy = results.iter().any(|r| r.healthy == Some(false));
+    Ok(if unhealthy {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Connects and runs one playbook's diagnostics. A source that cannot be reached is an error
+/// here: there is nothing to diagnose without a session.
+pub fn run_diagnostics(
+    playbook: &Playbook,
+    source: &SourceConfig,
+    args: &SourceArgs,
+) -> Result<Vec<DiagnosticResult>> {
+    let (link, mut session) = connect(source);
+    let Some(session) = session.as_mut() else {
+        let why = match (&link.tcp, &link.login) {
+            (Err(e), _) => e.to_string(),
+            (_, Some(Err(e))) => e.to_string(),
+            _ => "no session".to_string(),
+        };
+        bail!(
+            "cannot run diagnostics on {}: {}",
+            source.redacted(),
+            source.scrub(&why)
+        );
+    };
+    let options = RunOptions::default();
+    let sql: &mut dyn Sql = session;
+    let mut ctx = context(&source.host, link, Some(sql), &options, args.platform);
+    let mut results = diagnostics::run(playbook, &mut ctx);
+    for r in &mut results {
+        r.answer = source.scrub(&r.answer);
+        r.message = source.scrub(&r.message);
+    }
+    Ok(results)
+}
