@@ -4,7 +4,7 @@
 
 use std::io::BufRead;
 
-use regex::{RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Serialize;
 
 use super::load::Library;
@@ -29,6 +29,9 @@ pub struct Match {
 }
 
 pub struct Matcher {
+    /// All patterns as one alternation: finds candidate lines in big chunks at once, so the
+    /// regex engine's literal prefilters do the work (the ripgrep approach).
+    any: Regex,
     set: RegexSet,
     /// For each pattern of the set: (playbook index, weight).
     owners: Vec<(usize, u32)>,
@@ -41,6 +44,9 @@ struct Tally {
     hits: u32,
     best: Option<(u32, usize, String)>,
 }
+
+/// Input is read in chunks of about this size, cut at a line end.
+const CHUNK: usize = 4 << 20;
 
 impl Matcher {
     pub fn new(library: &Library) -> Result<Matcher, regex::Error> {
@@ -56,37 +62,72 @@ impl Matcher {
             .case_insensitive(true)
             .size_limit(64 << 20)
             .build()?;
+        let alternation = if patterns.is_empty() {
+            // Matches nothing.
+            "[^\\s\\S]".to_string()
+        } else {
+            patterns
+                .iter()
+                .map(|p| format!("(?:{p})"))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        let any = RegexBuilder::new(&alternation)
+            .case_insensitive(true)
+            .size_limit(64 << 20)
+            .build()?;
         let titles = library
             .playbooks
             .iter()
             .map(|p| (p.id.clone(), p.title.clone()))
             .collect();
         Ok(Matcher {
+            any,
             set,
             owners,
             titles,
         })
     }
 
-    /// Scans text line by line; best match first.
-    pub fn scan(&self, input: impl BufRead) -> std::io::Result<Vec<Match>> {
+    /// Scans text; best match first.
+    pub fn scan(&self, mut input: impl BufRead) -> std::io::Result<Vec<Match>> {
         let mut tallies = vec![Tally::default(); self.titles.len()];
-        let mut buf = Vec::new();
-        let mut input = input;
-        let mut number = 0;
+        let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+        // Line number of the first line of `chunk`.
+        let mut first_line = 1;
         loop {
-            buf.clear();
-            if input.read_until(b'\n', &mut buf)? == 0 {
+            chunk.clear();
+            let eof = fill_chunk(&mut input, &mut chunk)?;
+            if chunk.is_empty() {
                 break;
             }
-            number += 1;
-            let cut = &buf[..buf.len().min(MAX_LINE)];
-            let line = String::from_utf8_lossy(cut);
-            let hits = self.set.matches(&line);
-            if !hits.matched_any() {
-                continue;
+            self.scan_chunk(&chunk, first_line, &mut tallies);
+            first_line += memchr_count(&chunk);
+            if eof {
+                break;
             }
-            for pattern in hits.iter() {
+        }
+        Ok(self.rank(tallies))
+    }
+
+    fn scan_chunk(&self, chunk: &[u8], first_line: usize, tallies: &mut [Tally]) {
+        let mut counted_to = 0;
+        let mut line_number = first_line;
+        let mut next_search = 0;
+        while let Some(m) = self.any.find_at(chunk, next_search) {
+            let start = chunk[..m.start()]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let end = chunk[m.start()..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(chunk.len(), |i| m.start() + i);
+            line_number += memchr_count(&chunk[counted_to..start]);
+            counted_to = start;
+            let raw = &chunk[start..end.min(start + MAX_LINE)];
+            let line = String::from_utf8_lossy(raw);
+            for pattern in self.set.matches(raw).iter() {
                 let (owner, weight) = self.owners[pattern];
                 let t = &mut tallies[owner];
                 t.hits += 1;
@@ -94,10 +135,18 @@ impl Matcher {
                     t.patterns.push(pattern);
                 }
                 if t.best.as_ref().is_none_or(|(w, _, _)| weight > *w) {
-                    t.best = Some((weight, number, line.trim().to_string()));
+                    t.best = Some((weight, line_number, line.trim().to_string()));
                 }
             }
+            // Each line counts once: continue after it.
+            next_search = end + 1;
+            if next_search >= chunk.len() {
+                break;
+            }
         }
+    }
+
+    fn rank(&self, tallies: Vec<Tally>) -> Vec<Match> {
         let mut matches: Vec<Match> = tallies
             .into_iter()
             .enumerate()
@@ -115,8 +164,27 @@ impl Matcher {
             })
             .collect();
         matches.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
-        Ok(matches)
+        matches
     }
+}
+
+/// Reads about CHUNK bytes, then up to the end of the line; true at end of input.
+fn fill_chunk(input: &mut impl BufRead, chunk: &mut Vec<u8>) -> std::io::Result<bool> {
+    while chunk.len() < CHUNK {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(true);
+        }
+        let take = buf.len().min(CHUNK - chunk.len());
+        chunk.extend_from_slice(&buf[..take]);
+        input.consume(take);
+    }
+    let n = input.read_until(b'\n', chunk)?;
+    Ok(n == 0)
+}
+
+fn memchr_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 #[cfg(test)]
@@ -147,6 +215,19 @@ mod tests {
         assert_eq!(found[0].score, 180);
         assert_eq!(found[1].id, "network");
         assert_eq!(found[1].score, 31);
+    }
+
+    #[test]
+    fn line_numbers_hold_without_a_final_newline_and_across_many_lines() {
+        let m = Matcher::new(&library()).unwrap();
+        let mut log = "noise\n".repeat(10_000);
+        log.push_str("connection refused\n");
+        log.push_str(&"noise\n".repeat(5));
+        log.push_str("Got error 1236");
+        let found = m.scan(log.as_bytes()).unwrap();
+        assert_eq!(found[0].id, "purged");
+        assert_eq!(found[0].line_number, 10_007);
+        assert_eq!(found[1].line_number, 10_001);
     }
 
     #[test]
