@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cdc::commands::{doctor, sandbox};
+use cdc::commands::{checklist, doctor, sandbox};
 
 /// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 #[derive(Debug, Parser)]
@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Check a source for everything that breaks CDC, with the fix for each.
     Doctor(doctor::DoctorArgs),
+    /// The pre-production checklist: server items checked, the rest attested in an answers file.
+    Checklist(checklist::ChecklistArgs),
     /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
     Sandbox {
         #[command(subcommand)]
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Command::Doctor(args) => doctor::run(args),
+        Command::Checklist(args) => checklist::run(args),
         Command::Sandbox { cmd } => sandbox::run(cmd),
     };
     match outcome {

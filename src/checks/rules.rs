@@ -4,7 +4,8 @@ use regex::Regex;
 use serde_yaml::Value;
 
 use super::condition::{when_holds, Target};
-use super::observed::{parse_number, Observed};
+use super::context::RunOptions;
+use super::observed::{human_duration, parse_number, Observed};
 use super::result::Severity;
 use super::spec::{Op, Rule};
 use crate::connection::server::Version;
@@ -42,6 +43,38 @@ pub fn violations(
         .collect();
     out.sort_by_key(|v| std::cmp::Reverse(v.severity));
     out
+}
+
+/// The rules with `$name` values replaced by what the run declared (a duration shows as one in
+/// `{value}`), rules naming an undeclared variable dropped, and a description of each bound
+/// rule for the "expected" column.
+pub fn bind(rules: &[Rule], options: &RunOptions) -> (Vec<Rule>, Vec<String>) {
+    let mut bound = Vec::with_capacity(rules.len());
+    let mut notes = Vec::new();
+    for rule in rules {
+        let Some(name) = rule.value.as_ref().and_then(variable_name) else {
+            bound.push(rule.clone());
+            continue;
+        };
+        let Some(n) = options.variable(name) else {
+            continue;
+        };
+        let shown = human_duration(n);
+        let mut r = rule.clone();
+        r.value = Some(Value::Number(serde_yaml::Number::from(n)));
+        r.message = r.message.map(|m| m.replace("{value}", &shown));
+        notes.push(format!(
+            "{} {shown} (declared {name})",
+            describe(&r).split(' ').next().unwrap_or_default()
+        ));
+        bound.push(r);
+    }
+    (bound, notes)
+}
+
+/// `$max_downtime` → `max_downtime`.
+pub fn variable_name(v: &Value) -> Option<&str> {
+    v.as_str()?.strip_prefix('$')
 }
 
 /// Whether the value satisfies the rule. Values a rule cannot compare (a number rule on text)

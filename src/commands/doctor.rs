@@ -83,6 +83,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         tables,
         position: args.position.clone(),
         gtid_set: args.gtid_set.clone(),
+        ..RunOptions::default()
     };
     let report = diagnose(&catalogue, &source, &options, args.platform);
     output::print(&report::render(&report, args.format, color))?;
@@ -115,8 +116,16 @@ pub fn diagnose(
     let tls_required = plain_refused
         && matches!(source.ssl_mode, SslMode::Disabled | SslMode::Preferred)
         && session::refused_only_without_tls(source);
+    // Looked up again only once TCP worked: an unresolvable host then costs one timeout, not two.
+    let addresses = match &tcp {
+        Ok(_) => session::resolve(&source.host, source.port, source.connect_timeout)
+            .map(|addrs| addrs.iter().map(|a| a.ip()).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
     let link = Link {
         endpoint: format!("{}:{}", source.host, source.port),
+        addresses,
         loopback: is_loopback(&source.host),
         ssl_mode: source.ssl_mode,
         tcp,
@@ -148,7 +157,7 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
         (n, 0.001)
