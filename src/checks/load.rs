@@ -400,6 +400,18 @@ mod tests {
     }
 
     #[test]
+    fn rule_variables_must_be_known_and_numeric() {
+        let file = |expect: &str| {
+            format!("checks:\n  - id: x.y\n    title: t\n    why: w\n    playbook: p\n    probe: {{variable: v}}\n    expect: [{expect}]\n")
+        };
+        assert!(parse_file("f", &file("{op: gte, value: $max_downtime}")).is_ok());
+        let e = parse_file("f", &file("{op: gte, value: $max_dowtime}")).unwrap_err();
+        assert!(e.message.contains("unknown variable $max_dowtime"), "{e}");
+        let e = parse_file("f", &file("{op: eq, value: $max_downtime}")).unwrap_err();
+        assert!(e.message.contains("is a number"), "{e}");
+    }
+
+    #[test]
     fn semantic_errors_name_the_check_and_field() {
         let text = "checks:\n  - id: x.y\n    title: t\n    why: w\n    playbook: p\n    probe: {sql: \"DELETE FROM t\"}\n    expect: [{op: empty}]\n";
         let e = parse_file("mine.yaml", text).unwrap_err();

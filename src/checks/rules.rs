@@ -316,4 +316,33 @@ mod tests {
             "enforce_gtid_consistency is WARN, expected ON"
         );
     }
+
+    #[test]
+    fn declared_values_bind_and_undeclared_ones_drop_the_rule() {
+        let rules = vec![
+            rule("{op: gte, value: 86400}"),
+            rule("{op: gte, value: $max_downtime, message: \"kept {observed}, need {value}\"}"),
+        ];
+        let (bound, notes) = bind(&rules, &RunOptions::default());
+        assert_eq!(bound.len(), 1, "no --max-downtime: the rule does not apply");
+        assert!(notes.is_empty());
+        let options = RunOptions {
+            max_downtime: Some(std::time::Duration::from_secs(3 * 86400)),
+            ..RunOptions::default()
+        };
+        let (bound, notes) = bind(&rules, &options);
+        assert_eq!(notes, [">= 3 days (declared max_downtime)"]);
+        let two_days = Observed::Number {
+            value: 172_800.0,
+            shown: "2 days".into(),
+        };
+        let broken = violations(&bound, &two_days, &target(), Severity::Fail);
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0].message, "kept 2 days, need 3 days");
+        let four_days = Observed::Number {
+            value: 345_600.0,
+            shown: "4 days".into(),
+        };
+        assert!(violations(&bound, &four_days, &target(), Severity::Fail).is_empty());
+    }
 }
