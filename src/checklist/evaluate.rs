@@ -48,12 +48,16 @@ pub fn evaluate(
     let mut pending = Vec::new();
     let mut results = Vec::with_capacity(items.len());
     for item in items {
-        let result = match item.kind() {
-            Kind::Checks(ids) => from_server(item, ids, server),
-            Kind::Attest(a) => from_answer(item, &a.evidence, answers.get(&item.id), policy),
+        let (result, unconfirmed) = match item.kind() {
+            Kind::Checks(ids) => (from_server(item, ids, server), server.is_none()),
+            Kind::Attest(a) => {
+                let answer = answers.get(&item.id);
+                (
+                    from_answer(item, &a.evidence, answer, policy),
+                    answer.is_none(),
+                )
+            }
         };
-        let unconfirmed = result.status == Status::Skip
-            && (result.message == PENDING || result.message.starts_with(NO_SOURCE));
         if unconfirmed {
             pending.push(item.id.clone());
         }
@@ -70,8 +74,6 @@ pub fn evaluate(
         pending,
     }
 }
-
-const NO_SOURCE: &str = "not verified: no source";
 
 fn blank(item: &Item, severity: Severity, expected: String) -> CheckResult {
     CheckResult {
@@ -91,7 +93,8 @@ fn from_server(item: &Item, ids: &[String], server: Option<&Report>) -> CheckRes
     let mut out = blank(item, Severity::Warn, String::new());
     let Some(report) = server else {
         out.expected = format!("doctor checks {}", ids.join(", "));
-        out.message = format!("{NO_SOURCE} (give --source, or set CDC_SOURCE or MYSQL_HOST)");
+        out.message =
+            "not verified: no source (give --source, or set CDC_SOURCE or MYSQL_HOST)".into();
         return out;
     };
     let mut checks = Vec::with_capacity(ids.len());
