@@ -1,5 +1,6 @@
 //! `cdc`: preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 
+pub mod checklist;
 pub mod checks;
 pub mod commands;
 pub mod connection;

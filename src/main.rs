@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cdc::commands::{diagnose, doctor, playbook, sandbox};
+use cdc::commands::{checklist, diagnose, doctor, playbook, sandbox};
 
 /// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 #[derive(Debug, Parser)]
@@ -20,6 +20,8 @@ enum Command {
     Playbook(playbook::PlaybookArgs),
     /// Find the playbooks that explain an error message or a connector log.
     Diagnose(diagnose::DiagnoseArgs),
+    /// The pre-production checklist: server items checked, the rest attested in an answers file.
+    Checklist(checklist::ChecklistArgs),
     /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
     Sandbox {
         #[command(subcommand)]
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(args),
         Command::Playbook(args) => playbook::run(args),
         Command::Diagnose(args) => diagnose::run(args),
+        Command::Checklist(args) => checklist::run(args),
         Command::Sandbox { cmd } => sandbox::run(cmd),
     };
     match outcome {

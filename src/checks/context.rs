@@ -1,5 +1,6 @@
 //! What a check run knows: the run's options, the connection's story, the server.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::connection::server::ServerInfo;
@@ -20,6 +21,23 @@ pub struct RunOptions {
     pub position: Option<String>,
     /// `--gtid-set SET`: a connector's stored GTID set.
     pub gtid_set: Option<String>,
+    /// The longest outage the team declares a connector must survive (`cdc checklist
+    /// --max-downtime`); rules read it as `value: $max_downtime`.
+    pub max_downtime: Option<Duration>,
+}
+
+/// What a rule's `value` may name as `$name`: numbers the run declares rather than the
+/// catalogue. A rule naming one that this run did not declare does not apply.
+pub const RULE_VARIABLES: [&str; 1] = ["max_downtime"];
+
+impl RunOptions {
+    /// The declared value of a rule variable (seconds for durations), if this run has one.
+    pub fn variable(&self, name: &str) -> Option<f64> {
+        match name {
+            "max_downtime" => self.max_downtime.map(|d| d.as_secs_f64()),
+            _ => None,
+        }
+    }
 }
 
 impl Default for RunOptions {
@@ -29,6 +47,7 @@ impl Default for RunOptions {
             tables: TableScope::default(),
             position: None,
             gtid_set: None,
+            max_downtime: None,
         }
     }
 }
@@ -38,6 +57,8 @@ impl Default for RunOptions {
 pub struct Link {
     /// "host:port" as dialled.
     pub endpoint: String,
+    /// What the host resolved to (empty when it did not resolve or was not looked up).
+    pub addresses: Vec<IpAddr>,
     pub loopback: bool,
     pub ssl_mode: SslMode,
     pub tcp: Result<Duration, ConnectError>,

@@ -9,7 +9,12 @@ use super::rules;
 use super::spec::{CheckSpec, Rule};
 
 /// Checks whose probes need no logged-in session.
-const CONNECTION_CHECKS: [&str; 3] = ["connect.tcp", "connect.auth", "connect.tls"];
+const CONNECTION_CHECKS: [&str; 4] = [
+    "connect.tcp",
+    "connect.auth",
+    "connect.tls",
+    "connect.private",
+];
 
 pub fn run_all(specs: &[CheckSpec], ctx: &mut Context) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::with_capacity(specs.len());
@@ -24,10 +29,12 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
     let target = ctx.target();
     let over = spec.profiles.get(&ctx.options.profile);
     let severity = over.and_then(|o| o.severity).unwrap_or(spec.severity);
-    let rules: &[Rule] = over
+    let written: &[Rule] = over
         .and_then(|o| o.expect.as_deref())
         .unwrap_or(&spec.expect);
-    let expected = spec.expected.clone().unwrap_or_else(|| {
+    let (rules, declared) = rules::bind(written, ctx.options);
+    let rules = rules.as_slice();
+    let mut expected = spec.expected.clone().unwrap_or_else(|| {
         rules
             .iter()
             .filter(|r| when_holds(r.when.as_ref(), &target))
@@ -35,6 +42,11 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
             .collect::<Vec<_>>()
             .join("; ")
     });
+    if spec.expected.is_some() {
+        for note in declared {
+            expected.push_str(&format!("; {note}"));
+        }
+    }
     let mut result = CheckResult {
         id: spec.id.clone(),
         title: spec.title.clone(),

@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::builtin;
 use super::condition::version_matches;
+use super::context::RULE_VARIABLES;
 use super::spec::{CheckFile, CheckSpec, Condition, Op, Probe, Probes, Rule};
 use crate::connection::server::Version;
 
@@ -282,6 +283,18 @@ pub fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
         if let Some(c) = &r.when {
             validate_condition(c).map_err(at)?;
         }
+        if let Some(name) = r.value.as_ref().and_then(super::rules::variable_name) {
+            if !RULE_VARIABLES.contains(&name) {
+                return Err(at(format!(
+                    "unknown variable ${name} (known: {})",
+                    RULE_VARIABLES.map(|v| format!("${v}")).join(", ")
+                )));
+            }
+            if !matches!(r.op, Op::Gt | Op::Gte | Op::Lt | Op::Lte) {
+                return Err(at(format!("${name} is a number: use gt, gte, lt or lte")));
+            }
+            continue;
+        }
         let text = r.value.as_ref().and_then(super::rules::text);
         match r.op {
             Op::Regex | Op::NotRegex => {
@@ -350,6 +363,7 @@ mod tests {
             "connect.tcp",
             "connect.auth",
             "connect.tls",
+            "connect.private",
             "server.version",
             "binlog.enabled",
             "binlog.format",
@@ -383,6 +397,18 @@ mod tests {
         assert_eq!(e.line, Some(8));
         assert!(e.message.contains("checks[0].expect[0].op"), "{e}");
         assert!(e.message.contains("unknown variant `eqq`"), "{e}");
+    }
+
+    #[test]
+    fn rule_variables_must_be_known_and_numeric() {
+        let file = |expect: &str| {
+            format!("checks:\n  - id: x.y\n    title: t\n    why: w\n    playbook: p\n    probe: {{variable: v}}\n    expect: [{expect}]\n")
+        };
+        assert!(parse_file("f", &file("{op: gte, value: $max_downtime}")).is_ok());
+        let e = parse_file("f", &file("{op: gte, value: $max_dowtime}")).unwrap_err();
+        assert!(e.message.contains("unknown variable $max_dowtime"), "{e}");
+        let e = parse_file("f", &file("{op: eq, value: $max_downtime}")).unwrap_err();
+        assert!(e.message.contains("is a number"), "{e}");
     }
 
     #[test]

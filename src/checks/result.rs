@@ -120,6 +120,10 @@ pub struct Report {
     pub profile: String,
     pub checks: Vec<CheckResult>,
     pub summary: Summary,
+    /// The command that made it ("doctor", "checklist"): titles in markdown and JUnit.
+    /// Not in the JSON, whose shape is the same for every command.
+    #[serde(skip)]
+    pub command: &'static str,
 }
 
 impl Report {
@@ -130,7 +134,13 @@ impl Report {
             profile,
             checks,
             summary,
+            command: "doctor",
         }
+    }
+
+    /// The same report, titled as `command`'s.
+    pub fn made_by(self, command: &'static str) -> Report {
+        Report { command, ..self }
     }
 
     /// Exit-code policy: a failure (or an error) is a problem; with `strict`, a warning is too.

@@ -4,7 +4,8 @@ use regex::Regex;
 use serde_yaml::Value;
 
 use super::condition::{when_holds, Target};
-use super::observed::{parse_number, Observed};
+use super::context::RunOptions;
+use super::observed::{human_duration, parse_number, Observed};
 use super::result::Severity;
 use super::spec::{Op, Rule};
 use crate::connection::server::Version;
@@ -42,6 +43,38 @@ pub fn violations(
         .collect();
     out.sort_by_key(|v| std::cmp::Reverse(v.severity));
     out
+}
+
+/// The rules with `$name` values replaced by what the run declared (a duration shows as one in
+/// `{value}`), rules naming an undeclared variable dropped, and a description of each bound
+/// rule for the "expected" column.
+pub fn bind(rules: &[Rule], options: &RunOptions) -> (Vec<Rule>, Vec<String>) {
+    let mut bound = Vec::with_capacity(rules.len());
+    let mut notes = Vec::new();
+    for rule in rules {
+        let Some(name) = rule.value.as_ref().and_then(variable_name) else {
+            bound.push(rule.clone());
+            continue;
+        };
+        let Some(n) = options.variable(name) else {
+            continue;
+        };
+        let shown = human_duration(n);
+        let mut r = rule.clone();
+        r.value = Some(Value::Number(serde_yaml::Number::from(n)));
+        r.message = r.message.map(|m| m.replace("{value}", &shown));
+        notes.push(format!(
+            "{} {shown} (declared {name})",
+            describe(&r).split(' ').next().unwrap_or_default()
+        ));
+        bound.push(r);
+    }
+    (bound, notes)
+}
+
+/// `$max_downtime` → `max_downtime`.
+pub fn variable_name(v: &Value) -> Option<&str> {
+    v.as_str()?.strip_prefix('$')
 }
 
 /// Whether the value satisfies the rule. Values a rule cannot compare (a number rule on text)
@@ -282,5 +315,34 @@ mod tests {
             v[0].message,
             "enforce_gtid_consistency is WARN, expected ON"
         );
+    }
+
+    #[test]
+    fn declared_values_bind_and_undeclared_ones_drop_the_rule() {
+        let rules = vec![
+            rule("{op: gte, value: 86400}"),
+            rule("{op: gte, value: $max_downtime, message: \"kept {observed}, need {value}\"}"),
+        ];
+        let (bound, notes) = bind(&rules, &RunOptions::default());
+        assert_eq!(bound.len(), 1, "no --max-downtime: the rule does not apply");
+        assert!(notes.is_empty());
+        let options = RunOptions {
+            max_downtime: Some(std::time::Duration::from_secs(3 * 86400)),
+            ..RunOptions::default()
+        };
+        let (bound, notes) = bind(&rules, &options);
+        assert_eq!(notes, [">= 3 days (declared max_downtime)"]);
+        let two_days = Observed::Number {
+            value: 172_800.0,
+            shown: "2 days".into(),
+        };
+        let broken = violations(&bound, &two_days, &target(), Severity::Fail);
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0].message, "kept 2 days, need 3 days");
+        let four_days = Observed::Number {
+            value: 345_600.0,
+            shown: "4 days".into(),
+        };
+        assert!(violations(&bound, &four_days, &target(), Severity::Fail).is_empty());
     }
 }

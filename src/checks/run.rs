@@ -27,8 +27,16 @@ pub fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
     let tls_required = plain_refused
         && matches!(source.ssl_mode, SslMode::Disabled | SslMode::Preferred)
         && session::refused_only_without_tls(source);
+    // Looked up again only once TCP worked: an unresolvable host then costs one timeout, not two.
+    let addresses = match &tcp {
+        Ok(_) => session::resolve(&source.host, source.port, source.connect_timeout)
+            .map(|addrs| addrs.iter().map(|a| a.ip()).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
     let link = Link {
         endpoint: format!("{}:{}", source.host, source.port),
+        addresses,
         loopback: is_loopback(&source.host),
         ssl_mode: source.ssl_mode,
         tcp,

@@ -173,6 +173,8 @@ pub enum Op {
 pub struct Rule {
     pub op: Op,
     /// Scalar for most operators, a list for `in` / `not_in`, absent for `empty` / `nonempty`.
+    /// A number rule may name a value the run declares instead, e.g. `$max_downtime` (see
+    /// `context::RULE_VARIABLES`); without that declaration the rule does not apply.
     #[serde(default)]
     pub value: Option<serde_yaml::Value>,
     /// With a `variables` probe: which variable this rule tests.
@@ -233,6 +235,7 @@ mod tests {
         "connect.tcp",
         "connect.auth",
         "connect.tls",
+        "connect.private",
         "grants",
         "binlog.filters",
         "replica.log_updates",

@@ -84,6 +84,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         tables,
         position: args.position.clone(),
         gtid_set: args.gtid_set.clone(),
+        ..RunOptions::default()
     };
     if args.fix && args.format != Format::Human {
         bail!("--fix prints a plan for people: use it with --format human");

@@ -1,5 +1,6 @@
 //! The command layer: argument structs, wiring, exit codes. `anyhow` lives here.
 
+pub mod checklist;
 pub mod diagnose;
 pub mod doctor;
 pub mod output;

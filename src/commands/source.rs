@@ -33,7 +33,7 @@ impl SourceArgs {
     /// Whether any source was given at all (commands where the source is optional).
     pub fn given(&self) -> bool {
         self.source.as_deref().is_some_and(|s| !s.trim().is_empty())
-            || std::env::var_os("MYSQL_HOST").is_some()
+            || std::env::var("MYSQL_HOST").is_ok_and(|h| !h.is_empty())
     }
 }
 

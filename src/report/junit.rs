@@ -1,6 +1,6 @@
 //! JUnit XML, for CI systems that show test reports.
 //!
-//! One `<testcase>` per check, `classname="cdc.doctor.<area>"`. FAIL is a `<failure>`, ERROR an
+//! One `<testcase>` per check, `classname="cdc.<command>.<area>"`. FAIL is a `<failure>`, ERROR an
 //! `<error>`, SKIP `<skipped>`; WARN passes and carries a `<system-out>` note (whether a warning
 //! fails the build is the exit code's business, see `--strict`).
 
@@ -10,9 +10,8 @@ use crate::checks::result::{CheckResult, Report, Status};
 
 use super::{area, server_description, summary_line, wants_fix};
 
-const SUITE: &str = "cdc doctor";
-
 pub fn render(report: &Report) -> String {
+    let suite = format!("cdc {}", report.command);
     let s = &report.summary;
     let counts = format!(
         r#"tests="{}" failures="{}" errors="{}" skipped="{}""#,
@@ -22,8 +21,8 @@ pub fn render(report: &Report) -> String {
         s.skip
     );
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, r#"<testsuites name="{SUITE}" {counts}>"#);
-    let _ = writeln!(out, r#"  <testsuite name="{SUITE}" {counts}>"#);
+    let _ = writeln!(out, r#"<testsuites name="{suite}" {counts}>"#);
+    let _ = writeln!(out, r#"  <testsuite name="{suite}" {counts}>"#);
     out.push_str("    <properties>\n");
     let properties = [
         ("source", report.source.url.clone()),
@@ -40,15 +39,15 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("    </properties>\n");
     for check in &report.checks {
-        testcase(&mut out, check);
+        testcase(&mut out, report.command, check);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }
 
-fn testcase(out: &mut String, check: &CheckResult) {
+fn testcase(out: &mut String, command: &str, check: &CheckResult) {
     let open = format!(
-        r#"    <testcase classname="cdc.doctor.{}" name="{}""#,
+        r#"    <testcase classname="cdc.{command}.{}" name="{}""#,
         escape_attr(area(&check.id)),
         escape_attr(&check.id)
     );

@@ -4,6 +4,7 @@ mod connect;
 mod filters;
 mod grants;
 mod position;
+mod private;
 mod replica;
 mod retention;
 
@@ -15,10 +16,11 @@ use super::context::Context;
 use super::probe::Outcome;
 
 /// Every builtin a check file may name (validated at load time).
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 9] = [
     "connect.tcp",
     "connect.auth",
     "connect.tls",
+    "connect.private",
     "grants",
     "binlog.retention",
     "binlog.filters",
@@ -33,6 +35,7 @@ pub fn run(name: &str, args: &Args, ctx: &mut Context) -> Outcome {
         "connect.tcp" => connect::tcp(ctx),
         "connect.auth" => connect::auth(ctx),
         "connect.tls" => connect::tls(args, ctx),
+        "connect.private" => private::run(ctx),
         "grants" => grants::run(args, ctx),
         "binlog.retention" => retention::run(ctx),
         "binlog.filters" => filters::run(ctx),

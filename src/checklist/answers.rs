@@ -1,0 +1,309 @@
+//! The answers file: who confirmed each attestation, and when.
+//!
+//! ```yaml
+//! answers:
+//!   checklist.dr_plan: { by: "Jane Doe", on: 2026-11-02, note: "runbook DR-12" }
+//!   checklist.monitoring: { by: "ops team", on: 2026-10-20, link: "https://..." }
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use super::date::Date;
+use super::spec::Item;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub by: String,
+    pub on: Date,
+    pub note: Option<String>,
+    pub link: Option<String>,
+}
+
+/// Answers by item id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answers {
+    pub by_id: BTreeMap<String, Answer>,
+}
+
+impl Answers {
+    pub fn get(&self, id: &str) -> Option<&Answer> {
+        self.by_id.get(id)
+    }
+}
+
+/// Why an answers file cannot be used, pointing at the place to fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct AnswersError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for AnswersError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    answers: Option<BTreeMap<String, RawAnswer>>,
+}
+
+// Everything optional here so that a missing field is reported with its line, like a bad one.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnswer {
+    by: Option<String>,
+    on: Option<Value>,
+    note: Option<String>,
+    link: Option<String>,
+}
+
+/// Parses `text` (read from `file`); every id must be an attestation among `items`.
+pub fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, AnswersError> {
+    let err = |line, field: String, message: String| AnswersError {
+        file: file.to_string(),
+        line,
+        field,
+        message,
+    };
+    let raw: RawFile = if text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    }) {
+        RawFile { answers: None }
+    } else {
+        serde_yaml::from_str(text).map_err(|e| {
+            let message = e.to_string();
+            let message = match message.rfind(" at line ") {
+                Some(at) => message[..at].to_string(),
+                None => message,
+            };
+            err(e.location().map(|l| l.line()), String::new(), message)
+        })?
+    };
+    let mut by_id = BTreeMap::new();
+    for (id, a) in raw.answers.unwrap_or_default() {
+        let at = |field: &str, message: String| {
+            let name = if field.is_empty() {
+                format!("answers.{id}")
+            } else {
+                format!("answers.{id}.{field}")
+            };
+            err(line_of(text, &id, field), name, message)
+        };
+        match items.iter().find(|i| i.id == id) {
+            None => {
+                return Err(at(
+                    "",
+                    format!("unknown checklist item {id:?} (cdc checklist --template lists them)"),
+                ))
+            }
+            Some(item) if !item.is_attestation() => {
+                return Err(at(
+                    "",
+                    format!("{id} is checked on the server, not attested: remove it"),
+                ))
+            }
+            Some(_) => {}
+        }
+        let by =
+            a.by.filter(|b| !b.trim().is_empty())
+                .ok_or_else(|| at("by", "missing: who confirmed it (a person or team)".into()))?;
+        let on = match &a.on {
+            None => {
+                return Err(at(
+                    "on",
+                    "missing: the day it was confirmed, like 2026-11-02".into(),
+                ))
+            }
+            Some(v) => {
+                let shown = crate::checks::rules::text(v).unwrap_or_default();
+                Date::parse(&shown)
+                    .ok_or_else(|| at("on", format!("{shown:?} is not a date like 2026-11-02")))?
+            }
+        };
+        let answer = Answer {
+            by,
+            on,
+            note: a.note.filter(|n| !n.trim().is_empty()),
+            link: a.link.filter(|l| !l.trim().is_empty()),
+        };
+        by_id.insert(id, answer);
+    }
+    Ok(Answers { by_id })
+}
+
+/// The line (1-based) of `field` in the answer for `id`, else of the id itself. Answers are
+/// written one per line (flow style) or as a block under the id; both are found.
+fn line_of(text: &str, id: &str, field: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let start = lines.iter().position(|l| {
+        let t = l.trim_start().trim_start_matches(['"', '\'']);
+        t.strip_prefix(id)
+            .is_some_and(|rest| rest.trim_start_matches(['"', '\'']).starts_with(':'))
+    })?;
+    if field.is_empty() {
+        return Some(start + 1);
+    }
+    let key = format!("{field}:");
+    let has_key = |l: &str| {
+        l.match_indices(&key)
+            .any(|(i, _)| i == 0 || matches!(l.as_bytes()[i - 1], b' ' | b'{' | b',' | b'\t'))
+    };
+    let after_id = &lines[start][lines[start].find(':').unwrap_or(0)..];
+    if has_key(after_id) {
+        return Some(start + 1);
+    }
+    let found = lines[start + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || indent(l) > indent(lines[start]))
+        .position(|l| has_key(l));
+    Some(found.map_or(start, |i| start + 1 + i) + 1)
+}
+
+/// A file to start from: every attestation commented out, with the evidence it asks for.
+pub fn template(items: &[Item]) -> String {
+    let mut out = String::from(
+        "# cdc checklist answers: who confirmed each item the server cannot answer, and when.\n\
+         # Uncomment an item's line once it is done. `by` and `on` (YYYY-MM-DD) are required;\n\
+         # `note` and `link` are optional. Use: cdc checklist --answers cdc-checklist.yaml\n\
+         answers:\n",
+    );
+    for item in items {
+        let super::spec::Kind::Attest(attest) = item.kind() else {
+            continue;
+        };
+        out.push_str(&format!("\n  # {}\n", item.title));
+        out.push_str(&format!("  #   evidence: {}\n", attest.evidence.trim()));
+        out.push_str(&format!(
+            "  # {}: {{ by: \"\", on: YYYY-MM-DD, note: \"\", link: \"\" }}\n",
+            item.id
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::spec::{Attest, Item};
+
+    fn items() -> Vec<Item> {
+        let attest = |id: &str| Item {
+            id: id.into(),
+            title: format!("{id} title"),
+            seed: "seed".into(),
+            checks: None,
+            attest: Some(Attest {
+                evidence: "proof".into(),
+            }),
+        };
+        let mut v = vec![attest("checklist.dr_plan"), attest("checklist.monitoring")];
+        v.push(Item {
+            id: "checklist.gtid".into(),
+            title: "GTID".into(),
+            seed: "s".into(),
+            checks: Some(vec!["gtid.mode".into()]),
+            attest: None,
+        });
+        v
+    }
+
+    #[test]
+    fn a_good_file_parses_in_both_styles() {
+        let text = "answers:\n  checklist.dr_plan: { by: \"Jane Doe\", on: 2026-11-02, note: \"runbook DR-12\" }\n  checklist.monitoring:\n    by: ops team\n    on: \"2026-10-20\"\n    link: https://wiki.example/alerts\n";
+        let a = parse("a.yaml", text, &items()).unwrap();
+        let dr = a.get("checklist.dr_plan").unwrap();
+        assert_eq!(dr.by, "Jane Doe");
+        assert_eq!(dr.on.to_string(), "2026-11-02");
+        assert_eq!(dr.note.as_deref(), Some("runbook DR-12"));
+        let m = a.get("checklist.monitoring").unwrap();
+        assert_eq!(m.link.as_deref(), Some("https://wiki.example/alerts"));
+        assert_eq!(m.note, None);
+    }
+
+    #[test]
+    fn an_empty_or_all_commented_file_has_no_answers() {
+        assert!(parse("a", "", &items()).unwrap().by_id.is_empty());
+        assert!(parse("a", &template(&items()), &items())
+            .unwrap()
+            .by_id
+            .is_empty());
+    }
+
+    #[test]
+    fn a_bad_date_names_file_line_and_field() {
+        let text = "answers:\n  checklist.monitoring: { by: ops, on: 2026-10-20 }\n  checklist.dr_plan: { by: Jane, on: 2026-13-02 }\n";
+        let e = parse("cdc-checklist.yaml", text, &items()).unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.field, "answers.checklist.dr_plan.on");
+        assert!(
+            e.to_string()
+                .starts_with("cdc-checklist.yaml:3: answers.checklist.dr_plan.on: \"2026-13-02\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_by_names_its_line_in_block_style() {
+        let text = "answers:\n  checklist.dr_plan:\n    on: 2026-11-02\n    note: x\n";
+        let e = parse("f.yaml", text, &items()).unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (Some(2), "answers.checklist.dr_plan.by")
+        );
+        let text = "answers:\n  checklist.dr_plan:\n    by: ''\n    on: 2026-11-02\n";
+        let e = parse("f.yaml", text, &items()).unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+    }
+
+    #[test]
+    fn unknown_and_server_item_ids_are_rejected_by_name() {
+        let text = "answers:\n  checklist.dr_plan: { by: a, on: 2026-01-01 }\n  checklist.dr_plna: { by: a, on: 2026-01-01 }\n";
+        let e = parse("f.yaml", text, &items()).unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(
+            e.to_string()
+                .contains("unknown checklist item \"checklist.dr_plna\""),
+            "{e}"
+        );
+        let text = "answers:\n  checklist.gtid: { by: a, on: 2026-01-01 }\n";
+        let e = parse("f.yaml", text, &items()).unwrap_err();
+        assert!(e.message.contains("checked on the server"), "{e}");
+    }
+
+    #[test]
+    fn unknown_fields_and_broken_yaml_carry_a_line() {
+        let text = "answers:\n  checklist.dr_plan: { by: a, on: 2026-01-01, whom: b }\n";
+        let e = parse("f.yaml", text, &items()).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("whom"), "{e}");
+        let e = parse("f.yaml", "answers:\n  - [unclosed\n", &items()).unwrap_err();
+        assert!(e.line.is_some(), "{e}");
+    }
+
+    #[test]
+    fn the_template_lists_every_attestation_and_no_server_item() {
+        let t = template(&items());
+        assert!(t.contains("# checklist.dr_plan: {"));
+        assert!(t.contains("# checklist.monitoring: {"));
+        assert!(!t.contains("checklist.gtid"));
+    }
+}

@@ -1,0 +1,123 @@
+//! The checklist item format (`checks/checklist/*.yaml`) and the built-in list.
+
+use serde::Deserialize;
+
+/// The production checklist, compiled into the binary.
+pub const PRODUCTION: (&str, &str) = (
+    "checks/checklist/production.yaml",
+    include_str!("../../checks/checklist/production.yaml"),
+);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemFile {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// `checklist.<name>`: the id answers files and reports use.
+    pub id: String,
+    pub title: String,
+    /// The checklist line this item comes from, as written there.
+    pub seed: String,
+    /// Answered by the server: these doctor checks.
+    #[serde(default)]
+    pub checks: Option<Vec<String>>,
+    /// Answered by people, in the answers file.
+    #[serde(default)]
+    pub attest: Option<Attest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attest {
+    /// What whoever confirms the item should have in hand.
+    pub evidence: String,
+}
+
+/// How an item is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind<'a> {
+    Checks(&'a [String]),
+    Attest(&'a Attest),
+}
+
+impl Item {
+    pub fn kind(&self) -> Kind<'_> {
+        match (&self.checks, &self.attest) {
+            (Some(ids), _) => Kind::Checks(ids),
+            (None, Some(a)) => Kind::Attest(a),
+            // parse() rejects items with neither.
+            (None, None) => Kind::Checks(&[]),
+        }
+    }
+
+    pub fn is_attestation(&self) -> bool {
+        matches!(self.kind(), Kind::Attest(_))
+    }
+}
+
+/// Parses and validates an item file: ids unique and `checklist.*`, exactly one of
+/// `checks` / `attest`, every check id in `known_checks`.
+pub fn parse(name: &str, text: &str, known_checks: &[&str]) -> Result<Vec<Item>, String> {
+    let file: ItemFile = serde_yaml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+    let mut seen = std::collections::BTreeSet::new();
+    for item in &file.items {
+        let bad = |m: String| Err(format!("{name}: item {}: {m}", item.id));
+        if !item.id.starts_with("checklist.") {
+            return bad("id must start with checklist.".into());
+        }
+        if !seen.insert(item.id.as_str()) {
+            return bad("duplicate id".into());
+        }
+        match (&item.checks, &item.attest) {
+            (Some(ids), None) if !ids.is_empty() => {
+                if let Some(unknown) = ids.iter().find(|c| !known_checks.contains(&c.as_str())) {
+                    return bad(format!("no doctor check has id {unknown:?}"));
+                }
+            }
+            (None, Some(_)) => {}
+            _ => return bad("needs exactly one of checks: [ids] or attest: {evidence}".into()),
+        }
+    }
+    Ok(file.items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::load::Catalogue;
+
+    #[test]
+    fn the_production_list_covers_the_sixteen_seed_lines_and_known_checks() {
+        let catalogue = Catalogue::load(None).unwrap();
+        let ids: Vec<&str> = catalogue.specs.iter().map(|s| s.id.as_str()).collect();
+        let items = parse(PRODUCTION.0, PRODUCTION.1, &ids).unwrap();
+        assert_eq!(items.len(), 16);
+        let seeds: std::collections::BTreeSet<&str> =
+            items.iter().map(|i| i.seed.as_str()).collect();
+        assert_eq!(seeds.len(), 16, "each seed line once");
+        for id in [
+            "checklist.binlog_config",
+            "checklist.dr_plan",
+            "checklist.binlog_retention",
+        ] {
+            assert!(items.iter().any(|i| i.id == id), "{id}");
+        }
+        assert_eq!(items.iter().filter(|i| i.is_attestation()).count(), 11);
+    }
+
+    #[test]
+    fn an_item_needs_exactly_one_kind_and_known_checks() {
+        let both = "items:\n  - {id: checklist.a, title: t, seed: s, checks: [x.y], attest: {evidence: e}}\n";
+        assert!(parse("f", both, &["x.y"])
+            .unwrap_err()
+            .contains("exactly one"));
+        let unknown = "items:\n  - {id: checklist.a, title: t, seed: s, checks: [x.z]}\n";
+        assert!(parse("f", unknown, &["x.y"]).unwrap_err().contains("x.z"));
+        let dup = "items:\n  - {id: checklist.a, title: t, seed: s, checks: [x.y]}\n  - {id: checklist.a, title: t, seed: s, checks: [x.y]}\n";
+        assert!(parse("f", dup, &["x.y"]).unwrap_err().contains("duplicate"));
+    }
+}

@@ -1,0 +1,135 @@
+//! `cdc checklist`: the production deployment checklist, server items checked by doctor and
+//! the rest attested in an answers file.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+
+use crate::checklist::answers::{self, Answers};
+use crate::checklist::date::Date;
+use crate::checklist::evaluate::{evaluate, Policy};
+use crate::checklist::spec;
+use crate::checks::context::RunOptions;
+use crate::checks::load::Catalogue;
+use crate::checks::profile::Profile;
+use crate::report::{self, Format};
+
+use super::source::SourceArgs;
+use super::{doctor, output};
+
+#[derive(Debug, clap::Args)]
+pub struct ChecklistArgs {
+    /// The source; without one, only the attestations are evaluated.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Whose requirements the server items are checked against.
+    #[arg(long, value_enum, default_value_t = Profile::Generic)]
+    pub profile: Profile,
+    /// The answers file: who confirmed each attestation, and when.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// The longest outage a connector must survive: binlog retention must be at least this
+    /// (30m, 24h, 3d, 1w).
+    #[arg(long, value_name = "SPAN", value_parser = parse_span)]
+    pub max_downtime: Option<Duration>,
+    /// Answers older than this warn (e.g. 180d, 26w).
+    #[arg(long, value_name = "SPAN", default_value = "180d", value_parser = parse_span)]
+    pub max_age: Duration,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 on warnings and pending items too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print an answers file skeleton with every attestation, and exit.
+    #[arg(long)]
+    pub template: bool,
+}
+
+pub fn run(args: &ChecklistArgs) -> Result<ExitCode> {
+    let catalogue = Catalogue::load(None).context("invalid check file")?;
+    let known: Vec<&str> = catalogue.specs.iter().map(|s| s.id.as_str()).collect();
+    let (name, text) = spec::PRODUCTION;
+    let items = spec::parse(name, text, &known).map_err(anyhow::Error::msg)?;
+    if args.template {
+        output::print(&answers::template(&items))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let answers = match &args.answers {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the answers file {}", path.display()))?;
+            answers::parse(&path.display().to_string(), &text, &items)
+                .context("invalid answers file")?
+        }
+        None => Answers::default(),
+    };
+    let server = if args.source.given() {
+        let source = args.source.config()?;
+        let options = RunOptions {
+            profile: args.profile,
+            max_downtime: args.max_downtime,
+            ..RunOptions::default()
+        };
+        Some(doctor::diagnose(
+            &catalogue,
+            &source,
+            &options,
+            args.source.platform,
+        ))
+    } else {
+        None
+    };
+    let policy = Policy {
+        today: Date::today(),
+        max_age_days: Some((args.max_age.as_secs() / 86400) as i64),
+    };
+    let outcome = evaluate(
+        &items,
+        server.as_ref(),
+        &answers,
+        &policy,
+        &args.profile.to_string(),
+    );
+    let color = report::color_wanted(std::io::stdout().is_terminal());
+    output::print(&report::render(&outcome.report, args.format, color))?;
+    Ok(if outcome.has_problem(args.strict) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A span an operator writes: 30m, 24h, 3d, 1w (whole or decimal numbers).
+pub fn parse_span(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let unit = |suffix: char, secs: f64| t.strip_suffix(suffix).map(|n| (n, secs));
+    let parsed = unit('m', 60.0)
+        .or_else(|| unit('h', 3600.0))
+        .or_else(|| unit('d', 86400.0))
+        .or_else(|| unit('w', 7.0 * 86400.0))
+        .and_then(|(n, scale)| n.trim().parse::<f64>().ok().map(|v| v * scale));
+    match parsed {
+        Some(v) if v > 0.0 && v.is_finite() => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!("{s:?} is not a span like 30m, 24h, 3d or 1w")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        assert_eq!(parse_span("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_span("24h"), Ok(Duration::from_secs(86400)));
+        assert_eq!(parse_span("3d"), Ok(Duration::from_secs(3 * 86400)));
+        assert_eq!(parse_span("1w"), Ok(Duration::from_secs(7 * 86400)));
+        assert_eq!(parse_span("1.5d"), Ok(Duration::from_secs(129_600)));
+        for bad in ["24", "3 days", "-1d", "0h", "d", "1y"] {
+            assert!(parse_span(bad).is_err(), "{bad}");
+        }
+    }
+}
