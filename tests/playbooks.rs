@@ -103,7 +103,11 @@ fn guarded_by_names_existing_checks() {
     let ids = check_ids();
     for p in library().playbooks {
         for g in &p.guarded_by {
-            assert!(ids.contains(g), "{}: guarded_by names unknown check {g:?}", p.id);
+            assert!(
+                ids.contains(g),
+                "{}: guarded_by names unknown check {g:?}",
+                p.id
+            );
         }
     }
 }
@@ -205,7 +209,11 @@ fn every_guide_issue_has_a_playbook() {
 fn databricks_gateway_steps_are_scoped() {
     use cdc::playbooks::spec::StepScope;
     let lib = library();
-    for id in ["gateway-provisioning", "gateway-disconnecting", "checkpoint-corruption"] {
+    for id in [
+        "gateway-provisioning",
+        "gateway-disconnecting",
+        "checkpoint-corruption",
+    ] {
         let p = lib.get(id).unwrap();
         assert!(
             p.resolution
@@ -269,7 +277,10 @@ fn diagnostics_run_on_mariadb() {
                     .query(format!("SHOW GLOBAL VARIABLES LIKE '{v}'"))
                     .unwrap();
                 if found.is_empty() {
-                    failures.push(format!("{} / {}: no variable {v} on MariaDB", p.id, d.title));
+                    failures.push(format!(
+                        "{} / {}: no variable {v} on MariaDB",
+                        p.id, d.title
+                    ));
                 }
                 ran += 1;
             }
@@ -303,6 +314,11 @@ fn diagnostics_run_on_mariadb() {
             }
         }
     }
+    eprintln!("{ran} diagnostic probes ran on MariaDB {version}");
     assert!(ran > 20, "only {ran} diagnostics ran");
-    assert!(failures.is_empty(), "diagnostics failed on MariaDB:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "diagnostics failed on MariaDB:\n{}",
+        failures.join("\n")
+    );
 }
