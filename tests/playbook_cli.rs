@@ -1,0 +1,160 @@
+//! `cdc playbook` and `cdc diagnose` as users run them.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn cdc(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(args)
+        .env_remove("CDC_SOURCE")
+        .env_remove("MYSQL_HOST")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_list_and_one_playbook() {
+    let out = cdc(&["playbook"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let list = stdout(&out);
+    assert!(list.lines().count() > 40, "{list}");
+    assert!(list.contains("binlog-position-purged"), "{list}");
+
+    let out = cdc(&["playbook", "binlog-position-purged"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let page = stdout(&out);
+    for section in [
+        "Symptoms",
+        "Root causes",
+        "Diagnostics",
+        "Resolution",
+        "Verify",
+    ] {
+        assert!(page.contains(section), "{section} missing:\n{page}");
+    }
+    assert!(
+        page.contains("Could not find first log file name"),
+        "{page}"
+    );
+
+    let out = cdc(&["playbook", "no-such-playbook"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no playbook"));
+}
+
+#[test]
+fn run_marks_each_diagnostic_healthy_or_not() {
+    let bad = common::retail_server(&["--binlog-format=MIXED"]);
+    let out = cdc(
+        &[
+            "playbook",
+            "binlog-format-not-row",
+            "--run",
+            "--source",
+            &bad.url("cdc_user", common::CDC_PASSWORD),
+        ],
+        None,
+    );
+    let page = stdout(&out);
+    assert!(page.contains("UNHEALTHY"), "{page}");
+    assert!(page.contains("answer: MIXED"), "{page}");
+    assert_eq!(out.status.code(), Some(1), "{page}");
+
+    let good = common::retail_server(&[]);
+    let out = cdc(
+        &[
+            "playbook",
+            "binlog-format-not-row",
+            "--run",
+            "--source",
+            &good.url("cdc_user", common::CDC_PASSWORD),
+        ],
+        None,
+    );
+    let page = stdout(&out);
+    assert!(
+        page.contains("HEALTHY") && !page.contains("UNHEALTHY"),
+        "{page}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{page}");
+}
+
+#[test]
+fn diagnose_reads_text_logs_and_stdin_best_first() {
+    let debezium = "The database server is not configured to use a ROW binlog_format, which is required for this connector to work properly. Change the database configuration to use a binlog_format=ROW and restart the connector.";
+    let out = cdc(&["diagnose", "--format", "json", debezium], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches"][0]["id"], "binlog-format-not-row", "{v}");
+    assert_eq!(out.status.code(), Some(1));
+
+    // A long connector log: the one error line among thousands is found and shown.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("connect.log");
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "2026-11-22 INFO WorkerSourceTask committing offsets {i}\n"
+        ));
+    }
+    text.push_str("2026-11-22 ERROR io.debezium.DebeziumException: Got error 1236 from source when reading data from binary log: 'Could not find first log file name in binary log index file'\n");
+    std::fs::write(&log, &text).unwrap();
+    let out = cdc(&["diagnose", "--log", log.to_str().unwrap()], None);
+    let human = stdout(&out);
+    assert!(human.starts_with("1. binlog-position-purged"), "{human}");
+    assert!(human.contains("line 20001:"), "{human}");
+
+    let out = cdc(
+        &["diagnose", "--format", "json"],
+        Some("Connection refused\n"),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches"][0]["id"], "connection-failed", "{v}");
+
+    let out = cdc(&["diagnose", "--format", "json", "all quiet"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches"].as_array().unwrap().len(), 0);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn diagnose_with_a_source_runs_the_diagnostics_of_what_it_found() {
+    let server = common::retail_server(&["--binlog-format=STATEMENT"]);
+    let out = cdc(
+        &[
+            "diagnose",
+            "--source",
+            &server.url("cdc_user", common::CDC_PASSWORD),
+            "binlog_format must be set to 'ROW', currently STATEMENT",
+        ],
+        None,
+    );
+    let page = stdout(&out);
+    assert!(page.contains("1. binlog-format-not-row"), "{page}");
+    assert!(
+        page.contains("UNHEALTHY") && page.contains("answer: STATEMENT"),
+        "{page}"
+    );
+}
+
+#[test]
+fn a_rendered_playbook_reads_well() {
+    let library = cdc::playbooks::load::Library::load().unwrap();
+    let p = library.get("binlog-position-purged").unwrap();
+    insta::assert_snapshot!(cdc::report::playbook::render(p, None, false));
+}
