@@ -1,5 +1,6 @@
 //! `cdc`: preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 
+pub mod binlog;
 pub mod checklist;
 pub mod checks;
 pub mod commands;
@@ -7,3 +8,4 @@ pub mod connection;
 pub mod playbooks;
 pub mod report;
 pub mod sandbox;
+pub mod tail;

@@ -1,0 +1,63 @@
+//! A row change as `cdc tail` shows it: what every decoder produces and every output reads.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Insert,
+    Update,
+    Delete,
+}
+
+/// One cell of a row image, typed as the column is, so outputs can render it exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    /// Signed integer columns (TINYINT..BIGINT, YEAR).
+    Int(i64),
+    /// UNSIGNED integer columns, BIT.
+    UInt(u64),
+    /// FLOAT and DOUBLE.
+    Float(f64),
+    /// DECIMAL, exact, as text ("1299.99").
+    Decimal(String),
+    /// Character data, ENUM and SET labels.
+    Text(String),
+    /// Binary data (BINARY, VARBINARY, BLOB, and text that is not UTF-8).
+    Bytes(Vec<u8>),
+    /// "YYYY-MM-DD".
+    Date(String),
+    /// "[-]HHH:MM:SS[.ffffff]".
+    Time(String),
+    /// DATETIME as "YYYY-MM-DD HH:MM:SS[.ffffff]" (no time zone).
+    DateTime(String),
+    /// TIMESTAMP as ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SS[.ffffff]Z".
+    Timestamp(String),
+    Json(serde_json::Value),
+    /// A MySQL 8 PARTIAL_JSON update: the diff as the binlog carries it, not the whole document.
+    JsonDiff(Vec<serde_json::Value>),
+    /// MySQL 9 VECTOR.
+    Vector(Vec<f32>),
+}
+
+/// A row image: column name and cell, in table order.
+pub type Row = Vec<(String, Cell)>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowChange {
+    pub op: Op,
+    pub db: String,
+    pub table: String,
+    /// Update and delete: the row before.
+    pub before: Option<Row>,
+    /// Insert and update: the row after.
+    pub after: Option<Row>,
+    /// Commit time of the transaction, Unix seconds (the event header's timestamp).
+    pub ts: u32,
+    /// Binlog file and the start position of the rows event.
+    pub file: String,
+    pub pos: u64,
+    /// GTID of the transaction: MySQL "uuid:n" (or "uuid:tag:n"), MariaDB "domain-server-seq".
+    pub gtid: Option<String>,
+}

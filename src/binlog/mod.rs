@@ -1,0 +1,3 @@
+//! Reading binary logs: files and live streams, into row changes.
+
+pub mod change;

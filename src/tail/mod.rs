@@ -1,0 +1,3 @@
+//! `cdc tail`: a live view of a table's binlog changes beside the reader's lag.
+
+pub mod feed;
