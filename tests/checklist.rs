@@ -3,47 +3,16 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn cdc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdc"))
-        .args(args)
-        .env_remove("CDC_SOURCE")
-        .env_remove("MYSQL_PWD")
-        .env_remove("MYSQL_HOST")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cdc")
-}
+use common::{cdc, check as item, status};
 
 /// Runs checklist with JSON output and returns (exit code, report).
 fn checklist_json(args: &[&str]) -> (i32, Value) {
     let mut all = vec!["checklist", "--format", "json"];
     all.extend_from_slice(args);
-    let out = cdc(&all);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report)
-}
-
-fn item<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no item {id} in {report:#}"))
-}
-
-fn status(report: &Value, id: &str) -> String {
-    item(report, id)["status"].as_str().unwrap().to_string()
+    common::cdc_json(&all)
 }
 
 fn url(server: &cdc::sandbox::LocalServer) -> String {

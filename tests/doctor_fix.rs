@@ -2,17 +2,9 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn cdc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdc"))
-        .args(args)
-        .env_remove("CDC_SOURCE")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+use common::cdc;
 
 fn text(o: &Output) -> String {
     format!(

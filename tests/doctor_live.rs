@@ -3,48 +3,17 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn cdc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdc"))
-        .args(args)
-        .env_remove("CDC_SOURCE")
-        .env_remove("MYSQL_PWD")
-        .env_remove("MYSQL_HOST")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cdc")
-}
+use common::{cdc, check, status};
 
 /// Runs doctor with JSON output and returns (exit code, report).
 fn doctor_json(url: &str, extra: &[&str]) -> (i32, Value) {
     let mut args = vec!["doctor", "--source", url, "--format", "json"];
     args.extend_from_slice(extra);
-    let out = cdc(&args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
-}
-
-fn status(report: &Value, id: &str) -> String {
-    check(report, id)["status"].as_str().unwrap().to_string()
+    common::cdc_json(&args)
 }
 
 /// (connection id, command, argument) of each general-log line that starts an entry.

@@ -2,33 +2,12 @@
 
 mod common;
 
-use std::process::Command;
-
 use serde_json::Value;
 
-fn doctor(url: &str) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cdc"))
-        .args(["doctor", "--source", url, "--format", "json"])
-        .env_remove("CDC_SOURCE")
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
+use common::check;
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
+fn doctor(url: &str) -> (i32, Value) {
+    common::cdc_json(&["doctor", "--source", url, "--format", "json"])
 }
 
 #[test]

@@ -7,9 +7,10 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Deserialize;
+
+use crate::checks::load::LoadError;
 use serde_yaml::Value;
 
 use super::date::Date;
@@ -35,27 +36,8 @@ impl Answers {
     }
 }
 
-/// Why an answers file cannot be used, pointing at the place to fix.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub struct AnswersError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for AnswersError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
+/// Why an answers file cannot be used: the same shape as an invalid check file.
+pub type AnswersError = LoadError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,14 +70,7 @@ pub fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, AnswersE
     }) {
         RawFile { answers: None }
     } else {
-        serde_yaml::from_str(text).map_err(|e| {
-            let message = e.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(at) => message[..at].to_string(),
-                None => message,
-            };
-            err(e.location().map(|l| l.line()), String::new(), message)
-        })?
+        serde_yaml::from_str(text).map_err(|e| LoadError::from_yaml(file, &e))?
     };
     let mut by_id = BTreeMap::new();
     for (id, a) in raw.answers.unwrap_or_default() {

@@ -1,6 +1,6 @@
 //! Runs the catalogue against a context: every check, in order, into results.
 
-use super::condition::{any_matches, when_holds};
+use super::condition::{any_matches, when_holds, Target};
 use super::context::Context;
 use super::fix;
 use super::probe::{self, Level, Outcome};
@@ -67,46 +67,65 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
         result.message = format!("does not apply to {}", describe_target(ctx));
         return result;
     };
-    match probe::run(probe, ctx) {
+    let judged = judge(probe::run(probe, ctx), rules, &target, severity);
+    result.status = judged.status;
+    result.observed = judged.observed;
+    result.message = judged.message;
+    if matches!(result.status, Status::Warn | Status::Fail | Status::Error) {
+        result.fix = fix::plan(&spec.fixes, &target, ctx);
+    }
+    result
+}
+
+/// What a probe's outcome means for a check (or a playbook diagnostic).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub status: Status,
+    pub observed: String,
+    pub message: String,
+}
+
+/// Rules judge a value (the worst violated rule sets the status); a builtin's verdict maps
+/// to a status directly, `Violation` taking the check's severity.
+pub fn judge(outcome: Outcome, rules: &[Rule], target: &Target, severity: Severity) -> Judgement {
+    match outcome {
         Outcome::Value(observed) => {
-            result.observed = observed.display();
-            let broken = rules::violations(rules, &observed, &target, severity);
-            match broken.first() {
-                None => result.status = Status::Pass,
-                Some(worst) => {
-                    result.status = worst.severity.status();
-                    result.message = broken
-                        .iter()
-                        .map(|v| v.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                }
+            let broken = rules::violations(rules, &observed, target, severity);
+            Judgement {
+                status: broken.first().map_or(Status::Pass, |w| w.severity.status()),
+                observed: observed.display(),
+                message: broken
+                    .iter()
+                    .map(|v| v.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
             }
         }
         Outcome::Verdict {
             level,
             observed,
             message,
-        } => {
-            result.observed = observed;
-            result.message = message;
-            result.status = match level {
+        } => Judgement {
+            status: match level {
                 Level::Ok => Status::Pass,
                 Level::Warn => Status::Warn,
                 Level::Violation => severity.status(),
                 Level::Fail => Status::Fail,
-            };
-        }
-        Outcome::Skip(reason) => result.message = reason,
-        Outcome::Error(e) => {
-            result.status = Status::Error;
-            result.message = e;
-        }
+            },
+            observed,
+            message,
+        },
+        Outcome::Skip(reason) => Judgement {
+            status: Status::Skip,
+            observed: String::new(),
+            message: reason,
+        },
+        Outcome::Error(e) => Judgement {
+            status: Status::Error,
+            observed: String::new(),
+            message: e,
+        },
     }
-    if matches!(result.status, Status::Warn | Status::Fail | Status::Error) {
-        result.fix = fix::plan(&spec.fixes, &target, ctx);
-    }
-    result
 }
 
 /// Why a check cannot run here, if it cannot.

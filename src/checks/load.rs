@@ -46,12 +46,25 @@ pub const BUILTIN_FILES: [(&str, &str); 8] = [
     ),
 ];
 
+/// A file that cannot be used (a check, playbook or answers file), pointing at the place to fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct LoadError {
     pub file: String,
     pub line: Option<usize>,
     pub field: String,
     pub message: String,
+}
+
+impl LoadError {
+    /// A YAML syntax or shape error: serde_yaml names the field path, its location gives the line.
+    pub fn from_yaml(file: &str, e: &serde_yaml::Error) -> LoadError {
+        LoadError {
+            file: file.to_string(),
+            line: e.location().map(|l| l.line()),
+            field: String::new(),
+            message: strip_location(&e.to_string()),
+        }
+    }
 }
 
 impl fmt::Display for LoadError {
@@ -139,13 +152,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
 
 /// Parses and validates one file.
 pub fn parse_file(name: &str, text: &str) -> Result<Vec<CheckSpec>, LoadError> {
-    let file: CheckFile = serde_yaml::from_str(text).map_err(|e| LoadError {
-        file: name.to_string(),
-        line: e.location().map(|l| l.line()),
-        field: String::new(),
-        // serde_yaml names the field path ("checks[3].expect[0].op: unknown variant ...").
-        message: strip_location(&e.to_string()),
-    })?;
+    let file: CheckFile = serde_yaml::from_str(text).map_err(|e| LoadError::from_yaml(name, &e))?;
     let mut seen = BTreeSet::new();
     for (i, spec) in file.checks.iter().enumerate() {
         let at = |field: &str, message: String| LoadError {

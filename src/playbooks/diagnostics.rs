@@ -5,9 +5,9 @@ use serde::Serialize;
 use super::spec::Playbook;
 use crate::checks::condition::when_holds;
 use crate::checks::context::Context;
-use crate::checks::probe::{self, Level, Outcome};
-use crate::checks::result::Severity;
-use crate::checks::rules;
+use crate::checks::engine::judge;
+use crate::checks::probe::{self, Outcome};
+use crate::checks::result::{Severity, Status};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiagnosticResult {
@@ -37,32 +37,18 @@ pub fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
                 expected: d.healthy.clone(),
                 message: String::new(),
             };
-            match probe::run(&d.probe, ctx) {
-                Outcome::Value(observed) => {
-                    r.answer = observed.display();
-                    if !d.expect.is_empty() {
-                        let broken =
-                            rules::violations(&d.expect, &observed, &target, Severity::Fail);
-                        r.healthy = Some(broken.is_empty());
-                        r.message = broken
-                            .iter()
-                            .map(|v| v.message.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; ");
-                    }
-                }
-                Outcome::Verdict {
-                    level,
-                    observed,
-                    message,
-                } => {
-                    r.answer = observed;
-                    r.healthy = Some(level == Level::Ok);
-                    r.message = message;
-                }
-                Outcome::Skip(reason) => r.message = reason,
-                Outcome::Error(e) => r.message = e,
-            }
+            let outcome = probe::run(&d.probe, ctx);
+            // A value with no rules is shown for information only.
+            let informational = d.expect.is_empty() && matches!(outcome, Outcome::Value(_));
+            let judged = judge(outcome, &d.expect, &target, Severity::Fail);
+            r.answer = judged.observed;
+            r.message = judged.message;
+            r.healthy = match judged.status {
+                _ if informational => None,
+                Status::Pass => Some(true),
+                Status::Warn | Status::Fail => Some(false),
+                Status::Skip | Status::Error => None,
+            };
             r
         })
         .collect()

@@ -38,14 +38,8 @@ pub fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadError> {
         field: field.to_string(),
         message,
     };
-    let playbook: Playbook = serde_yaml::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_string(),
-            None => message,
-        };
-        err(e.location().map(|l| l.line()), "", message)
-    })?;
+    let playbook: Playbook =
+        serde_yaml::from_str(text).map_err(|e| LoadError::from_yaml(name, &e))?;
     let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
     let stem = name
         .rsplit('/')

@@ -90,3 +90,48 @@ fn openssl(args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs the `cdc` binary with an environment that cannot leak into the test: no CDC_SOURCE,
+/// MYSQL_* or colors, and no standard input.
+pub fn cdc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(args)
+        .env_remove("CDC_SOURCE")
+        .env_remove("MYSQL_PWD")
+        .env_remove("MYSQL_HOST")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run cdc")
+}
+
+/// Runs `cdc args` and parses its standard output as JSON: (exit code, document).
+pub fn cdc_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = cdc(args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), doc)
+}
+
+/// The check (or checklist item) with `id` in a JSON report.
+pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .expect("a report with checks")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#}"))
+}
+
+/// That check's status: pass, warn, fail, skip or error.
+pub fn status(report: &serde_json::Value, id: &str) -> String {
+    check(report, id)["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
