@@ -10,13 +10,26 @@ fn doctor(url: &str) -> (i32, Value) {
     common::cdc_json(&["doctor", "--source", url, "--format", "json"])
 }
 
-#[test]
-fn a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones() {
+/// A retail server with TLS from a fresh CA; the certificate is valid for `days`.
+/// The temporary directory holding the PEM files lives as long as the returned guard.
+fn tls_server(
+    days: u32,
+) -> (
+    tempfile::TempDir,
+    common::TlsFiles,
+    cdc::sandbox::LocalServer,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let tls = common::tls_certs(dir.path(), 365);
+    let tls = common::tls_certs(dir.path(), days);
     let args: Vec<String> = tls.server_args();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let server = common::retail_server(&args);
+    (dir, tls, server)
+}
+
+#[test]
+fn a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones() {
+    let (_dir, tls, server) = tls_server(365);
     // Set after start-up: the harness itself loads the sample over a plain root session.
     server
         .exec("SET GLOBAL require_secure_transport = ON")
@@ -77,13 +90,9 @@ fn a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones(
 
 #[test]
 fn verification_against_the_wrong_ca_fails() {
-    let dir = tempfile::tempdir().unwrap();
-    let tls = common::tls_certs(dir.path(), 365);
+    let (_dir, _tls, server) = tls_server(365);
     let other = tempfile::tempdir().unwrap();
     let stranger = common::tls_certs(other.path(), 365);
-    let args: Vec<String> = tls.server_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = common::retail_server(&args);
     let url = format!(
         "{}?ssl-mode=VERIFY_CA&ssl-ca={}",
         server.url("cdc_user", common::CDC_PASSWORD),
@@ -103,11 +112,7 @@ fn verification_against_the_wrong_ca_fails() {
 
 #[test]
 fn a_certificate_expiring_within_30_days_warns() {
-    let dir = tempfile::tempdir().unwrap();
-    let tls = common::tls_certs(dir.path(), 10);
-    let args: Vec<String> = tls.server_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = common::retail_server(&args);
+    let (_dir, tls, server) = tls_server(10);
     let url = format!(
         "{}?ssl-mode=REQUIRED",
         server.url("cdc_user", common::CDC_PASSWORD)
