@@ -112,7 +112,7 @@ fn verification_against_the_wrong_ca_fails() {
 
 #[test]
 fn a_certificate_expiring_within_30_days_warns() {
-    let (_dir, tls, server) = tls_server(10);
+    let (_dir, _tls, server) = tls_server(10);
     let url = format!(
         "{}?ssl-mode=REQUIRED",
         server.url("cdc_user", common::CDC_PASSWORD)
