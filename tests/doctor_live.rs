@@ -161,6 +161,15 @@ fn short_retention_fails_and_medium_retention_warns() {
     assert_eq!(code, 0, "a warning alone is not a failure");
     let (strict, _) = doctor_json(&cdc_url(&server), &["--strict"]);
     assert_eq!(strict, 1, "--strict fails on warnings");
+    // Three days of binlogs cannot cover a declared week of downtime.
+    let (code, report) = doctor_json(&cdc_url(&server), &["--max-downtime", "1w"]);
+    assert_eq!(
+        status(&report, "binlog.retention"),
+        "fail",
+        "{:#}",
+        check(&report, "binlog.retention")
+    );
+    assert_eq!(code, 1);
 }
 
 #[test]

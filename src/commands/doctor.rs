@@ -49,6 +49,10 @@ pub struct DoctorArgs {
     /// A connector's stored GTID set to look for (position.available).
     #[arg(long, value_name = "SET")]
     pub gtid_set: Option<String>,
+    /// The longest outage a connector must survive: binlog retention must be at least this
+    /// (30m, 24h, 3d, 1w).
+    #[arg(long, value_name = "SPAN", value_parser = super::checklist::parse_span)]
+    pub max_downtime: Option<std::time::Duration>,
     /// Print a fix plan for what did not pass: online changes apart from those that need
     /// the option file and a restart, in the order to apply them.
     #[arg(long)]
@@ -84,7 +88,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         tables,
         position: args.position.clone(),
         gtid_set: args.gtid_set.clone(),
-        ..RunOptions::default()
+        max_downtime: args.max_downtime,
     };
     if args.fix && args.format != Format::Human {
         bail!("--fix prints a plan for people: use it with --format human");
