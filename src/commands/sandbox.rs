@@ -21,9 +21,17 @@ pub enum SandboxCommand {
         /// Port to listen on (default: a free one).
         #[arg(long)]
         port: Option<u16>,
+        /// Also start a second server replicating from the sandbox over the binlog: a
+        /// target for `cdc validate` (`cdc sandbox url --replica`).
+        #[arg(long)]
+        replica: bool,
     },
     /// Print the sandbox's source URL, for `cdc doctor --source "$(cdc sandbox url)"`.
-    Url,
+    Url {
+        /// The replica's URL instead (after `cdc sandbox up --replica`).
+        #[arg(long)]
+        replica: bool,
+    },
     /// Show whether the sandbox runs; exit 0 if it does, 1 if not.
     Status,
     /// Stop the sandbox.
@@ -38,8 +46,15 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
     let dir = state::sandbox_dir()
         .context("cannot place the sandbox: set CDC_SANDBOX_DIR, XDG_CACHE_HOME or HOME")?;
     match cmd {
-        SandboxCommand::Up { port } => up(&dir, *port),
-        SandboxCommand::Url => url(&dir),
+        SandboxCommand::Up { port, replica } => {
+            let code = up(&dir, *port)?;
+            if *replica {
+                up_replica(&dir)?;
+            }
+            Ok(code)
+        }
+        SandboxCommand::Url { replica: false } => url(&dir),
+        SandboxCommand::Url { replica: true } => url(&replica_dir(&dir)),
         SandboxCommand::Status => status(&dir),
         SandboxCommand::Down { purge } => down(&dir, *purge),
     }
@@ -47,6 +62,11 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
 
 fn data_dir(dir: &Path) -> PathBuf {
     dir.join("data")
+}
+
+/// The replica lives inside the sandbox's directory: `down --purge` removes both.
+fn replica_dir(dir: &Path) -> PathBuf {
+    dir.join("replica")
 }
 
 fn load_state(dir: &Path) -> Result<Option<SandboxState>> {
@@ -100,6 +120,65 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
     println!("{}", st.url());
     eprintln!("next: cdc doctor --source \"$(cdc sandbox url)\"");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the replica (unless it runs already), points it at the running source and waits
+/// until it has caught up, so the first `cdc validate` sees the same rows on both.
+fn up_replica(dir: &Path) -> Result<()> {
+    let source = load_state(dir)?.context("the sandbox source has no state")?;
+    let rdir = replica_dir(dir);
+    if let Some(st) = load_state(&rdir)? {
+        if st.is_running(&data_dir(&rdir)) {
+            eprintln!("replica: {}", st.redacted_url());
+            return Ok(());
+        }
+    }
+    create_private_dir(&rdir)?;
+    let binary = ServerBinary::find()?;
+    let previous_port = load_state(&rdir)?.map(|st| st.port);
+    let opts = ServerOptions::cdc_ready().dir(&rdir).arg("--server-id=2");
+    let server = match previous_port {
+        Some(p) => match LocalServer::start_with(binary.clone(), opts.clone().port(p)) {
+            Err(SandboxError::PortInUse { .. }) => LocalServer::start_with(binary, opts),
+            other => other,
+        },
+        None => LocalServer::start_with(binary, opts),
+    }
+    .with_context(|| format!("starting the sandbox replica in {}", rdir.display()))?;
+    // A fresh replica reads the source's binlog from the start: schema, sample and
+    // cdc_user (with the same password) arrive by replication.
+    server
+        .exec(&format!(
+            "STOP SLAVE; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, \
+             MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; START SLAVE",
+            source.port
+        ))
+        .context("pointing the replica at the sandbox source")?;
+    let source_pos = sbx::root_query_value(source.port, "SELECT @@GLOBAL.gtid_binlog_pos")
+        .context("reading the source's GTID position")?
+        .unwrap_or_default();
+    let caught_up = server
+        .query_value(&format!("SELECT MASTER_GTID_WAIT('{source_pos}', 30)"))
+        .context("waiting for the replica to catch up")?;
+    if caught_up.as_deref() != Some("0") {
+        bail!("the sandbox replica did not catch up with the source within 30 s");
+    }
+    let st = SandboxState {
+        port: server.port(),
+        pid: server.pid(),
+        password: source.password.clone(),
+        binary: server.binary().server.clone(),
+        version: source.version.clone(),
+    };
+    state::save(&rdir, &st).context("saving the replica state")?;
+    server.detach();
+    eprintln!(
+        "replica: {} (replicating from port {})",
+        st.redacted_url(),
+        source.port
+    );
+    eprintln!("next: cdc validate --source \"$(cdc sandbox url)\" --target \"$(cdc sandbox url --replica)\"");
+    Ok(())
 }
 
 /// Starts on `port` if given; else tries the port from the last run, so a URL people
@@ -170,30 +249,48 @@ fn status(dir: &Path) -> Result<ExitCode> {
     }
     println!("server:  {}", st.version);
     println!("data:    {}", data_dir(dir).display());
+    let rdir = replica_dir(dir);
+    if let Some(replica) = load_state(&rdir)? {
+        let up = replica.is_running(&data_dir(&rdir));
+        println!(
+            "replica: {} {}",
+            if up { "running" } else { "stopped" },
+            replica.redacted_url()
+        );
+    }
     Ok(ExitCode::from(if running { 0 } else { 1 }))
 }
 
 fn down(dir: &Path, purge: bool) -> Result<ExitCode> {
-    let data = data_dir(dir);
-    if let Some(st) = load_state(dir)? {
-        // Only signal the pid if it still is our server: pids get recycled.
-        if process::pid_runs_with(st.pid, &data.to_string_lossy()) {
-            if !process::terminate(st.pid, Duration::from_secs(30)) {
-                bail!(
-                    "the sandbox server (pid {}) did not stop within 30 s",
-                    st.pid
-                );
-            }
-            eprintln!("sandbox stopped");
-        } else {
-            eprintln!("sandbox was not running");
-        }
-    } else {
-        eprintln!("no sandbox in {}", dir.display());
+    let rdir = replica_dir(dir);
+    if rdir.exists() {
+        stop(&rdir, "sandbox replica")?;
     }
+    stop(dir, "sandbox")?;
     if purge && dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
         eprintln!("removed {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn stop(dir: &Path, what: &str) -> Result<()> {
+    let data = data_dir(dir);
+    let Some(st) = load_state(dir)? else {
+        eprintln!("no {what} in {}", dir.display());
+        return Ok(());
+    };
+    // Only signal the pid if it still is our server: pids get recycled.
+    if process::pid_runs_with(st.pid, &data.to_string_lossy()) {
+        if !process::terminate(st.pid, Duration::from_secs(30)) {
+            bail!(
+                "the {what} server (pid {}) did not stop within 30 s",
+                st.pid
+            );
+        }
+        eprintln!("{what} stopped");
+    } else {
+        eprintln!("{what} was not running");
+    }
+    Ok(())
 }

@@ -61,6 +61,11 @@ pub fn query_value(conn: &mut Conn, sql: &str) -> Result<Option<String>, Sandbox
     Ok(value.flatten())
 }
 
+/// `query_value` as root on a local server this process did not start (a detached sandbox).
+pub fn root_query_value(port: u16, sql: &str) -> Result<Option<String>, SandboxError> {
+    query_value(&mut connect("127.0.0.1", port, "root", "")?, sql)
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters, for URL userinfo.
 pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

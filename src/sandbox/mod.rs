@@ -16,7 +16,7 @@ mod server;
 pub mod state;
 
 pub use binary::{InitTool, ServerBinary};
-pub use client::percent_encode;
+pub use client::{percent_encode, root_query_value};
 pub use error::SandboxError;
 pub use options::ServerOptions;
 pub use seed::{create_cdc_user, load_retail_db};

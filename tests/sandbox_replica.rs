@@ -1,0 +1,87 @@
+//! `cdc sandbox up --replica`: a second local server fed by binlog replication from the
+//! sandbox, the out-of-the-box target for `cdc validate`.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use cdc::connection::url::SourceConfig;
+use mysql::prelude::Queryable;
+
+fn sandbox(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .arg("sandbox")
+        .args(args)
+        .env("CDC_SANDBOX_DIR", dir)
+        .output()
+        .unwrap()
+}
+
+fn port_of(url_output: &Output) -> u16 {
+    let url = String::from_utf8_lossy(&url_output.stdout)
+        .trim()
+        .to_string();
+    SourceConfig::parse(&url).unwrap().port
+}
+
+fn root(port: u16) -> mysql::Conn {
+    let opts = mysql::OptsBuilder::new()
+        .ip_or_hostname(Some("127.0.0.1"))
+        .tcp_port(port)
+        .user(Some("root"))
+        .prefer_socket(false);
+    mysql::Conn::new(opts).unwrap()
+}
+
+#[test]
+fn the_replica_follows_the_sandbox_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = sandbox(dir.path(), &["up", "--replica"]);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let source = port_of(&sandbox(dir.path(), &["url"]));
+    let replica = port_of(&sandbox(dir.path(), &["url", "--replica"]));
+    assert_ne!(source, replica);
+
+    // The sample arrived by replication, and so does a new row.
+    let count = |port: u16| -> u64 {
+        root(port)
+            .query_first("SELECT COUNT(*) FROM retail_db.products")
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(count(replica), count(source));
+    root(source)
+        .query_drop(
+            "INSERT INTO retail_db.products (product_name, price) VALUES ('replicated', 1.50)",
+        )
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while count(replica) != count(source) {
+        assert!(Instant::now() < until, "the replica did not follow");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = sandbox(dir.path(), &["status"]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("replica: running"));
+
+    // up --replica again is idempotent: same ports.
+    assert!(sandbox(dir.path(), &["up", "--replica"]).status.success());
+    assert_eq!(
+        port_of(&sandbox(dir.path(), &["url", "--replica"])),
+        replica
+    );
+
+    assert!(sandbox(dir.path(), &["down", "--purge"]).status.success());
+    assert!(!dir.path().exists());
+    let gone = mysql::Conn::new(
+        mysql::OptsBuilder::new()
+            .ip_or_hostname(Some("127.0.0.1"))
+            .tcp_port(replica)
+            .user(Some("root"))
+            .prefer_socket(false)
+            .tcp_connect_timeout(Some(Duration::from_secs(2))),
+    );
+    assert!(gone.is_err(), "the replica still answers after down");
+}
