@@ -144,6 +144,21 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Runs session settings (`SET @...`), then turns the session into a replica's binlog
+    /// stream. The session is consumed: a binlog connection can do nothing else.
+    pub fn into_binlog_stream(
+        mut self,
+        setup: &[String],
+        request: mysql::BinlogRequest<'_>,
+    ) -> Result<mysql::BinlogStream, SqlError> {
+        for statement in setup {
+            self.query(statement)?;
+        }
+        self.conn.get_binlog_stream(request).map_err(to_sql_error)
+    }
+}
+
 impl Sql for Session {
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
         let result = self.conn.query_iter(sql).map_err(to_sql_error)?;
@@ -208,7 +223,7 @@ fn classify(cfg: &SourceConfig, e: mysql::Error) -> ConnectError {
     }
 }
 
-fn to_sql_error(e: mysql::Error) -> SqlError {
+pub fn to_sql_error(e: mysql::Error) -> SqlError {
     match e {
         mysql::Error::MySqlError(me) => SqlError::new(Some(me.code), me.message),
         other => SqlError::new(None, other.to_string()),

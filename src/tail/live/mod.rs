@@ -5,3 +5,4 @@ pub mod positions;
 pub mod server_id;
 pub mod skew;
 pub mod start;
+pub mod stream;

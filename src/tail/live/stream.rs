@@ -1,0 +1,174 @@
+//! Opening the binlog as a replica: the session settings a reader needs, the start request
+//! (file and position, or a GTID set in MySQL's or MariaDB's form), and what a refusal means.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use mysql_common::packets::Sid;
+use mysql::BinlogRequest;
+
+use crate::connection::server::Flavor;
+use crate::connection::sql::SqlError;
+
+/// Where the stream starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    Position { file: String, pos: u64 },
+    Gtid(String),
+}
+
+/// Session settings sent before the dump request.
+pub fn setup(flavor: Flavor, start: &Start, heartbeat: Duration) -> Vec<String> {
+    // The server sends a heartbeat when idle for this long: how "caught up" is told apart
+    // from a dead connection.
+    let mut out = vec![format!(
+        "SET @master_heartbeat_period = {}",
+        heartbeat.as_nanos()
+    )];
+    if flavor == Flavor::Mariadb {
+        // Without capability 4 MariaDB rewrites its GTID events into BEGIN queries.
+        out.push("SET @mariadb_slave_capability = 4".into());
+        if let Start::Gtid(set) = start {
+            out.push(format!(
+                "SET @slave_connect_state = '{}'",
+                set.replace('\'', "")
+            ));
+            out.push("SET @slave_gtid_strict_mode = 0".into());
+            out.push("SET @slave_gtid_ignore_duplicates = 0".into());
+        }
+    }
+    out
+}
+
+/// The dump request. MariaDB's GTID start travels in @slave_connect_state, with an empty file.
+pub fn request(
+    flavor: Flavor,
+    start: &Start,
+    server_id: u32,
+) -> Result<BinlogRequest<'static>, String> {
+    let base = BinlogRequest::new(server_id);
+    Ok(match (start, flavor) {
+        (Start::Position { file, pos }, _) => {
+            base.with_filename(file.as_bytes().to_vec()).with_pos(*pos)
+        }
+        (Start::Gtid(_), Flavor::Mariadb) => base.with_filename(Vec::new()).with_pos(4u64),
+        (Start::Gtid(set), Flavor::Mysql) => {
+            let sids = set
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    Sid::from_str(s).map_err(|e| format!("{s:?} is not a MySQL GTID set: {e}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            base.with_use_gtid(true).with_sids(sids)
+        }
+    })
+}
+
+/// Why the server refused or ended a stream, for the message and the playbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// ERROR 1236 on a file or GTID the server no longer has.
+    Purged,
+    /// Another reader registered with the same server_id (MariaDB 4052, MySQL 1236 text).
+    DuplicateServerId,
+    /// No REPLICATION SLAVE (MariaDB says 1045 naming the account, MySQL 1227).
+    Privileges,
+    Other,
+}
+
+impl Refusal {
+    pub fn of(e: &SqlError) -> Refusal {
+        let m = e.message.to_ascii_lowercase();
+        if m.contains("same server_uuid/server_id") || e.code == Some(4052) {
+            Refusal::DuplicateServerId
+        } else if e.code == Some(1236) {
+            Refusal::Purged
+        } else if e.code == Some(1227)
+            || (e.code == Some(1045) && m.contains("'@'%"))
+            || m.contains("replication slave privilege")
+        {
+            Refusal::Privileges
+        } else {
+            Refusal::Other
+        }
+    }
+
+    pub fn playbook(&self) -> Option<&'static str> {
+        match self {
+            Refusal::Purged => Some("binlog-position-purged"),
+            Refusal::DuplicateServerId => Some("duplicate-server-id"),
+            Refusal::Privileges => Some("replication-permissions"),
+            Refusal::Other => None,
+        }
+    }
+
+    /// Whether reconnecting can help (a dropped connection) or not (a refusal).
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Refusal::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mariadb_gtid_starts_go_through_session_state() {
+        let start = Start::Gtid("0-1-100".into());
+        let s = setup(Flavor::Mariadb, &start, Duration::from_secs(1));
+        assert!(s.contains(&"SET @master_heartbeat_period = 1000000000".to_string()));
+        assert!(s.contains(&"SET @mariadb_slave_capability = 4".to_string()));
+        assert!(s.contains(&"SET @slave_connect_state = '0-1-100'".to_string()));
+        let r = request(Flavor::Mariadb, &start, 7).unwrap();
+        assert!(r.filename().is_empty());
+        assert!(!r.use_gtid());
+    }
+
+    #[test]
+    fn mysql_gtid_sets_become_sids() {
+        let start = Start::Gtid("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:7".into());
+        let r = request(Flavor::Mysql, &start, 7).unwrap();
+        assert!(r.use_gtid());
+        assert_eq!(r.sids().len(), 1);
+        assert!(request(Flavor::Mysql, &Start::Gtid("0-1-100".into()), 7).is_err());
+        assert_eq!(
+            setup(Flavor::Mysql, &start, Duration::from_secs(2)).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn refusals_name_their_playbook() {
+        let e = |code, m: &str| SqlError::new(Some(code), m);
+        assert_eq!(
+            Refusal::of(&e(
+                1236,
+                "Could not find first log file name in binary log index file"
+            )),
+            Refusal::Purged
+        );
+        assert_eq!(
+            Refusal::of(&e(
+                4052,
+                "A slave with the same server_uuid/server_id is already connected"
+            )),
+            Refusal::DuplicateServerId
+        );
+        assert_eq!(
+            Refusal::of(&e(1236, "A slave with the same server_uuid/server_id as this slave has connected to the master")),
+            Refusal::DuplicateServerId
+        );
+        assert_eq!(
+            Refusal::of(&e(
+                1045,
+                "Access denied for user 'plain'@'%' (using password: YES)"
+            )),
+            Refusal::Privileges
+        );
+        assert_eq!(Refusal::of(&e(2013, "Lost connection")), Refusal::Other);
+        assert_eq!(Refusal::Purged.playbook(), Some("binlog-position-purged"));
+        assert!(!Refusal::Other.is_final());
+    }
+}
