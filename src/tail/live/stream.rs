@@ -4,8 +4,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use mysql_common::packets::Sid;
 use mysql::BinlogRequest;
+use mysql_common::packets::Sid;
 
 use crate::connection::server::Flavor;
 use crate::connection::sql::SqlError;
