@@ -1,5 +1,6 @@
 //! The live terminal view of `cdc tail`: state, update, draw, terminal, loop.
 
+pub mod draw;
 pub mod state;
 pub mod text;
 pub mod update;
