@@ -43,9 +43,16 @@ pub fn run_with_capacity(header: Header, feed: Receiver<Feed>, capacity: usize) 
                 Ok(f) => apply_feed(&mut app, f, SystemTime::now()),
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
-                    if !reader_gone && app.failed.is_none() && !app.finished {
+                    let panics = terminal::take_other_panics();
+                    if !reader_gone && app.failed.is_none() && (!app.finished || !panics.is_empty())
+                    {
+                        let message = if panics.is_empty() {
+                            "the reader thread ended without saying why".to_string()
+                        } else {
+                            format!("the reader crashed: {}", panics.join("; "))
+                        };
                         let failed = Feed::Failed {
-                            message: "the reader thread ended without saying why".into(),
+                            message,
                             playbook: None,
                         };
                         apply_feed(&mut app, failed, SystemTime::now());

@@ -3,7 +3,8 @@
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
+use std::sync::{Mutex, Once};
+use std::thread::{self, ThreadId};
 
 use crossterm::cursor::Show;
 use crossterm::execute;
@@ -16,6 +17,11 @@ use ratatui::Terminal;
 /// Whether the terminal is in TUI mode (so the panic hook knows whether to undo it).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
+/// The thread that draws: only its panic ends the TUI.
+static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
+/// Panics of other threads (the reader) while the TUI is up: kept here instead of being printed
+/// onto the alternate screen, where they would garble the view and vanish on exit.
+static OTHER_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
@@ -32,6 +38,7 @@ impl Drop for Guard {
 /// Raw mode, the alternate screen and a panic hook that undoes both before the panic message prints.
 pub fn enter() -> io::Result<(Tui, Guard)> {
     install_panic_hook();
+    *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread::current().id());
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     // From here on the guard undoes what was done, even if the rest fails.
@@ -58,8 +65,20 @@ fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            let ui = *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner());
+            if ACTIVE.load(Ordering::SeqCst) && ui != Some(thread::current().id()) {
+                let name = thread::current().name().unwrap_or("unnamed").to_string();
+                let mut panics = OTHER_PANICS.lock().unwrap_or_else(|e| e.into_inner());
+                panics.push(format!("thread '{name}' panicked: {info}"));
+                return;
+            }
             let _ = restore();
             previous(info);
         }));
     });
+}
+
+/// Panic messages of other threads kept while the TUI was up (taken: each is returned once).
+pub fn take_other_panics() -> Vec<String> {
+    std::mem::take(&mut *OTHER_PANICS.lock().unwrap_or_else(|e| e.into_inner()))
 }
