@@ -69,7 +69,10 @@ fn install_panic_hook() {
             if ACTIVE.load(Ordering::SeqCst) && ui != Some(thread::current().id()) {
                 let name = thread::current().name().unwrap_or("unnamed").to_string();
                 let mut panics = OTHER_PANICS.lock().unwrap_or_else(|e| e.into_inner());
-                panics.push(format!("thread '{name}' panicked: {info}"));
+                panics.push(format!(
+                    "thread '{name}' {}",
+                    info.to_string().replace('\n', " ")
+                ));
                 return;
             }
             let _ = restore();

@@ -60,6 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             " reader finished: q to quit ",
             Style::new().fg(Color::Black).bg(Color::Cyan),
         ));
+        spans.push(Span::raw(" "));
     }
     for (k, what) in [
         ("q", "quit"),
