@@ -2,3 +2,4 @@
 
 pub mod feed;
 pub mod live;
+pub mod tui;

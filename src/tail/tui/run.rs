@@ -1,0 +1,89 @@
+//! The loop: drain the reader's channel, read a key, tick, draw.
+
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{anyhow, Result};
+use crossterm::event::{self, Event, KeyEventKind};
+use ratatui::layout::Rect;
+
+use super::draw;
+use super::state::{App, Header};
+use super::terminal;
+use super::update::{apply_feed, on_key, tick, Action};
+use crate::tail::feed::Feed;
+
+/// Changes kept in the list when the caller does not say.
+pub const DEFAULT_CAPACITY: usize = 10_000;
+
+/// At most this many messages are taken from the channel between two frames.
+const MAX_FEED_PER_FRAME: usize = 5_000;
+
+/// How long to wait for a key when nothing else is pending.
+const FRAME: Duration = Duration::from_millis(100);
+
+/// Show the feed until the user quits (Ok) or the reader fails and a key is pressed (Err with its message).
+pub fn run(header: Header, feed: Receiver<Feed>) -> Result<()> {
+    run_with_capacity(header, feed, DEFAULT_CAPACITY)
+}
+
+/// [`run`], keeping at most `capacity` changes.
+pub fn run_with_capacity(header: Header, feed: Receiver<Feed>, capacity: usize) -> Result<()> {
+    let (mut terminal, _guard) = terminal::enter()?;
+    let mut app = App::new(header, capacity);
+    let mut reader_gone = false;
+    loop {
+        let mut more = false;
+        for n in 0..=MAX_FEED_PER_FRAME {
+            if n == MAX_FEED_PER_FRAME {
+                more = true;
+                break;
+            }
+            match feed.try_recv() {
+                Ok(f) => apply_feed(&mut app, f, SystemTime::now()),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    let panics = terminal::take_other_panics();
+                    if !reader_gone && app.failed.is_none() && (!app.finished || !panics.is_empty())
+                    {
+                        let message = if panics.is_empty() {
+                            "the reader thread ended without saying why".to_string()
+                        } else {
+                            format!("the reader crashed: {}", panics.join("; "))
+                        };
+                        let failed = Feed::Failed {
+                            message,
+                            playbook: None,
+                        };
+                        apply_feed(&mut app, failed, SystemTime::now());
+                    }
+                    reader_gone = true;
+                    break;
+                }
+            }
+        }
+        tick(&mut app, SystemTime::now());
+        let size = terminal.size()?;
+        app.page = draw::list_rows(Rect::new(0, 0, size.width, size.height));
+        terminal.draw(|frame| draw::draw(frame, &app))?;
+
+        let wait = if more { Duration::ZERO } else { FRAME };
+        if !event::poll(wait)? {
+            continue;
+        }
+        if let Event::Key(key) = event::read()? {
+            if key.kind != KeyEventKind::Press {
+                continue;
+            }
+            if let Some(failure) = &app.failed {
+                return Err(match &failure.playbook {
+                    Some(p) => anyhow!("{} (see: cdc playbook show {p})", failure.message),
+                    None => anyhow!("{}", failure.message),
+                });
+            }
+            if on_key(&mut app, key) == Action::Quit {
+                return Ok(());
+            }
+        }
+    }
+}

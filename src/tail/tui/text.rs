@@ -1,0 +1,119 @@
+//! How cells, times and sizes read on screen.
+
+use crate::binlog::change::{Cell, Row};
+use crate::checklist::date::Date;
+
+/// A cell as one line of text: NULL, numbers and text as they are, bytes as hex.
+pub fn cell(c: &Cell) -> String {
+    match c {
+        Cell::Null => "NULL".to_string(),
+        Cell::Int(v) => v.to_string(),
+        Cell::UInt(v) => v.to_string(),
+        Cell::Float(v) => v.to_string(),
+        Cell::Decimal(s)
+        | Cell::Text(s)
+        | Cell::Date(s)
+        | Cell::Time(s)
+        | Cell::DateTime(s)
+        | Cell::Timestamp(s) => s.replace(['\n', '\r', '\t'], " "),
+        Cell::Bytes(b) => {
+            let mut s = String::from("0x");
+            for byte in b.iter().take(32) {
+                s.push_str(&format!("{byte:02x}"));
+            }
+            if b.len() > 32 {
+                s.push_str(&format!("… ({} bytes)", b.len()));
+            }
+            s
+        }
+        Cell::Json(v) => v.to_string(),
+        Cell::JsonDiff(ops) => format!("JSON diff, {} op(s)", ops.len()),
+        Cell::Vector(v) => format!("VECTOR[{}]", v.len()),
+    }
+}
+
+/// The value of a column in a row image.
+pub fn get<'a>(row: &'a Row, column: &str) -> Option<&'a Cell> {
+    row.iter().find(|(n, _)| n == column).map(|(_, c)| c)
+}
+
+/// At most `max` characters, an ellipsis marking a cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// "HH:MM:SS" of a Unix time, UTC.
+pub fn hms(ts: u32) -> String {
+    let s = ts % 86_400;
+    format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+}
+
+/// "YYYY-MM-DD HH:MM:SS" of a Unix time, UTC.
+pub fn date_time(ts: u32) -> String {
+    format!("{} {}", Date::from_days(i64::from(ts / 86_400)), hms(ts))
+}
+
+/// 1234567 -> "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes as B, KB, MB, GB (powers of 1000, as the MB/s meter).
+pub fn bytes(n: u64) -> String {
+    let f = n as f64;
+    if n < 1000 {
+        format!("{n} B")
+    } else if f < 1e6 {
+        format!("{:.1} KB", f / 1e3)
+    } else if f < 1e9 {
+        format!("{:.1} MB", f / 1e6)
+    } else {
+        format!("{:.2} GB", f / 1e9)
+    }
+}
+
+/// Seconds as "42s", "3m05s", "2h01m", "3d04h".
+pub fn duration(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    let body = if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 86_400 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else {
+        format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600)
+    };
+    format!("{sign}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(bytes(1_500_000), "1.5 MB");
+        assert_eq!(duration(185), "3m05s");
+        assert_eq!(duration(-2), "-2s");
+        assert_eq!(date_time(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(cell(&Cell::Bytes(vec![0xde, 0xad])), "0xdead");
+    }
+}
