@@ -276,7 +276,7 @@ mod tests {
             for (k, v) in self.within(r) {
                 count += 1;
                 // Stands in for a row hash: any function of key and value will do.
-                sum = sum.wrapping_add((*k as u64).wrapping_mul(31) ^ v.len() as u64 * 7919);
+                sum = sum.wrapping_add((*k as u64).wrapping_mul(31) ^ (v.len() as u64 * 7919));
                 sum = sum.wrapping_add(v.bytes().map(u64::from).sum::<u64>());
             }
             Ok(Summary {
