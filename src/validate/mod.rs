@@ -230,14 +230,20 @@ fn run_table(
         cols.iter()
             .map(|(s, t)| {
                 let (fs, ft) = common_form(s.kind, t.kind);
+                let (own, form) = if source { (s.kind, fs) } else { (t.kind, ft) };
                 PlannedColumn {
                     name: if source {
                         s.name.clone()
                     } else {
                         t.name.clone()
                     },
-                    form: if source { fs } else { ft },
+                    form,
                     nullable: s.nullable || t.nullable,
+                    // Storing at a lower precision, PostgreSQL rounds and MariaDB cuts off:
+                    // the side that kept more digits is lowered the way the other stored it.
+                    round_time: own != form
+                        && matches!(form, Kind::DateTime(_))
+                        && (if source { te } else { se }) == Engine::PostgreSql,
                 }
             })
             .collect()
@@ -299,6 +305,7 @@ fn run_table(
         values: planned(&value_pairs, true),
         updated: updated.0,
         hash,
+        key_sum: integer_key,
     };
     let tplan = SidePlan {
         engine: te,
@@ -307,6 +314,7 @@ fn run_table(
         values: planned(&value_pairs, false),
         updated: updated.1,
         hash,
+        key_sum: integer_key,
     };
     let scrub = pair.scrub;
     let mut sside = SqlSide {

@@ -202,7 +202,8 @@ pub fn normalize(engine: Engine, kind: Kind, expr: &str) -> String {
         }
         (Engine::PostgreSql, Kind::Decimal(None)) => format!("({expr})::numeric::text"),
         (Engine::PostgreSql, Kind::Float) => {
-            format!("round(({expr})::numeric, {FLOAT_SCALE})::text")
+            // float4 -> float8 is exact; float4 -> numeric would keep only 6 digits.
+            format!("round(({expr})::float8::numeric, {FLOAT_SCALE})::text")
         }
         (Engine::PostgreSql, Kind::Date) => format!("to_char({expr}, 'YYYY-MM-DD')"),
         (Engine::PostgreSql, Kind::DateTime(p)) => ts(p, false),

@@ -46,6 +46,9 @@ pub struct PlannedColumn {
     pub form: Kind,
     /// NULL on either side: the row hash marks its NULLs.
     pub nullable: bool,
+    /// This side keeps more fractional-second digits than the other: round them away
+    /// first, as either engine does when it stores a value at a lower precision.
+    pub round_time: bool,
 }
 
 /// Everything one side needs to summarise and fetch a table.
@@ -60,6 +63,9 @@ pub struct SidePlan {
     pub updated: Option<String>,
     /// None: count only.
     pub hash: Option<Hash>,
+    /// Without a hash, sum the (integer) leading key beside the count: nearly free, and a
+    /// delete and an insert in one range no longer cancel out.
+    pub key_sum: bool,
 }
 
 impl SidePlan {
@@ -68,7 +74,17 @@ impl SidePlan {
     }
 
     fn norm(&self, c: &PlannedColumn) -> String {
-        normalize(self.engine, c.form, &self.engine.quote(&c.name))
+        let mut expr = self.engine.quote(&c.name);
+        if let (true, Kind::DateTime(p)) = (c.round_time, c.form) {
+            // Half a unit of the lower precision added, then cut off by the normalisation:
+            // rounding half up, as PostgreSQL does (MariaDB's CAST would truncate).
+            let half = 5 * 10u64.pow(5 - p.min(5));
+            expr = match self.engine {
+                Engine::MySql => format!("({expr} + INTERVAL {half} MICROSECOND)"),
+                Engine::PostgreSql => format!("({expr})::timestamp({p})"),
+            };
+        }
+        normalize(self.engine, c.form, &expr)
     }
 
     /// The row text every column (key first) goes into.
@@ -91,9 +107,11 @@ impl SidePlan {
     }
 
     pub fn summary_sql(&self, r: KeyRange) -> String {
-        let agg = self
-            .hash
-            .map(|h| aggregate(self.engine, h, &self.row_text()));
+        let agg = match self.hash {
+            Some(h) => Some(aggregate(self.engine, h, &self.row_text())),
+            None if self.key_sum => Some(format!("SUM({})", self.leading_key())),
+            None => None,
+        };
         segment_sql(
             &self.table.quoted(self.engine),
             &range_filter(&self.leading_key(), r.lo, r.hi),
