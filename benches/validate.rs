@@ -58,7 +58,7 @@ fn main() {
         MySqlDb::open(&SourceConfig::parse(&s.root_url()).unwrap()).expect("connect")
     };
     let table = TableRef::parse("bench.t").unwrap();
-    let mut time_cdc = |hash: Hash, mode: Mode| -> Duration {
+    let time_cdc = |hash: Hash, mode: Mode| -> Duration {
         let (mut x, mut y) = (open(a), open(b));
         let settings = Settings {
             mode,
