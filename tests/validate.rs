@@ -235,14 +235,14 @@ fn lag_that_resolves_within_the_settle_delay_is_not_reported() {
             "vt.plain",
             "--checksum",
             "--settle",
-            "4s",
+            "8s",
             "--format",
             "json",
         ])
     });
     // The first look (well under a second for 300 rows) sees the lag; then replication
     // resumes and the re-check after the settle delay finds nothing.
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(std::time::Duration::from_millis(2500));
     replica.exec("START SLAVE SQL_THREAD").unwrap();
     wait_caught_up(&source, &replica);
     let (code, doc) = run.join().unwrap();
