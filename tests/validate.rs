@@ -527,3 +527,51 @@ fn postgres_target_identical_then_drifted() {
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(table(&doc, "vt.typed")["status"], "missing");
 }
+
+#[test]
+fn composite_and_string_keys() {
+    let s = server(&["--skip-log-bin"]);
+    let setup = |db: &str| {
+        format!(
+            "CREATE DATABASE {db}; \
+             CREATE TABLE {db}.c (a INT, b VARCHAR(10), v INT, PRIMARY KEY (a, b)); \
+             INSERT INTO {db}.c SELECT seq % 100, CONCAT('k', seq), seq FROM {db}.seq_1_to_2000; \
+             CREATE TABLE {db}.s (k VARCHAR(20) PRIMARY KEY, v INT) COLLATE utf8mb4_general_ci; \
+             INSERT INTO {db}.s SELECT CONCAT('key', seq), seq FROM {db}.seq_1_to_500;"
+        )
+    };
+    s.exec(&(setup("m") + &setup("m2"))).unwrap();
+    s.exec(
+        "UPDATE m2.c SET v = -1 WHERE a = 7 AND b = 'k107'; DELETE FROM m2.c WHERE a = 0 AND b = 'k1000'; \
+         DELETE FROM m2.s WHERE k = 'key42'; INSERT INTO m2.s VALUES ('Key42', 42)",
+    )
+    .unwrap();
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &s.root_url(),
+        "--target",
+        &s.root_url(),
+        "--tables",
+        "m.c,m.s",
+        "--target-table",
+        "m2.{table}",
+        "--checksum",
+        "--settle",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    let c = table(&doc, "m.c");
+    assert_eq!(c["changed"], json!([[7, "k107"]]), "{c:#}");
+    assert_eq!(c["missing"], json!([[0, "k1000"]]), "{c:#}");
+    let st = table(&doc, "m.s");
+    // Keys compare as text: a case-insensitive collation's "same" key shows as missing + extra.
+    assert_eq!(st["missing"], json!(["key42"]), "{st:#}");
+    assert_eq!(st["extra"], json!(["Key42"]), "{st:#}");
+    assert_eq!(
+        st["rows_fetched"], 1000,
+        "one segment, fetched whole: {st:#}"
+    );
+}
