@@ -570,8 +570,6 @@ fn composite_and_string_keys() {
     // Keys compare as text: a case-insensitive collation's "same" key shows as missing + extra.
     assert_eq!(st["missing"], json!(["key42"]), "{st:#}");
     assert_eq!(st["extra"], json!(["Key42"]), "{st:#}");
-    assert_eq!(
-        st["rows_fetched"], 1000,
-        "one segment, fetched whole: {st:#}"
-    );
+    // One segment, fetched whole on the first look and again at the re-check.
+    assert_eq!(st["rows_fetched"], 2000, "{st:#}");
 }
