@@ -143,8 +143,8 @@ pub fn validate_table(
     ) {
         if result.status != TableStatus::Missing {
             result.status = TableStatus::Error;
-            result.error = Some((pair.scrub)(&e));
         }
+        result.error = Some((pair.scrub)(&e));
     }
     result.seconds = start.elapsed().as_secs_f64();
     result
