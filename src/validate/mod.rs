@@ -244,6 +244,7 @@ fn run_table(
                     round_time: own != form
                         && matches!(form, Kind::DateTime(_))
                         && (if source { te } else { se }) == Engine::PostgreSql,
+                    raw: se == te && s.kind == t.kind && s.charset == t.charset,
                 }
             })
             .collect()

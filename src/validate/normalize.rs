@@ -37,6 +37,8 @@ pub struct Column {
     pub nullable: bool,
     /// MySQL: the column is set ON UPDATE CURRENT_TIMESTAMP.
     pub on_update: bool,
+    /// MySQL: the character set of a text column ('' otherwise).
+    pub charset: String,
 }
 
 /// The information_schema query listing a table's columns, in order, for `engine`. Columns:
@@ -46,12 +48,12 @@ pub fn columns_sql(engine: Engine, schema: &str, table: &str) -> String {
     match engine {
         Engine::MySql => format!(
             "SELECT column_name, data_type, column_type, numeric_scale, datetime_precision, \
-             is_nullable, extra FROM information_schema.columns \
+             is_nullable, extra, character_set_name FROM information_schema.columns \
              WHERE table_schema = {s} AND table_name = {t} ORDER BY ordinal_position"
         ),
         Engine::PostgreSql => format!(
             "SELECT column_name, data_type, udt_name, numeric_scale, datetime_precision, \
-             is_nullable, '' FROM information_schema.columns \
+             is_nullable, '', '' FROM information_schema.columns \
              WHERE table_schema = {s} AND table_name = {t} ORDER BY ordinal_position"
         ),
     }
@@ -81,6 +83,7 @@ pub fn parse_columns(engine: Engine, rows: &Rows) -> Vec<Column> {
                 kind: classify(engine, &text(1), &text(2), num(3), num(4)),
                 nullable: text(5).eq_ignore_ascii_case("YES"),
                 on_update: text(6).to_ascii_lowercase().contains("on update"),
+                charset: text(7),
             }
         })
         .collect()

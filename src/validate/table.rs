@@ -49,6 +49,9 @@ pub struct PlannedColumn {
     /// This side keeps more fractional-second digits than the other: round them away
     /// first, as either engine does when it stores a value at a lower precision.
     pub round_time: bool,
+    /// Same engine, same type (and character set) on both sides: the value needs no
+    /// normalising, the engine prints it alike on both (much cheaper for MySQL to MySQL).
+    pub raw: bool,
 }
 
 /// Everything one side needs to summarise and fetch a table.
@@ -75,6 +78,9 @@ impl SidePlan {
 
     fn norm(&self, c: &PlannedColumn) -> String {
         let mut expr = self.engine.quote(&c.name);
+        if c.raw {
+            return expr;
+        }
         if let (true, Kind::DateTime(p)) = (c.round_time, c.form) {
             // Half a unit of the lower precision added, then cut off by the normalisation:
             // rounding half up, as PostgreSQL does (MariaDB's CAST would truncate).
