@@ -9,3 +9,4 @@ pub mod playbooks;
 pub mod report;
 pub mod sandbox;
 pub mod tail;
+pub mod validate;

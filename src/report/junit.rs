@@ -133,13 +133,13 @@ fn xml_char(c: char) -> bool {
 
 /// Escapes element text (`&`, `<`, `>`; quotes need no escaping there); drops characters
 /// XML 1.0 forbids.
-fn escape_text(s: &str) -> String {
+pub(crate) fn escape_text(s: &str) -> String {
     escape(s, false)
 }
 
 /// Escapes an attribute value; keeps line breaks and tabs as character references, since a
 /// parser would otherwise normalize them to spaces.
-fn escape_attr(s: &str) -> String {
+pub(crate) fn escape_attr(s: &str) -> String {
     escape(s, true)
 }
 

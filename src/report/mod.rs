@@ -12,6 +12,7 @@ pub mod junit;
 pub mod markdown;
 pub mod matches;
 pub mod playbook;
+pub mod validate;
 
 use std::ffi::OsStr;
 

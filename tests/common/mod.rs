@@ -135,3 +135,53 @@ pub fn status(report: &serde_json::Value, id: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// A MariaDB replica of `source` fed by real binlog replication (GTID, as root), started
+/// with `args` appended, caught up with everything the source had when it returns.
+pub fn replica_of(source: &LocalServer, args: &[&str]) -> LocalServer {
+    let mut all = vec!["--server-id=2", "--log-slave-updates=OFF"];
+    all.extend_from_slice(args);
+    let replica = server(&all);
+    replica
+        .exec(&format!(
+            "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, MASTER_USER='root', \
+             MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; START SLAVE",
+            source.port()
+        ))
+        .unwrap_or_else(|e| panic!("starting replication: {e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let running = replica
+            .query_value(
+                "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
+                 WHERE VARIABLE_NAME = 'SLAVE_RUNNING'",
+            )
+            .unwrap();
+        if running.as_deref() == Some("ON") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica did not start replicating"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    wait_caught_up(source, &replica);
+    replica
+}
+
+/// Waits (up to 30 s) until `replica` has applied everything `source` has logged so far.
+pub fn wait_caught_up(source: &LocalServer, replica: &LocalServer) {
+    let pos = source
+        .query_value("SELECT @@gtid_binlog_pos")
+        .unwrap()
+        .unwrap_or_default();
+    let waited = replica
+        .query_value(&format!("SELECT MASTER_GTID_WAIT('{pos}', 30)"))
+        .unwrap();
+    assert_eq!(
+        waited.as_deref(),
+        Some("0"),
+        "the replica did not catch up with {pos}"
+    );
+}

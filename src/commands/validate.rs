@@ -1,0 +1,187 @@
+//! `cdc validate`: compare each table on the source with its copy on the target.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::connection::url::SourceConfig;
+use crate::report;
+use crate::validate::checksum::Hash;
+use crate::validate::report::ValidateReport;
+use crate::validate::table::TableRef;
+use crate::validate::target::{Db, MySqlDb, TargetConfig};
+use crate::validate::{estimate_rows, target_table, validate_table, Mode, Pair, Settings};
+
+use super::output;
+use super::source::{parse_duration, SourceArgs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateFormat {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["counts", "checksum"])))]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db.
+    #[arg(long, env = "CDC_TARGET", hide_env_values = true)]
+    pub target: String,
+    /// Tables to compare, as they are named on the source: db.t,db.u
+    #[arg(long, required = true)]
+    pub tables: String,
+    /// The target table for each: a name, or a pattern with {db} and {table}, e.g.
+    /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db).
+    #[arg(long, value_name = "PATTERN")]
+    pub target_table: Option<String>,
+    /// Compare row counts per key range: finds missing and extra keys.
+    #[arg(long)]
+    pub counts: bool,
+    /// Compare count and checksum per key range: finds missing, extra and changed rows.
+    #[arg(long)]
+    pub checksum: bool,
+    /// Row hash: md5-sum (any engines) or crc32-xor (MySQL/MariaDB on both sides; 3x
+    /// cheaper). Default: crc32-xor when both are MySQL/MariaDB, else md5-sum.
+    #[arg(long, value_enum)]
+    pub hash: Option<Hash>,
+    /// Key columns instead of the source's primary key: col[,col]
+    #[arg(long, value_delimiter = ',')]
+    pub key: Option<Vec<String>>,
+    /// Leave out rows changed within this span on either side (replication lag), e.g. 5m.
+    #[arg(long, value_parser = parse_duration)]
+    pub min_age: Option<Duration>,
+    /// The column saying when a row changed, for --min-age. Default: a last_updated or
+    /// updated_at column with ON UPDATE CURRENT_TIMESTAMP.
+    #[arg(long, value_name = "COLUMN")]
+    pub updated_column: Option<String>,
+    /// Wait this long before looking again at what differed; only what still differs is
+    /// reported (what resolved is lag).
+    #[arg(long, default_value = "2s", value_parser = parse_settle)]
+    pub settle: Duration,
+    /// How many keys of each kind (missing, extra, changed) to list.
+    #[arg(long, default_value_t = 20)]
+    pub show: usize,
+    /// Segments each differing range is split into.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(2..))]
+    pub bisection_factor: u32,
+    /// A differing range with at most this many rows is fetched and diffed by key.
+    #[arg(long, default_value_t = 1024)]
+    pub bisection_threshold: u64,
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+    pub format: ValidateFormat,
+}
+
+fn parse_settle(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(s)
+}
+
+impl ValidateArgs {
+    pub fn mode(&self) -> Mode {
+        if self.counts {
+            Mode::Counts
+        } else {
+            Mode::Checksum
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            mode: self.mode(),
+            hash: self.hash,
+            factor: self.bisection_factor,
+            threshold: self.bisection_threshold,
+            key: self.key.clone(),
+            min_age: self.min_age,
+            updated_column: self.updated_column.clone(),
+            settle: self.settle,
+            show: self.show,
+        }
+    }
+}
+
+pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
+    let source = args.source.config()?;
+    let mut target = TargetConfig::parse(&args.target)
+        .map_err(anyhow::Error::msg)
+        .context("cannot use the target")?;
+    target.set_connect_timeout(args.source.connect_timeout);
+    let tables: Vec<TableRef> = args
+        .tables
+        .split(',')
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| TableRef::parse(t).with_context(|| format!("--tables: {t:?} is not db.table")))
+        .collect::<Result<_>>()?;
+    if tables.is_empty() {
+        bail!("--tables names no table");
+    }
+    let report = validate(&source, &target, &tables, args)?;
+    let text = match args.format {
+        ValidateFormat::Human => {
+            let color = report::color_wanted(std::io::stdout().is_terminal());
+            let width = report::terminal_width().unwrap_or(report::DEFAULT_WIDTH);
+            report::validate::human(&report, color, width)
+        }
+        ValidateFormat::Json => report::validate::json(&report),
+        ValidateFormat::Junit => report::validate::junit(&report),
+    };
+    output::print(&text)?;
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+/// Connects to both sides and compares every table.
+pub fn validate(
+    source: &SourceConfig,
+    target: &TargetConfig,
+    tables: &[TableRef],
+    args: &ValidateArgs,
+) -> Result<ValidateReport> {
+    let mut sdb = MySqlDb::open(source)
+        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
+        .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
+    let mut tdb = target
+        .open()
+        .map_err(|e| anyhow::anyhow!("{}", target.scrub(&e.to_string())))
+        .with_context(|| format!("cannot connect to the target {}", target.redacted()))?;
+    let scrub = |t: &str| target.scrub(&source.scrub(t));
+    let settings = args.settings();
+    let bar_wanted = std::io::stderr().is_terminal();
+    let mut results = Vec::new();
+    for st in tables {
+        let tt = target_table(args.target_table.as_deref(), st);
+        let bar = if bar_wanted {
+            let bar = ProgressBar::new(estimate_rows(&mut sdb, st).unwrap_or(0));
+            bar.set_style(
+                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/~{len} rows {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_message(st.to_string());
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let mut pair = Pair {
+            source: &mut sdb as &mut dyn Db,
+            target: tdb.as_mut(),
+            scrub: &scrub,
+        };
+        let progress = |n: u64| bar.inc(n);
+        results.push(validate_table(&mut pair, st, &tt, &settings, &progress));
+        bar.finish_and_clear();
+    }
+    Ok(ValidateReport {
+        mode: settings.mode.label().to_string(),
+        source: source.redacted(),
+        target: target.redacted(),
+        tables: results,
+    })
+}

@@ -1,0 +1,260 @@
+//! `cdc validate` renderers: a table per run for people, JSON, JUnit XML. Pure functions of a
+//! [`ValidateReport`].
+
+use std::fmt::Write as _;
+
+use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
+use comfy_table::{ContentArrangement, Table};
+
+use crate::validate::report::{Key, TableResult, TableStatus, ValidateReport};
+
+use super::junit::{escape_attr, escape_text};
+use super::{paint, Tone};
+
+fn tone(s: TableStatus) -> Tone {
+    match s {
+        TableStatus::Match => Tone::Green,
+        TableStatus::Lag => Tone::Yellow,
+        TableStatus::Differ | TableStatus::Missing => Tone::Red,
+        TableStatus::Error => Tone::Magenta,
+    }
+}
+
+fn count(n: Option<u64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn keys(list: &[Key], total: usize) -> String {
+    let mut s: Vec<String> = list.iter().map(|k| k.to_string()).collect();
+    if total > list.len() {
+        s.push(format!("... ({total} in all)"));
+    }
+    s.join(", ")
+}
+
+/// A table for people: one row per table, then the keys that differ and any notes.
+pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
+    let mut out = format!(
+        "{} {}  {} {}  {} {}\n",
+        paint("Source:", Tone::Bold, color),
+        report.source,
+        paint("Target:", Tone::Bold, color),
+        report.target,
+        paint("mode:", Tone::Bold, color),
+        report.mode
+    );
+    let mut table = Table::new();
+    table
+        .force_no_tty()
+        .load_preset(if color {
+            UTF8_FULL_CONDENSED
+        } else {
+            ASCII_FULL_CONDENSED
+        })
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header([
+            "Table",
+            "Target",
+            "Status",
+            "Source rows",
+            "Target rows",
+            "Missing",
+            "Extra",
+            "Changed",
+            "Fetched",
+            "Time",
+        ]);
+    for t in &report.tables {
+        table.add_row([
+            t.table.clone(),
+            t.target_table.clone(),
+            paint(t.status.label(), tone(t.status), color),
+            count(t.source_rows),
+            count(t.target_rows),
+            t.missing_count.to_string(),
+            t.extra_count.to_string(),
+            t.changed_count.to_string(),
+            t.rows_fetched.to_string(),
+            format!("{:.2}s", t.seconds),
+        ]);
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    for t in &report.tables {
+        details(&mut out, t);
+    }
+    let differ = report
+        .tables
+        .iter()
+        .filter(|t| t.status != TableStatus::Match && t.status != TableStatus::Lag)
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{} of {} table(s) match{}",
+        report.tables.len() - differ,
+        report.tables.len(),
+        if report.tables.iter().any(|t| t.status == TableStatus::Lag) {
+            " (lag: differences that resolved within the settle delay)"
+        } else {
+            ""
+        }
+    );
+    out
+}
+
+fn details(out: &mut String, t: &TableResult) {
+    let mut lines = Vec::new();
+    if let Some(e) = &t.error {
+        lines.push(format!("  error: {e}"));
+    }
+    for (label, list, total) in [
+        ("missing on the target", &t.missing, t.missing_count),
+        ("extra on the target", &t.extra, t.extra_count),
+        ("changed", &t.changed, t.changed_count),
+    ] {
+        if total > 0 {
+            lines.push(format!("  {label}: {}", keys(list, total)));
+        }
+    }
+    if t.skipped_recent > 0 {
+        lines.push(format!(
+            "  {} differing key(s) changed within --min-age: not reported",
+            t.skipped_recent
+        ));
+    }
+    lines.extend(t.notes.iter().map(|n| format!("  note: {n}")));
+    if !lines.is_empty() {
+        let _ = writeln!(out, "\n{} (key {}):", t.table, t.key.join(", "));
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+}
+
+/// `{"mode","source","target","tables":[{"table","source_rows","target_rows","status",
+/// "missing":[],"extra":[],"changed":[], ...}]}`; each key is its value, an array for a
+/// composite key.
+pub fn json(report: &ValidateReport) -> String {
+    let mut s =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// JUnit XML: one testcase per table; differ and missing are failures, error an error.
+pub fn junit(report: &ValidateReport) -> String {
+    let failures = report
+        .tables
+        .iter()
+        .filter(|t| matches!(t.status, TableStatus::Differ | TableStatus::Missing))
+        .count();
+    let errors = report
+        .tables
+        .iter()
+        .filter(|t| t.status == TableStatus::Error)
+        .count();
+    let counts = format!(
+        r#"tests="{}" failures="{failures}" errors="{errors}""#,
+        report.tables.len()
+    );
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, r#"<testsuites name="cdc validate" {counts}>"#);
+    let _ = writeln!(
+        out,
+        r#"  <testsuite name="cdc validate {}" {counts}>"#,
+        report.mode
+    );
+    for t in &report.tables {
+        let _ = write!(
+            out,
+            r#"    <testcase classname="cdc.validate.{}" name="{}" time="{:.3}""#,
+            report.mode,
+            escape_attr(&t.table),
+            t.seconds
+        );
+        let mut body = String::new();
+        details(&mut body, t);
+        let message = format!(
+            "{}: {} missing, {} extra, {} changed",
+            t.status.label(),
+            t.missing_count,
+            t.extra_count,
+            t.changed_count
+        );
+        match t.status {
+            TableStatus::Match | TableStatus::Lag => out.push_str("/>\n"),
+            TableStatus::Differ | TableStatus::Missing => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                    escape_attr(&message),
+                    escape_text(&body)
+                );
+            }
+            TableStatus::Error => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <error message=\"{}\">{}</error>\n    </testcase>",
+                    escape_attr(t.error.as_deref().unwrap_or("error")),
+                    escape_text(&body)
+                );
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::report::KeyValue;
+
+    fn sample() -> ValidateReport {
+        let mut differ = TableResult::new("shop.orders", "bronze.orders", TableStatus::Differ);
+        differ.source_rows = Some(10);
+        differ.target_rows = Some(9);
+        differ.missing = vec![Key(vec![KeyValue::Int(3)])];
+        differ.missing_count = 1;
+        differ.changed = vec![Key(vec![KeyValue::Int(4), KeyValue::Text("a".into())])];
+        differ.changed_count = 1;
+        differ.key = vec!["id".into()];
+        let mut ok = TableResult::new("shop.items", "bronze.items", TableStatus::Match);
+        ok.source_rows = Some(5);
+        ok.target_rows = Some(5);
+        ValidateReport {
+            mode: "checksum".into(),
+            source: "mysql://u:***@h:3306".into(),
+            target: "postgres://u:***@p:5432/db".into(),
+            tables: vec![differ, ok],
+        }
+    }
+
+    #[test]
+    fn json_has_the_documented_shape() {
+        let v: serde_json::Value = serde_json::from_str(&json(&sample())).unwrap();
+        let t = &v["tables"][0];
+        assert_eq!(t["table"], "shop.orders");
+        assert_eq!(t["status"], "differ");
+        assert_eq!(t["source_rows"], 10);
+        assert_eq!(t["missing"], serde_json::json!([3]));
+        assert_eq!(t["changed"], serde_json::json!([[4, "a"]]));
+        assert_eq!(t["extra"], serde_json::json!([]));
+        assert_eq!(v["tables"][1]["status"], "match");
+    }
+
+    #[test]
+    fn human_and_junit_name_the_differences() {
+        let h = human(&sample(), false, 160);
+        assert!(h.contains("missing on the target: 3"), "{h}");
+        assert!(h.contains("changed: (4, a)"), "{h}");
+        assert!(h.contains("1 of 2 table(s) match"), "{h}");
+        let j = junit(&sample());
+        assert!(j.contains(r#"failures="1" errors="0""#), "{j}");
+        assert!(
+            j.contains("<failure message=\"differ: 1 missing, 0 extra, 1 changed\""),
+            "{j}"
+        );
+    }
+}

@@ -1,0 +1,375 @@
+//! Per-type SQL that turns a column into the same text on both engines, from the column
+//! types information_schema reports: UTC timestamps at the precision both sides keep,
+//! decimals at the scale both sides keep, floats at 6 decimal places, booleans as 0/1,
+//! binary as upper-case hex, text as UTF-8. NULL stays NULL here; the row hash marks it
+//! apart from the empty string (see [`row_text`]).
+
+use crate::connection::sql::Rows;
+
+use super::target::Engine;
+
+/// Decimal places floats and doubles are compared at.
+pub const FLOAT_SCALE: u32 = 6;
+
+/// What a column holds, as far as comparing goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    /// MySQL BIT(n): compared as its unsigned number.
+    Bit,
+    Bool,
+    /// DECIMAL / NUMERIC with its scale (None: unconstrained PostgreSQL numeric).
+    Decimal(Option<u32>),
+    Float,
+    Date,
+    /// DATETIME / TIMESTAMP with its fractional-second digits.
+    DateTime(u32),
+    Time(u32),
+    Text,
+    Binary,
+}
+
+/// One column as information_schema describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub kind: Kind,
+    pub nullable: bool,
+    /// MySQL: the column is set ON UPDATE CURRENT_TIMESTAMP.
+    pub on_update: bool,
+    /// MySQL: the character set of a text column ('' otherwise).
+    pub charset: String,
+}
+
+/// The information_schema query listing a table's columns, in order, for `engine`. Columns:
+/// name, data type, full type, scale, fractional-second digits, nullable, extra.
+pub fn columns_sql(engine: Engine, schema: &str, table: &str) -> String {
+    let (s, t) = (engine.literal(schema), engine.literal(table));
+    match engine {
+        Engine::MySql => format!(
+            "SELECT column_name, data_type, column_type, numeric_scale, datetime_precision, \
+             is_nullable, extra, character_set_name FROM information_schema.columns \
+             WHERE table_schema = {s} AND table_name = {t} ORDER BY ordinal_position"
+        ),
+        Engine::PostgreSql => format!(
+            "SELECT column_name, data_type, udt_name, numeric_scale, datetime_precision, \
+             is_nullable, '', '' FROM information_schema.columns \
+             WHERE table_schema = {s} AND table_name = {t} ORDER BY ordinal_position"
+        ),
+    }
+}
+
+/// The primary key columns in key order (both engines answer the same query).
+pub fn primary_key_sql(engine: Engine, schema: &str, table: &str) -> String {
+    let (s, t) = (engine.literal(schema), engine.literal(table));
+    format!(
+        "SELECT k.column_name FROM information_schema.table_constraints c \
+         JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name \
+         AND k.table_schema = c.table_schema AND k.table_name = c.table_name \
+         WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = {s} AND c.table_name = {t} \
+         ORDER BY k.ordinal_position"
+    )
+}
+
+/// Reads the answer of [`columns_sql`].
+pub fn parse_columns(engine: Engine, rows: &Rows) -> Vec<Column> {
+    rows.rows
+        .iter()
+        .map(|r| {
+            let text = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+            let num = |i: usize| text(i).parse::<u32>().ok();
+            Column {
+                name: text(0),
+                kind: classify(engine, &text(1), &text(2), num(3), num(4)),
+                nullable: text(5).eq_ignore_ascii_case("YES"),
+                on_update: text(6).to_ascii_lowercase().contains("on update"),
+                charset: text(7),
+            }
+        })
+        .collect()
+}
+
+/// The kind of a column from its information_schema data type.
+pub fn classify(
+    engine: Engine,
+    data_type: &str,
+    full_type: &str,
+    scale: Option<u32>,
+    fsp: Option<u32>,
+) -> Kind {
+    let dt = data_type.to_ascii_lowercase();
+    let full = full_type.to_ascii_lowercase();
+    match engine {
+        Engine::MySql => match dt.as_str() {
+            "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "year" => {
+                Kind::Int
+            }
+            "bit" => Kind::Bit,
+            "decimal" | "numeric" => Kind::Decimal(scale),
+            "float" | "double" | "real" => Kind::Float,
+            "date" => Kind::Date,
+            "datetime" | "timestamp" => Kind::DateTime(fsp.unwrap_or(0)),
+            "time" => Kind::Time(fsp.unwrap_or(0)),
+            "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
+                Kind::Binary
+            }
+            _ => Kind::Text,
+        },
+        Engine::PostgreSql => match dt.as_str() {
+            "smallint" | "integer" | "bigint" => Kind::Int,
+            "boolean" => Kind::Bool,
+            "numeric" => Kind::Decimal(scale),
+            "real" | "double precision" => Kind::Float,
+            "date" => Kind::Date,
+            "timestamp without time zone" | "timestamp with time zone" => {
+                Kind::DateTime(fsp.unwrap_or(6))
+            }
+            "time without time zone" | "time with time zone" => Kind::Time(fsp.unwrap_or(6)),
+            "bytea" => Kind::Binary,
+            _ if full == "bool" => Kind::Bool,
+            _ => Kind::Text,
+        },
+    }
+}
+
+/// How a pair of columns (source, target) is compared: the form both sides lower to.
+pub fn common_form(source: Kind, target: Kind) -> (Kind, Kind) {
+    use Kind::*;
+    let scale = |k: Kind| match k {
+        Int | Bit | Bool => Some(0),
+        Decimal(s) => s,
+        Float => Some(FLOAT_SCALE),
+        _ => None,
+    };
+    match (source, target) {
+        (DateTime(a), DateTime(b)) => (DateTime(a.min(b)), DateTime(a.min(b))),
+        (Time(a), Time(b)) => (Time(a.min(b)), Time(a.min(b))),
+        // Numbers of different kinds (or decimals of different scales) meet at the
+        // smaller scale; two integers stay integers.
+        (a, b)
+            if a != b
+                && matches!(a, Decimal(_) | Float | Int)
+                && matches!(b, Decimal(_) | Float | Int) =>
+        {
+            let s = match (scale(a), scale(b)) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            };
+            (Decimal(s), Decimal(s))
+        }
+        (a, b) => (a, b),
+    }
+}
+
+/// `expr` (a quoted column) as comparable text in `kind`'s common form.
+pub fn normalize(engine: Engine, kind: Kind, expr: &str) -> String {
+    let ts = |p: u32, mysql: bool| -> String {
+        let (whole, frac) = if mysql {
+            (
+                format!("DATE_FORMAT({expr}, '%Y-%m-%d %H:%i:%s')"),
+                format!("DATE_FORMAT({expr}, '%Y-%m-%d %H:%i:%s.%f')"),
+            )
+        } else {
+            (
+                format!("to_char({expr}, 'YYYY-MM-DD HH24:MI:SS')"),
+                format!("to_char({expr}, 'YYYY-MM-DD HH24:MI:SS.US')"),
+            )
+        };
+        match p.min(6) {
+            0 => whole,
+            p => format!("LEFT({frac}, {})", 20 + p),
+        }
+    };
+    match (engine, kind) {
+        (Engine::MySql, Kind::Int) => format!("CAST({expr} AS CHAR)"),
+        (Engine::MySql, Kind::Bit | Kind::Bool) => format!("CAST({expr} + 0 AS CHAR)"),
+        (Engine::MySql, Kind::Decimal(Some(s))) => {
+            format!("CAST(CAST({expr} AS DECIMAL(65,{})) AS CHAR)", s.min(30))
+        }
+        (Engine::MySql, Kind::Decimal(None)) => format!("CAST({expr} AS CHAR)"),
+        (Engine::MySql, Kind::Float) => {
+            format!("CAST(CAST({expr} AS DECIMAL(65,{FLOAT_SCALE})) AS CHAR)")
+        }
+        (Engine::MySql, Kind::Date) => format!("DATE_FORMAT({expr}, '%Y-%m-%d')"),
+        (Engine::MySql, Kind::DateTime(p)) => ts(p, true),
+        (Engine::MySql, Kind::Time(0)) => format!("TIME_FORMAT({expr}, '%H:%i:%s')"),
+        (Engine::MySql, Kind::Time(p)) => {
+            format!("LEFT(TIME_FORMAT({expr}, '%H:%i:%s.%f'), {})", 9 + p.min(6))
+        }
+        (Engine::MySql, Kind::Text) => format!("CONVERT({expr} USING utf8mb4)"),
+        (Engine::MySql, Kind::Binary) => format!("HEX({expr})"),
+        (Engine::PostgreSql, Kind::Int | Kind::Bit) => format!("{expr}::text"),
+        (Engine::PostgreSql, Kind::Bool) => format!("({expr})::int::text"),
+        (Engine::PostgreSql, Kind::Decimal(Some(s))) => {
+            format!("round(({expr})::numeric, {})::text", s.min(30))
+        }
+        (Engine::PostgreSql, Kind::Decimal(None)) => format!("({expr})::numeric::text"),
+        (Engine::PostgreSql, Kind::Float) => {
+            // float4 -> float8 is exact; float4 -> numeric would keep only 6 digits.
+            format!("round(({expr})::float8::numeric, {FLOAT_SCALE})::text")
+        }
+        (Engine::PostgreSql, Kind::Date) => format!("to_char({expr}, 'YYYY-MM-DD')"),
+        (Engine::PostgreSql, Kind::DateTime(p)) => ts(p, false),
+        (Engine::PostgreSql, Kind::Time(0)) => format!("to_char({expr}, 'HH24:MI:SS')"),
+        (Engine::PostgreSql, Kind::Time(p)) => {
+            format!("LEFT(to_char({expr}, 'HH24:MI:SS.US'), {})", 9 + p.min(6))
+        }
+        (Engine::PostgreSql, Kind::Text) => format!("({expr})::text"),
+        (Engine::PostgreSql, Kind::Binary) => format!("upper(encode({expr}, 'hex'))"),
+    }
+}
+
+/// One row as one string, identical on both engines for identical values: the normalised
+/// columns joined by U+001F (unit separator), NULL as the empty string, followed by one
+/// 0/1 per column that may be NULL on either side, so NULL and '' never hash alike.
+/// `columns` are (normalised expression, raw quoted column, nullable on either side).
+pub fn row_text(engine: Engine, columns: &[(String, String, bool)]) -> String {
+    let mut parts: Vec<String> = columns
+        .iter()
+        .map(|(e, _, nullable)| {
+            if *nullable {
+                format!("COALESCE({e}, '')")
+            } else {
+                e.clone()
+            }
+        })
+        .collect();
+    let nulls: Vec<String> = columns
+        .iter()
+        .filter(|c| c.2)
+        .map(|(_, raw, _)| match engine {
+            Engine::MySql => format!("ISNULL({raw})"),
+            Engine::PostgreSql => format!("(({raw}) IS NULL)::int"),
+        })
+        .collect();
+    if !nulls.is_empty() {
+        parts.push(match engine {
+            Engine::MySql => format!("CONCAT({})", nulls.join(", ")),
+            Engine::PostgreSql => format!("concat({})", nulls.join(", ")),
+        });
+    }
+    match engine {
+        Engine::MySql => format!("CONCAT_WS(CHAR(31 USING utf8mb4), {})", parts.join(", ")),
+        Engine::PostgreSql => format!("concat_ws(chr(31), {})", parts.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Engine::*;
+
+    #[test]
+    fn types_classify_per_engine() {
+        assert_eq!(classify(MySql, "int", "int(11)", None, None), Kind::Int);
+        assert_eq!(
+            classify(MySql, "decimal", "decimal(10,2)", Some(2), None),
+            Kind::Decimal(Some(2))
+        );
+        assert_eq!(
+            classify(MySql, "timestamp", "timestamp(3)", None, Some(3)),
+            Kind::DateTime(3)
+        );
+        assert_eq!(classify(MySql, "varbinary", "", None, None), Kind::Binary);
+        assert_eq!(classify(MySql, "enum", "enum('a')", None, None), Kind::Text);
+        assert_eq!(
+            classify(
+                PostgreSql,
+                "timestamp with time zone",
+                "timestamptz",
+                None,
+                Some(6)
+            ),
+            Kind::DateTime(6)
+        );
+        assert_eq!(
+            classify(PostgreSql, "boolean", "bool", None, None),
+            Kind::Bool
+        );
+        assert_eq!(
+            classify(PostgreSql, "numeric", "numeric", None, None),
+            Kind::Decimal(None)
+        );
+    }
+
+    #[test]
+    fn pairs_meet_at_the_smaller_precision_and_scale() {
+        assert_eq!(
+            common_form(Kind::DateTime(6), Kind::DateTime(3)),
+            (Kind::DateTime(3), Kind::DateTime(3))
+        );
+        assert_eq!(
+            common_form(Kind::Decimal(Some(4)), Kind::Decimal(Some(2))),
+            (Kind::Decimal(Some(2)), Kind::Decimal(Some(2)))
+        );
+        assert_eq!(
+            common_form(Kind::Decimal(Some(2)), Kind::Decimal(None)),
+            (Kind::Decimal(Some(2)), Kind::Decimal(Some(2)))
+        );
+        assert_eq!(
+            common_form(Kind::Int, Kind::Decimal(None)),
+            (Kind::Decimal(Some(0)), Kind::Decimal(Some(0)))
+        );
+        assert_eq!(common_form(Kind::Int, Kind::Int), (Kind::Int, Kind::Int));
+        assert_eq!(common_form(Kind::Int, Kind::Bool), (Kind::Int, Kind::Bool));
+    }
+
+    #[test]
+    fn normalisation_sql_per_type() {
+        assert_eq!(
+            normalize(MySql, Kind::DateTime(3), "`t`"),
+            "LEFT(DATE_FORMAT(`t`, '%Y-%m-%d %H:%i:%s.%f'), 23)"
+        );
+        assert_eq!(
+            normalize(PostgreSql, Kind::DateTime(3), "\"t\""),
+            "LEFT(to_char(\"t\", 'YYYY-MM-DD HH24:MI:SS.US'), 23)"
+        );
+        assert_eq!(
+            normalize(MySql, Kind::DateTime(0), "`t`"),
+            "DATE_FORMAT(`t`, '%Y-%m-%d %H:%i:%s')"
+        );
+        assert_eq!(
+            normalize(MySql, Kind::Decimal(Some(2)), "`p`"),
+            "CAST(CAST(`p` AS DECIMAL(65,2)) AS CHAR)"
+        );
+        assert_eq!(
+            normalize(PostgreSql, Kind::Decimal(Some(2)), "\"p\""),
+            "round((\"p\")::numeric, 2)::text"
+        );
+        assert_eq!(
+            normalize(PostgreSql, Kind::Bool, "\"b\""),
+            "(\"b\")::int::text"
+        );
+        assert_eq!(
+            normalize(MySql, Kind::Text, "`s`"),
+            "CONVERT(`s` USING utf8mb4)"
+        );
+        assert_eq!(
+            normalize(PostgreSql, Kind::Binary, "\"b\""),
+            "upper(encode(\"b\", 'hex'))"
+        );
+        assert_eq!(normalize(MySql, Kind::Binary, "`b`"), "HEX(`b`)");
+    }
+
+    #[test]
+    fn null_is_marked_apart_from_empty() {
+        let cols = vec![
+            ("CAST(`a` AS CHAR)".to_string(), "`a`".to_string(), false),
+            (
+                "CONVERT(`b` USING utf8mb4)".to_string(),
+                "`b`".to_string(),
+                true,
+            ),
+        ];
+        assert_eq!(
+            row_text(MySql, &cols),
+            "CONCAT_WS(CHAR(31 USING utf8mb4), CAST(`a` AS CHAR), \
+             COALESCE(CONVERT(`b` USING utf8mb4), ''), CONCAT(ISNULL(`b`)))"
+        );
+        let cols = vec![("(\"b\")::text".to_string(), "\"b\"".to_string(), true)];
+        assert_eq!(
+            row_text(PostgreSql, &cols),
+            "concat_ws(chr(31), COALESCE((\"b\")::text, ''), concat(((\"b\") IS NULL)::int))"
+        );
+    }
+}

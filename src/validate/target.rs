@@ -1,0 +1,425 @@
+//! The two engines a validation talks to, behind one small trait: run a query and get rows
+//! of text, quote identifiers, set the session up so both sides print values alike.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::connection::secret::Secret;
+use crate::connection::session::{ConnectError, Session};
+use crate::connection::sql::{Rows, Sql, SqlError};
+use crate::connection::url::{encode, SourceConfig};
+
+/// Which SQL dialect a side speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// MySQL or MariaDB.
+    MySql,
+    PostgreSql,
+}
+
+impl Engine {
+    /// `name` quoted as an identifier of this engine.
+    pub fn quote(self, name: &str) -> String {
+        match self {
+            Engine::MySql => format!("`{}`", name.replace('`', "``")),
+            Engine::PostgreSql => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// `text` as a string literal of this engine.
+    pub fn literal(self, text: &str) -> String {
+        match self {
+            // The session runs without NO_BACKSLASH_ESCAPES unless the server forces it:
+            // doubling both the quote and the backslash is right either way.
+            Engine::MySql => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''")),
+            Engine::PostgreSql => format!("'{}'", text.replace('\'', "''")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::MySql => "MySQL/MariaDB",
+            Engine::PostgreSql => "PostgreSQL",
+        }
+    }
+}
+
+/// One side of a comparison: a session on one engine.
+pub trait Db: Send {
+    fn engine(&self) -> Engine;
+    /// Runs `sql`; every value comes back as text, NULL as None.
+    fn query(&mut self, sql: &str) -> Result<Rows, SqlError>;
+}
+
+/// A MySQL/MariaDB session set up for comparing: UTC, utf8mb4.
+pub struct MySqlDb(Session);
+
+impl MySqlDb {
+    pub fn open(cfg: &SourceConfig) -> Result<MySqlDb, ConnectError> {
+        let mut session = Session::open(cfg)?;
+        // Session settings only: TIMESTAMP values print in UTC, strings hash as utf8mb4
+        // bytes, and a long statement is not cut off by the server's defaults.
+        session
+            .query("SET NAMES utf8mb4, time_zone = '+00:00'")
+            .map_err(|e| ConnectError::Other(cfg.scrub(&e.to_string())))?;
+        Ok(MySqlDb(session))
+    }
+}
+
+impl Db for MySqlDb {
+    fn engine(&self) -> Engine {
+        Engine::MySql
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
+        self.0.query(sql)
+    }
+}
+
+/// A PostgreSQL URL: `postgres://user:pass@host:port/db` (or `postgresql://`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgConfig {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Option<Secret>,
+    pub database: Option<String>,
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PgUrlError {
+    #[error("PostgreSQL URL must start with postgres:// or postgresql://")]
+    Scheme,
+    #[error("PostgreSQL URL has no host")]
+    NoHost,
+    #[error("PostgreSQL URL port {0:?} is not a number from 1 to 65535")]
+    Port(String),
+    #[error("PostgreSQL URL has a bad percent-escape")]
+    Escape,
+    #[error("PostgreSQL URL parameter {0:?} is not supported (only sslmode=disable or prefer: TLS to PostgreSQL is not implemented yet)")]
+    Param(String),
+}
+
+impl PgConfig {
+    pub fn parse(url: &str) -> Result<PgConfig, PgUrlError> {
+        let rest = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))
+            .ok_or(PgUrlError::Scheme)?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, authority),
+        };
+        let (user, password) = match userinfo {
+            None => (String::new(), None),
+            Some(u) => match u.split_once(':') {
+                Some((n, p)) => (decode(n)?, Some(Secret::new(decode(p)?))),
+                None => (decode(u)?, None),
+            },
+        };
+        let (host, port) = match hostport.strip_prefix('[') {
+            Some(r) => {
+                let (h, after) = r.split_once(']').ok_or(PgUrlError::NoHost)?;
+                let port = match after.strip_prefix(':') {
+                    Some(p) => parse_port(p)?,
+                    None if after.is_empty() => 5432,
+                    None => return Err(PgUrlError::Port(after.to_string())),
+                };
+                (h.to_string(), port)
+            }
+            None => match hostport.rsplit_once(':') {
+                Some((h, p)) => (decode(h)?, parse_port(p)?),
+                None => (decode(hostport)?, 5432),
+            },
+        };
+        if host.is_empty() {
+            return Err(PgUrlError::NoHost);
+        }
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match (k, v.to_ascii_lowercase().as_str()) {
+                ("sslmode", "disable" | "prefer" | "allow") => {}
+                _ => return Err(PgUrlError::Param(k.to_string())),
+            }
+        }
+        Ok(PgConfig {
+            host,
+            port,
+            user,
+            password,
+            database: Some(decode(path)?).filter(|d| !d.is_empty()),
+            connect_timeout: Duration::from_secs(5),
+        })
+    }
+
+    /// The URL with the password replaced: the only form that is ever printed.
+    pub fn redacted(&self) -> String {
+        let mut s = String::from("postgres://");
+        if !self.user.is_empty() {
+            s.push_str(&encode(&self.user));
+            if self.password.is_some() {
+                s.push_str(":***");
+            }
+            s.push('@');
+        }
+        if self.host.contains(':') {
+            s.push_str(&format!("[{}]", self.host));
+        } else {
+            s.push_str(&self.host);
+        }
+        s.push_str(&format!(":{}", self.port));
+        if let Some(db) = &self.database {
+            s.push('/');
+            s.push_str(&encode(db));
+        }
+        s
+    }
+
+    /// Removes the password from text that may have picked it up.
+    pub fn scrub(&self, text: &str) -> String {
+        match &self.password {
+            Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
+            _ => text.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for PgConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn parse_port(p: &str) -> Result<u16, PgUrlError> {
+    p.parse::<u16>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| PgUrlError::Port(p.to_string()))
+}
+
+fn decode(s: &str) -> Result<String, PgUrlError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3).ok_or(PgUrlError::Escape)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| PgUrlError::Escape)?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| PgUrlError::Escape)
+}
+
+/// A PostgreSQL session set up for comparing: UTC, ISO dates, UTF-8.
+pub struct PgDb(postgres::Client);
+
+impl PgDb {
+    pub fn open(cfg: &PgConfig) -> Result<PgDb, ConnectError> {
+        let mut pc = postgres::Config::new();
+        pc.host(&cfg.host)
+            .port(cfg.port)
+            .user(if cfg.user.is_empty() {
+                "postgres"
+            } else {
+                &cfg.user
+            })
+            .connect_timeout(cfg.connect_timeout)
+            .application_name("cdc validate");
+        if let Some(p) = &cfg.password {
+            pc.password(p.expose());
+        }
+        if let Some(db) = &cfg.database {
+            pc.dbname(db);
+        }
+        let mut client = pc.connect(postgres::NoTls).map_err(|e| {
+            let text = cfg.scrub(&e.to_string());
+            if e.as_db_error().is_some() {
+                ConnectError::Auth(SqlError::new(None, text))
+            } else {
+                ConnectError::Tcp {
+                    addr: format!("{}:{}", cfg.host, cfg.port),
+                    reason: text,
+                }
+            }
+        })?;
+        client
+            .batch_execute(
+                "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; \
+                 SET extra_float_digits = 0",
+            )
+            .map_err(|e| ConnectError::Other(cfg.scrub(&e.to_string())))?;
+        Ok(PgDb(client))
+    }
+}
+
+impl Db for PgDb {
+    fn engine(&self) -> Engine {
+        Engine::PostgreSql
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
+        let messages = self
+            .0
+            .simple_query(sql)
+            .map_err(|e| SqlError::new(None, pg_error_text(&e)))?;
+        let mut out = Rows::default();
+        for m in messages {
+            match m {
+                postgres::SimpleQueryMessage::RowDescription(cols) if out.columns.is_empty() => {
+                    out.columns = cols.iter().map(|c| c.name().to_string()).collect();
+                }
+                postgres::SimpleQueryMessage::Row(row) => {
+                    if out.columns.is_empty() {
+                        out.columns = row.columns().iter().map(|c| c.name().to_string()).collect();
+                    }
+                    out.rows.push(
+                        (0..row.len())
+                            .map(|i| row.get(i).map(str::to_string))
+                            .collect(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn pg_error_text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// Where the target is: a MySQL/MariaDB or a PostgreSQL URL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetConfig {
+    MySql(SourceConfig),
+    Postgres(PgConfig),
+}
+
+impl TargetConfig {
+    /// Parses by scheme: mysql:// / mariadb:// or postgres:// / postgresql://.
+    pub fn parse(url: &str) -> Result<TargetConfig, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            PgConfig::parse(url)
+                .map(TargetConfig::Postgres)
+                .map_err(|e| e.to_string())
+        } else {
+            SourceConfig::parse(url)
+                .map(TargetConfig::MySql)
+                .map_err(|e| e.to_string().replace("source URL", "target URL"))
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            TargetConfig::MySql(_) => Engine::MySql,
+            TargetConfig::Postgres(_) => Engine::PostgreSql,
+        }
+    }
+
+    pub fn set_connect_timeout(&mut self, t: Duration) {
+        match self {
+            TargetConfig::MySql(c) => c.connect_timeout = t,
+            TargetConfig::Postgres(c) => c.connect_timeout = t,
+        }
+    }
+
+    pub fn redacted(&self) -> String {
+        match self {
+            TargetConfig::MySql(c) => c.redacted(),
+            TargetConfig::Postgres(c) => c.redacted(),
+        }
+    }
+
+    pub fn scrub(&self, text: &str) -> String {
+        match self {
+            TargetConfig::MySql(c) => c.scrub(text),
+            TargetConfig::Postgres(c) => c.scrub(text),
+        }
+    }
+
+    /// A new session; errors never carry the password.
+    pub fn open(&self) -> Result<Box<dyn Db>, ConnectError> {
+        Ok(match self {
+            TargetConfig::MySql(c) => Box::new(MySqlDb::open(c)?),
+            TargetConfig::Postgres(c) => Box::new(PgDb::open(c)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_parse_and_never_show_the_password() {
+        let c = PgConfig::parse("postgresql://loader:s%40cret@pg.example.com:6543/lake").unwrap();
+        assert_eq!(c.host, "pg.example.com");
+        assert_eq!(c.port, 6543);
+        assert_eq!(c.user, "loader");
+        assert_eq!(c.password.as_ref().unwrap().expose(), "s@cret");
+        assert_eq!(c.database.as_deref(), Some("lake"));
+        let shown = format!("{c} {c:?} {}", c.redacted());
+        assert!(
+            !shown.contains("s@cret") && !shown.contains("s%40cret"),
+            "{shown}"
+        );
+        assert_eq!(
+            c.redacted(),
+            "postgres://loader:***@pg.example.com:6543/lake"
+        );
+        assert_eq!(c.scrub("password s@cret rejected"), "password *** rejected");
+        let d = PgConfig::parse("postgres://u@[::1]").unwrap();
+        assert_eq!((d.host.as_str(), d.port), ("::1", 5432));
+        assert_eq!(d.redacted(), "postgres://u@[::1]:5432");
+    }
+
+    #[test]
+    fn bad_postgres_urls_say_why() {
+        assert_eq!(PgConfig::parse("mysql://x@h"), Err(PgUrlError::Scheme));
+        assert_eq!(
+            PgConfig::parse("postgres://u@h:0/db"),
+            Err(PgUrlError::Port("0".into()))
+        );
+        assert!(matches!(
+            PgConfig::parse("postgres://u@h/db?sslmode=verify-full"),
+            Err(PgUrlError::Param(_))
+        ));
+        assert!(PgConfig::parse("postgres://u@h/db?sslmode=disable").is_ok());
+    }
+
+    #[test]
+    fn targets_pick_the_engine_by_scheme() {
+        let t = TargetConfig::parse("postgres://u:pw@h/db").unwrap();
+        assert_eq!(t.engine(), Engine::PostgreSql);
+        assert_eq!(t.redacted(), "postgres://u:***@h:5432/db");
+        let t = TargetConfig::parse("mysql://u:pw@h:3307").unwrap();
+        assert_eq!(t.engine(), Engine::MySql);
+        assert_eq!(t.redacted(), "mysql://u:***@h:3307");
+        assert!(TargetConfig::parse("oracle://h")
+            .unwrap_err()
+            .contains("target URL"));
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(Engine::MySql.quote("we`ird"), "`we``ird`");
+        assert_eq!(Engine::PostgreSql.quote("we\"ird"), "\"we\"\"ird\"");
+        assert_eq!(Engine::MySql.literal("it's \\"), "'it''s \\\\'");
+        assert_eq!(Engine::PostgreSql.literal("it's \\"), "'it''s \\'");
+    }
+}

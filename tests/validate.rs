@@ -1,0 +1,575 @@
+//! `cdc validate` against real servers: a MariaDB replica fed by binlog replication, and a
+//! PostgreSQL target loaded by the test.
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::{cdc, cdc_json, replica_of, server, wait_caught_up};
+use serde_json::{json, Value};
+
+const BIG_ROWS: u32 = 60_000;
+
+fn table<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["table"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {doc:#}"))
+}
+
+/// A source with `vt.big` (BIG_ROWS rows, NULLs, decimals, fractional timestamps) and
+/// `vt.plain` (no last_updated column).
+fn source_with_tables() -> cdc::sandbox::LocalServer {
+    let s = server(&[]);
+    s.exec(&format!(
+        "CREATE DATABASE vt; \
+         CREATE TABLE vt.big (id INT PRIMARY KEY, name VARCHAR(60) NULL, amount DECIMAL(12,2), \
+           created DATETIME(6), last_updated TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) \
+           ON UPDATE CURRENT_TIMESTAMP(6)) DEFAULT CHARSET=utf8mb4; \
+         INSERT INTO vt.big (id, name, amount, created) SELECT seq, \
+           IF(seq % 10 = 0, NULL, CONCAT('row ', seq)), seq / 7, \
+           '2024-01-01' + INTERVAL seq * 1000003 MICROSECOND FROM vt.seq_1_to_{BIG_ROWS}; \
+         CREATE TABLE vt.plain (k INT PRIMARY KEY, v VARCHAR(10)); \
+         INSERT INTO vt.plain SELECT seq, CONCAT('v', seq) FROM vt.seq_1_to_300"
+    ))
+    .unwrap();
+    s
+}
+
+fn ids(v: &Value) -> Vec<i64> {
+    let mut out: Vec<i64> = v
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|k| k.as_i64().unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn replica_healthy_then_drifted() {
+    let source = source_with_tables();
+    let replica = replica_of(&source, &[]);
+    let (src, tgt) = (source.root_url(), replica.root_url());
+    let tables = "vt.big,vt.plain";
+
+    // Healthy replication: both modes match, nothing fetched.
+    for mode in ["--counts", "--checksum"] {
+        let (code, doc) = cdc_json(&[
+            "validate", "--source", &src, "--target", &tgt, "--tables", tables, mode, "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{mode}: {doc:#}");
+        for name in ["vt.big", "vt.plain"] {
+            let t = table(&doc, name);
+            assert_eq!(t["status"], "match", "{mode} {name}: {t:#}");
+            assert_eq!(t["rows_fetched"], 0, "{t:#}");
+        }
+        assert_eq!(table(&doc, "vt.big")["source_rows"], BIG_ROWS);
+        assert_eq!(table(&doc, "vt.big")["target_rows"], BIG_ROWS);
+    }
+
+    // Drift on the replica only (not written to its binlog, not from the source).
+    replica
+        .exec(
+            "SET SESSION sql_log_bin = 0; \
+             UPDATE vt.big SET name = 'drifted' WHERE id IN (5, 30000); \
+             UPDATE vt.big SET name = NULL WHERE id = 59999; \
+             UPDATE vt.big SET created = created + INTERVAL 1 MICROSECOND WHERE id = 12345; \
+             DELETE FROM vt.big WHERE id IN (100, 45000); \
+             INSERT INTO vt.big (id, name, amount, created) VALUES \
+               (60001, 'x', 1, NOW()), (70000, 'y', 2, NOW()), (0, 'z', 3, NOW())",
+        )
+        .unwrap();
+    // Something replicated after the drift still arrives; the drift stays.
+    source
+        .exec("INSERT INTO vt.plain VALUES (1000, 'late')")
+        .unwrap();
+    wait_caught_up(&source, &replica);
+
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &src,
+        "--target",
+        &tgt,
+        "--tables",
+        tables,
+        "--checksum",
+        "--settle",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    let big = table(&doc, "vt.big");
+    assert_eq!(big["status"], "differ", "{big:#}");
+    assert_eq!(ids(&big["changed"]), [5, 12345, 30000, 59999], "{big:#}");
+    assert_eq!(ids(&big["missing"]), [100, 45000], "{big:#}");
+    assert_eq!(ids(&big["extra"]), [0, 60001, 70000], "{big:#}");
+    assert_eq!(big["source_rows"], BIG_ROWS);
+    assert_eq!(big["target_rows"], BIG_ROWS + 1);
+    // Bisection narrowed the ranges: far fewer rows came over than the table holds.
+    let fetched = big["rows_fetched"].as_u64().unwrap();
+    assert!(
+        fetched > 0 && fetched < u64::from(BIG_ROWS) / 10,
+        "fetched {fetched}: {big:#}"
+    );
+    assert_eq!(table(&doc, "vt.plain")["status"], "match");
+
+    // The cross-engine hash finds the same keys between two MariaDB servers.
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &src,
+        "--target",
+        &tgt,
+        "--tables",
+        "vt.big",
+        "--checksum",
+        "--hash",
+        "md5-sum",
+        "--settle",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let big = table(&doc, "vt.big");
+    assert_eq!(ids(&big["changed"]), [5, 12345, 30000, 59999], "{big:#}");
+
+    // Counts find the missing and extra keys, not the changed ones.
+    let (code, doc) = cdc_json(&[
+        "validate", "--source", &src, "--target", &tgt, "--tables", "vt.big", "--counts",
+        "--settle", "0", "--format", "json",
+    ]);
+    assert_eq!(code, 1);
+    let big = table(&doc, "vt.big");
+    assert_eq!(ids(&big["missing"]), [100, 45000], "{big:#}");
+    assert_eq!(ids(&big["extra"]), [0, 60001, 70000], "{big:#}");
+    assert_eq!(big["changed"], json!([]));
+
+    // Every row here changed within the last hour: --min-age 1h leaves all of them out,
+    // and says so; a table without a last_updated column gets a note instead.
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &src,
+        "--target",
+        &tgt,
+        "--tables",
+        tables,
+        "--checksum",
+        "--settle",
+        "0",
+        "--min-age",
+        "1h",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{doc:#}");
+    let big = table(&doc, "vt.big");
+    assert_eq!(big["status"], "match", "{big:#}");
+    assert_eq!(big["skipped_recent"], 9, "{big:#}");
+    let notes = table(&doc, "vt.plain")["notes"].to_string();
+    assert!(notes.contains("--min-age cannot apply"), "{notes}");
+
+    // --show limits the lists, not the counts; the human table names the keys.
+    let (_, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &src,
+        "--target",
+        &tgt,
+        "--tables",
+        "vt.big",
+        "--checksum",
+        "--settle",
+        "0",
+        "--show",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let big = table(&doc, "vt.big");
+    assert_eq!(big["changed"].as_array().unwrap().len(), 1);
+    assert_eq!(big["changed_count"], 4);
+    let out = cdc(&[
+        "validate",
+        "--source",
+        &src,
+        "--target",
+        &tgt,
+        "--tables",
+        "vt.big",
+        "--checksum",
+        "--settle",
+        "0",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("missing on the target: 100, 45000"), "{text}");
+    assert!(text.contains("differ"), "{text}");
+}
+
+#[test]
+fn lag_that_resolves_within_the_settle_delay_is_not_reported() {
+    let source = source_with_tables();
+    let replica = replica_of(&source, &[]);
+    replica.exec("STOP SLAVE SQL_THREAD").unwrap();
+    source
+        .exec("UPDATE vt.plain SET v = 'new' WHERE k IN (3, 4)")
+        .unwrap();
+    let (src, tgt) = (source.root_url(), replica.root_url());
+    let run = std::thread::spawn(move || {
+        cdc_json(&[
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            &tgt,
+            "--tables",
+            "vt.plain",
+            "--checksum",
+            "--settle",
+            "8s",
+            "--format",
+            "json",
+        ])
+    });
+    // The first look (well under a second for 300 rows) sees the lag; then replication
+    // resumes and the re-check after the settle delay finds nothing.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    replica.exec("START SLAVE SQL_THREAD").unwrap();
+    wait_caught_up(&source, &replica);
+    let (code, doc) = run.join().unwrap();
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(table(&doc, "vt.plain")["status"], "lag", "{doc:#}");
+}
+
+#[test]
+fn bad_arguments_and_unreachable_servers_exit_2_without_the_password() {
+    let out = cdc(&[
+        "validate",
+        "--source",
+        "mysql://u:hunter2@127.0.0.1:1",
+        "--target",
+        "postgres://p:sekrit@127.0.0.1:1/db",
+        "--tables",
+        "a.b",
+        "--checksum",
+        "--connect-timeout",
+        "2s",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("hunter2") && !err.contains("sekrit"), "{err}");
+    assert!(err.contains("mysql://u:***@127.0.0.1:1"), "{err}");
+    let s = server(&[]);
+    let out = cdc(&[
+        "validate",
+        "--source",
+        &s.root_url(),
+        "--target",
+        "postgres://p:sekrit@127.0.0.1:1/db",
+        "--tables",
+        "a.b",
+        "--checksum",
+        "--connect-timeout",
+        "2s",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("postgres://p:***@127.0.0.1:1/db"), "{err}");
+    assert!(!err.contains("sekrit"), "{err}");
+    // No mode, or both: a usage error.
+    let out = cdc(&[
+        "validate",
+        "--source",
+        &s.root_url(),
+        "--target",
+        "x",
+        "--tables",
+        "a.b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // A table missing on the target is a difference (1), not a failure to run.
+    s.exec("CREATE DATABASE m; CREATE TABLE m.t (id INT PRIMARY KEY)")
+        .unwrap();
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &s.root_url(),
+        "--target",
+        &s.root_url(),
+        "--tables",
+        "m.t",
+        "--target-table",
+        "m.nope",
+        "--counts",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(table(&doc, "m.t")["status"], "missing");
+}
+
+// --- PostgreSQL target -----------------------------------------------------------------
+
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A schema of its own on the machine's PostgreSQL, dropped on drop.
+struct PgSchema {
+    client: postgres::Client,
+    name: String,
+}
+
+impl PgSchema {
+    fn new() -> PgSchema {
+        let mut client = postgres::Client::connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test",
+            postgres::NoTls,
+        )
+        .expect("PostgreSQL on 127.0.0.1:5432 (scripts/setup.sh starts it)");
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!("cdc_vt_{}_{nanos}", std::process::id());
+        client
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .unwrap();
+        PgSchema { client, name }
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let _ = self
+            .client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+    }
+}
+
+fn pg_literal(v: Option<String>) -> String {
+    match v {
+        None => "NULL".into(),
+        Some(s) => format!("'{}'", s.replace('\'', "''")),
+    }
+}
+
+#[test]
+fn postgres_target_identical_then_drifted() {
+    use mysql::prelude::Queryable;
+
+    let source = server(&[]);
+    source
+        .exec(
+            "CREATE DATABASE vt; \
+             CREATE TABLE vt.typed (id INT PRIMARY KEY, name VARCHAR(100) NULL, \
+               amount DECIMAL(12,3) NOT NULL, created DATETIME(6) NOT NULL, \
+               seen TIMESTAMP(6) NULL DEFAULT NULL, flag TINYINT(1) NOT NULL, d DATE NULL, \
+               payload VARBINARY(20) NULL, ratio DOUBLE NULL) DEFAULT CHARSET=utf8mb4; \
+             INSERT INTO vt.typed SELECT seq, \
+               CASE seq % 7 WHEN 0 THEN NULL WHEN 1 THEN '' \
+                 WHEN 2 THEN CONCAT('O''Brien \"', seq, '\" \\\\ back') \
+                 WHEN 3 THEN CONCAT('Zoë 🚀 ', seq) ELSE CONCAT('n', seq) END, \
+               (CAST(seq AS SIGNED) - 1500) * 1.2345, \
+               '2024-01-01' + INTERVAL seq * 1000777 MICROSECOND, \
+               IF(seq % 5 = 0, NULL, '2024-06-01' + INTERVAL seq * 777 MICROSECOND), \
+               seq % 2, IF(seq % 11 = 0, NULL, '2020-02-29' + INTERVAL seq DAY), \
+               IF(seq % 3 = 0, NULL, UNHEX(MD5(seq))), IF(seq % 4 = 0, NULL, seq / 3) \
+             FROM vt.seq_1_to_3000",
+        )
+        .unwrap();
+
+    // The target: lower precision for created (3 digits) and amount (scale 2), booleans,
+    // timestamptz, bytea; loaded with the source's rows as a pipeline would.
+    let mut pg = PgSchema::new();
+    let schema = pg.name.clone();
+    pg.client
+        .batch_execute(&format!(
+            "CREATE TABLE {schema}.typed (id integer PRIMARY KEY, name varchar(100), \
+             amount numeric(12,2) NOT NULL, created timestamp(3) NOT NULL, seen timestamptz(6), \
+             flag boolean NOT NULL, d date, payload bytea, ratio double precision)"
+        ))
+        .unwrap();
+    let mut conn = source.connect("root", "").unwrap();
+    conn.query_drop("SET time_zone = '+00:00', NAMES utf8mb4")
+        .unwrap();
+    type R = (
+        i64,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<R> = conn
+        .query(
+            "SELECT id, name, CAST(amount AS CHAR), \
+             DATE_FORMAT(created, '%Y-%m-%d %H:%i:%s.%f'), \
+             DATE_FORMAT(seen, '%Y-%m-%d %H:%i:%s.%f'), flag, CAST(d AS CHAR), HEX(payload), \
+             CAST(ratio AS CHAR) FROM vt.typed",
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 3000);
+    for chunk in rows.chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(
+                |(id, name, amount, created, seen, flag, d, payload, ratio)| {
+                    format!(
+                        "({id}, {}, {amount}, '{created}', {}, {}, {}, {}, {})",
+                        pg_literal(name.clone()),
+                        seen.as_ref()
+                            .map(|s| format!("'{s}+00'"))
+                            .unwrap_or("NULL".into()),
+                        *flag != 0,
+                        pg_literal(d.clone()),
+                        payload
+                            .as_ref()
+                            .map(|p| format!("decode('{p}', 'hex')"))
+                            .unwrap_or("NULL".into()),
+                        ratio.clone().unwrap_or("NULL".into()),
+                    )
+                },
+            )
+            .collect();
+        pg.client
+            .batch_execute(&format!(
+                "INSERT INTO {schema}.typed VALUES {}",
+                values.join(", ")
+            ))
+            .unwrap();
+    }
+
+    let src = source.root_url();
+    let target_table = format!("{schema}.{{table}}");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            PG_URL,
+            "--tables",
+            "vt.typed",
+            "--target-table",
+            &target_table,
+            "--settle",
+            "0",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        cdc_json(&args)
+    };
+
+    // Identical data: the MariaDB and PostgreSQL checksums agree at every level, so not a
+    // row is fetched.
+    let (code, doc) = run(&["--checksum", "--bisection-threshold", "10"]);
+    assert_eq!(code, 0, "{doc:#}");
+    let t = table(&doc, "vt.typed");
+    assert_eq!(t["status"], "match", "{t:#}");
+    assert_eq!(t["rows_fetched"], 0, "checksums disagreed somewhere: {t:#}");
+    assert_eq!(t["source_rows"], 3000);
+    assert_eq!(t["target_rows"], 3000);
+    assert_eq!(t["target_table"], format!("{schema}.typed"));
+    let (code, doc) = run(&["--counts"]);
+    assert_eq!(code, 0, "{doc:#}");
+
+    // Drift on the target: NULL -> '' (id 14), a millisecond (100), a unicode edit (10),
+    // a boolean (21), two deletes and an insert.
+    pg.client
+        .batch_execute(&format!(
+            "UPDATE {schema}.typed SET name = '' WHERE id = 14; \
+             UPDATE {schema}.typed SET created = created + interval '1 millisecond' WHERE id = 100; \
+             UPDATE {schema}.typed SET name = 'Zoe 🚀 10' WHERE id = 10; \
+             UPDATE {schema}.typed SET flag = NOT flag WHERE id = 21; \
+             DELETE FROM {schema}.typed WHERE id IN (50, 2000); \
+             INSERT INTO {schema}.typed (id, amount, created, flag) VALUES (5000, 1, now(), true)"
+        ))
+        .unwrap();
+    let (code, doc) = run(&["--checksum"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let t = table(&doc, "vt.typed");
+    assert_eq!(t["status"], "differ", "{t:#}");
+    assert_eq!(ids(&t["changed"]), [10, 14, 21, 100], "{t:#}");
+    assert_eq!(ids(&t["missing"]), [50, 2000], "{t:#}");
+    assert_eq!(ids(&t["extra"]), [5000], "{t:#}");
+    let (code, doc) = run(&["--counts"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let t = table(&doc, "vt.typed");
+    assert_eq!(ids(&t["missing"]), [50, 2000], "{t:#}");
+    assert_eq!(ids(&t["extra"]), [5000], "{t:#}");
+    // A target table that does not exist.
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &src,
+        "--target",
+        PG_URL,
+        "--tables",
+        "vt.typed",
+        "--target-table",
+        "no_such_schema.{table}",
+        "--counts",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(table(&doc, "vt.typed")["status"], "missing");
+}
+
+#[test]
+fn composite_and_string_keys() {
+    let s = server(&["--skip-log-bin"]);
+    let setup = |db: &str| {
+        format!(
+            "CREATE DATABASE {db}; \
+             CREATE TABLE {db}.c (a INT, b VARCHAR(10), v INT, PRIMARY KEY (a, b)); \
+             INSERT INTO {db}.c SELECT seq % 100, CONCAT('k', seq), seq FROM {db}.seq_1_to_2000; \
+             CREATE TABLE {db}.s (k VARCHAR(20) PRIMARY KEY, v INT) COLLATE utf8mb4_general_ci; \
+             INSERT INTO {db}.s SELECT CONCAT('key', seq), seq FROM {db}.seq_1_to_500;"
+        )
+    };
+    s.exec(&(setup("m") + &setup("m2"))).unwrap();
+    s.exec(
+        "UPDATE m2.c SET v = -1 WHERE a = 7 AND b = 'k107'; DELETE FROM m2.c WHERE a = 0 AND b = 'k1000'; \
+         DELETE FROM m2.s WHERE k = 'key42'; INSERT INTO m2.s VALUES ('Key42', 42)",
+    )
+    .unwrap();
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--source",
+        &s.root_url(),
+        "--target",
+        &s.root_url(),
+        "--tables",
+        "m.c,m.s",
+        "--target-table",
+        "m2.{table}",
+        "--checksum",
+        "--settle",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    let c = table(&doc, "m.c");
+    assert_eq!(c["changed"], json!([[7, "k107"]]), "{c:#}");
+    assert_eq!(c["missing"], json!([[0, "k1000"]]), "{c:#}");
+    let st = table(&doc, "m.s");
+    // Keys compare as text: a case-insensitive collation's "same" key shows as missing + extra.
+    assert_eq!(st["missing"], json!(["key42"]), "{st:#}");
+    assert_eq!(st["extra"], json!(["Key42"]), "{st:#}");
+    // One segment, fetched whole on the first look and again at the re-check.
+    assert_eq!(st["rows_fetched"], 2000, "{st:#}");
+}
