@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cdc::commands::{checklist, diagnose, doctor, playbook, sandbox};
+use cdc::commands::{checklist, diagnose, doctor, playbook, sandbox, tail};
 
 /// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 #[derive(Debug, Parser)]
@@ -22,6 +22,8 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// The pre-production checklist: server items checked, the rest attested in an answers file.
     Checklist(checklist::ChecklistArgs),
+    /// The row changes of tables, from binlog files (--file), as plain lines or jsonl.
+    Tail(tail::TailArgs),
     /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
     Sandbox {
         #[command(subcommand)]
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Playbook(args) => playbook::run(args),
         Command::Diagnose(args) => diagnose::run(args),
         Command::Checklist(args) => checklist::run(args),
+        Command::Tail(args) => tail::run(args),
         Command::Sandbox { cmd } => sandbox::run(cmd),
     };
     match outcome {

@@ -7,3 +7,4 @@ pub mod output;
 pub mod playbook;
 pub mod sandbox;
 pub mod source;
+pub mod tail;

@@ -25,14 +25,23 @@ pub enum Feed {
         changes: Vec<RowChange>,
     },
     /// Events were read that are not the watched tables' changes (counts feed the rate meters).
-    Progress { events: u64, bytes: u64 },
+    Progress {
+        events: u64,
+        bytes: u64,
+    },
     /// The server sent a heartbeat: nothing new to read, so the reader is caught up.
     Heartbeat,
     Positions(Positions),
     /// The connection dropped; the reader is reconnecting from the last position.
-    Reconnecting { attempt: u32, reason: String },
+    Reconnecting {
+        attempt: u32,
+        reason: String,
+    },
     /// The reader stopped for good (message names the playbook where one applies).
-    Failed { message: String, playbook: Option<String> },
+    Failed {
+        message: String,
+        playbook: Option<String>,
+    },
     /// `--until` reached, or the end of the files.
     Finished,
 }

@@ -1,3 +1,5 @@
 //! `cdc tail`: a live view of a table's binlog changes beside the reader's lag.
 
 pub mod feed;
+pub mod filter;
+pub mod output;

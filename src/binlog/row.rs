@@ -1,0 +1,508 @@
+//! The fast row-image decoder: walks a rows event's raw image with the table map's column
+//! types and writes `Cell`s straight into a reused buffer (no per-cell `Column`). JSON goes
+//! through mysql_common's jsonb parser; everything else is decoded here.
+
+use std::fmt::Write as _;
+
+use mysql_common::binlog::jsonb;
+use mysql_common::binlog::jsondiff::{JsonDiff, JsonDiffOperation};
+use mysql_common::io::ParseBuf;
+
+use super::change::Cell;
+use super::table::{ColKind, TableInfo};
+
+/// A row image that does not decode: what went wrong, relative to the rows event.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct RowError(pub String);
+
+fn short(what: &str) -> RowError {
+    RowError(format!("row image ends inside {what}"))
+}
+
+/// A cursor over a rows event's row data that never reads past its end.
+pub struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Cursor { buf, pos: 0 }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    #[inline]
+    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], RowError> {
+        let end = self.pos.checked_add(n).ok_or_else(|| short(what))?;
+        let s = self.buf.get(self.pos..end).ok_or_else(|| short(what))?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    #[inline]
+    pub fn le(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
+        let s = self.take(n, what)?;
+        Ok(s.iter().rev().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+    }
+
+    #[inline]
+    pub fn be(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
+        let s = self.take(n, what)?;
+        Ok(s.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+    }
+
+    /// A MySQL length-encoded integer.
+    pub fn lenenc(&mut self, what: &str) -> Result<u64, RowError> {
+        let first = self.take(1, what)?[0];
+        match first {
+            0xfc => self.le(2, what),
+            0xfd => self.le(3, what),
+            0xfe => self.le(8, what),
+            n => Ok(n as u64),
+        }
+    }
+}
+
+/// Decodes one row image of `table` into `out` (cleared first): `present` lists the indexes
+/// of the columns the image carries; `partial[i]` marks a JSON column sent as a PARTIAL_JSON diff.
+pub fn decode_image(
+    table: &TableInfo,
+    present: &[usize],
+    partial: Option<&[bool]>,
+    cur: &mut Cursor<'_>,
+    out: &mut Vec<Cell>,
+) -> Result<(), RowError> {
+    out.clear();
+    let nulls = cur.take(present.len().div_ceil(8), "the NULL bitmap")?;
+    for (k, &i) in present.iter().enumerate() {
+        if nulls[k / 8] & (1 << (k % 8)) != 0 {
+            out.push(Cell::Null);
+            continue;
+        }
+        let col = table
+            .columns
+            .get(i)
+            .ok_or_else(|| RowError(format!("column {} is not in the table map", i + 1)))?;
+        let is_partial = partial.and_then(|p| p.get(i).copied()).unwrap_or(false);
+        let cell = decode_cell(
+            &col.kind,
+            col.unsigned,
+            col.binary,
+            col.labels.as_deref(),
+            is_partial,
+            cur,
+        )
+        .map_err(|e| RowError(format!("column {} ({}): {}", i + 1, col.name, e.0)))?;
+        out.push(cell);
+    }
+    Ok(())
+}
+
+#[inline]
+fn sign_extend(v: u64, bytes: usize) -> i64 {
+    let shift = 64 - 8 * bytes as u32;
+    ((v << shift) as i64) >> shift
+}
+
+#[inline]
+fn int_cell(v: u64, bytes: usize, unsigned: bool) -> Cell {
+    if unsigned {
+        Cell::UInt(v)
+    } else {
+        Cell::Int(sign_extend(v, bytes))
+    }
+}
+
+fn decode_cell(
+    kind: &ColKind,
+    unsigned: bool,
+    binary: bool,
+    labels: Option<&[String]>,
+    partial: bool,
+    cur: &mut Cursor<'_>,
+) -> Result<Cell, RowError> {
+    Ok(match *kind {
+        ColKind::Tiny => int_cell(cur.le(1, "TINYINT")?, 1, unsigned),
+        ColKind::Short => int_cell(cur.le(2, "SMALLINT")?, 2, unsigned),
+        ColKind::Int24 => int_cell(cur.le(3, "MEDIUMINT")?, 3, unsigned),
+        ColKind::Long => int_cell(cur.le(4, "INT")?, 4, unsigned),
+        ColKind::LongLong => int_cell(cur.le(8, "BIGINT")?, 8, unsigned),
+        ColKind::Float => {
+            let f = f32::from_bits(cur.le(4, "FLOAT")? as u32);
+            // Keep FLOAT's shortest form ("1.1", not "1.100000023841858").
+            let mut b = ryu::Buffer::new();
+            Cell::Float(b.format(f).parse::<f64>().unwrap_or(f as f64))
+        }
+        ColKind::Double => Cell::Float(f64::from_bits(cur.le(8, "DOUBLE")?)),
+        ColKind::NewDecimal { precision, scale } => {
+            Cell::Decimal(decode_decimal(cur, precision as usize, scale as usize)?)
+        }
+        ColKind::Year => {
+            let y = cur.le(1, "YEAR")?;
+            Cell::Int(if y == 0 { 0 } else { 1900 + y as i64 })
+        }
+        ColKind::Date => {
+            let v = cur.le(3, "DATE")?;
+            Cell::Date(format!("{:04}-{:02}-{:02}", v >> 9, (v >> 5) & 15, v & 31))
+        }
+        ColKind::Time => {
+            let v = sign_extend(cur.le(3, "TIME")?, 3);
+            let (neg, v) = (v < 0, v.unsigned_abs());
+            let sign = if neg { "-" } else { "" };
+            Cell::Time(format!(
+                "{sign}{:02}:{:02}:{:02}",
+                v / 10000,
+                (v / 100) % 100,
+                v % 100
+            ))
+        }
+        ColKind::Time2 { dec } => Cell::Time(decode_time2(cur, dec)?),
+        ColKind::DateTime => {
+            let v = cur.le(8, "DATETIME")?;
+            let (d, t) = (v / 1_000_000, v % 1_000_000);
+            Cell::DateTime(format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                d / 10000,
+                (d / 100) % 100,
+                d % 100,
+                t / 10000,
+                (t / 100) % 100,
+                t % 100
+            ))
+        }
+        ColKind::DateTime2 { dec } => Cell::DateTime(decode_datetime2(cur, dec)?),
+        ColKind::Timestamp => Cell::Timestamp(iso_utc(cur.le(4, "TIMESTAMP")? as i64, 0, 0)),
+        ColKind::Timestamp2 { dec } => {
+            let secs = cur.be(4, "TIMESTAMP")? as i64;
+            let usec = read_frac(cur, dec, "TIMESTAMP")?;
+            Cell::Timestamp(iso_utc(secs, usec, dec))
+        }
+        ColKind::VarChar { len_bytes } | ColKind::Char { len_bytes } => {
+            let n = cur.le(len_bytes as usize, "a string length")? as usize;
+            text_or_bytes(cur.take(n, "a string")?, binary)
+        }
+        ColKind::Blob { len_bytes } => {
+            let n = cur.le(len_bytes as usize, "a BLOB length")? as usize;
+            text_or_bytes(cur.take(n, "a BLOB")?, binary)
+        }
+        ColKind::Geometry { len_bytes } => {
+            let n = cur.le(len_bytes as usize, "a GEOMETRY length")? as usize;
+            Cell::Bytes(cur.take(n, "a GEOMETRY")?.to_vec())
+        }
+        ColKind::Vector { len_bytes } => {
+            let n = cur.le(len_bytes as usize, "a VECTOR length")? as usize;
+            let b = cur.take(n, "a VECTOR")?;
+            Cell::Vector(
+                b.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+            )
+        }
+        ColKind::Json { len_bytes } => {
+            let n = cur.le(len_bytes as usize, "a JSON length")? as usize;
+            let b = cur.take(n, "a JSON value")?;
+            if partial {
+                Cell::JsonDiff(decode_json_diff(b)?)
+            } else {
+                Cell::Json(decode_jsonb(b)?)
+            }
+        }
+        ColKind::Enum { size } => {
+            let v = cur.le(size as usize, "an ENUM")?;
+            match labels {
+                Some(_) if v == 0 => Cell::Text(String::new()),
+                Some(l) if (v as usize) <= l.len() => Cell::Text(l[v as usize - 1].clone()),
+                _ => Cell::UInt(v),
+            }
+        }
+        ColKind::Set { size } => {
+            let v = cur.le(size as usize, "a SET")?;
+            match labels {
+                Some(l) => {
+                    let mut s = String::new();
+                    for (bit, label) in l.iter().enumerate().take(64) {
+                        if v & (1 << bit) != 0 {
+                            if !s.is_empty() {
+                                s.push(',');
+                            }
+                            s.push_str(label);
+                        }
+                    }
+                    Cell::Text(s)
+                }
+                None => Cell::UInt(v),
+            }
+        }
+        ColKind::Bit { bytes } => Cell::UInt(cur.be(bytes as usize, "a BIT")?),
+        ColKind::Null => Cell::Null,
+        ColKind::Unsupported(t) => {
+            return Err(RowError(format!("column type {t} is not supported")))
+        }
+    })
+}
+
+fn text_or_bytes(b: &[u8], binary: bool) -> Cell {
+    if !binary {
+        if let Ok(s) = std::str::from_utf8(b) {
+            return Cell::Text(s.to_owned());
+        }
+    }
+    Cell::Bytes(b.to_vec())
+}
+
+/// MySQL's JSON binary format to a JSON value (opaque values become their text form).
+pub fn decode_jsonb(b: &[u8]) -> Result<serde_json::Value, RowError> {
+    if b.is_empty() {
+        // An empty JSON column value is JSON null (MySQL writes 0 bytes for it).
+        return Ok(serde_json::Value::Null);
+    }
+    let v: jsonb::Value<'_> = ParseBuf(b)
+        .parse(())
+        .map_err(|e| RowError(format!("bad JSON value: {e}")))?;
+    let dom = v
+        .parse()
+        .map_err(|e| RowError(format!("bad JSON value: {e}")))?;
+    Ok(dom.into())
+}
+
+fn decode_json_diff(b: &[u8]) -> Result<Vec<serde_json::Value>, RowError> {
+    let mut buf = ParseBuf(b);
+    let mut out = Vec::new();
+    while !buf.is_empty() {
+        let d: JsonDiff<'_> = buf
+            .parse(())
+            .map_err(|e| RowError(format!("bad JSON diff: {e}")))?;
+        let op = match d.operation() {
+            JsonDiffOperation::REPLACE => "replace",
+            JsonDiffOperation::INSERT => "insert",
+            JsonDiffOperation::REMOVE => "remove",
+        };
+        let mut m = serde_json::Map::new();
+        m.insert("op".into(), op.into());
+        m.insert("path".into(), d.path_str().into_owned().into());
+        if let Some(v) = d.value() {
+            let dom = v
+                .clone()
+                .parse()
+                .map_err(|e| RowError(format!("bad JSON diff value: {e}")))?;
+            m.insert("value".into(), dom.into());
+        }
+        out.push(serde_json::Value::Object(m));
+    }
+    Ok(out)
+}
+
+/// Fractional seconds of the v2 temporal formats, as microseconds.
+fn read_frac(cur: &mut Cursor<'_>, dec: u8, what: &str) -> Result<u64, RowError> {
+    Ok(match dec {
+        1 | 2 => cur.be(1, what)? * 10_000,
+        3 | 4 => cur.be(2, what)? * 100,
+        5 | 6 => cur.be(3, what)?,
+        _ => 0,
+    })
+}
+
+fn push_frac(s: &mut String, usec: u64, dec: u8) {
+    if dec == 0 || dec > 6 {
+        return;
+    }
+    let v = usec / 10u64.pow(6 - dec as u32);
+    let _ = write!(s, ".{:0w$}", v, w = dec as usize);
+}
+
+fn decode_datetime2(cur: &mut Cursor<'_>, dec: u8) -> Result<String, RowError> {
+    let int = cur.be(5, "DATETIME")? as i64 - 0x80_0000_0000;
+    let usec = read_frac(cur, dec, "DATETIME")?;
+    let ymdhms = int.unsigned_abs();
+    let ymd = ymdhms >> 17;
+    let ym = ymd >> 5;
+    let hms = ymdhms % (1 << 17);
+    let mut s = String::with_capacity(26);
+    let _ = write!(
+        s,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        ym / 13,
+        ym % 13,
+        ymd % 32,
+        hms >> 12,
+        (hms >> 6) % 64,
+        hms % 64
+    );
+    push_frac(&mut s, usec, dec);
+    Ok(s)
+}
+
+fn decode_time2(cur: &mut Cursor<'_>, dec: u8) -> Result<String, RowError> {
+    // As MySQL's my_time_packed_from_binary: a packed value (intpart << 24) + fraction.
+    let packed: i64 = match dec {
+        1..=4 => {
+            let mut int = cur.be(3, "TIME")? as i64 - 0x80_0000;
+            let (mut frac, wrap, mul) = if dec <= 2 {
+                (cur.be(1, "TIME")? as i64, 0x100, 10_000)
+            } else {
+                (cur.be(2, "TIME")? as i64, 0x1_0000, 100)
+            };
+            if int < 0 && frac != 0 {
+                int += 1;
+                frac -= wrap;
+            }
+            (int << 24) + frac * mul
+        }
+        5 | 6 => cur.be(6, "TIME")? as i64 - 0x8000_0000_0000,
+        _ => (cur.be(3, "TIME")? as i64 - 0x80_0000) << 24,
+    };
+    let neg = packed < 0;
+    let p = packed.unsigned_abs();
+    let hms = p >> 24;
+    let usec = p % (1 << 24);
+    let mut s = String::with_capacity(18);
+    let _ = write!(
+        s,
+        "{}{:02}:{:02}:{:02}",
+        if neg { "-" } else { "" },
+        (hms >> 12) % (1 << 10),
+        (hms >> 6) % 64,
+        hms % 64
+    );
+    push_frac(&mut s, usec, dec);
+    Ok(s)
+}
+
+/// Unix seconds (+ microseconds) as ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SS[.ffffff]Z".
+/// MySQL's zero TIMESTAMP (0) is "0000-00-00T00:00:00Z".
+pub fn iso_utc(secs: i64, usec: u64, dec: u8) -> String {
+    let mut s = String::with_capacity(28);
+    if secs == 0 && usec == 0 {
+        s.push_str("0000-00-00T00:00:00");
+    } else {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let _ = write!(
+            s,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            y,
+            m,
+            d,
+            rem / 3600,
+            (rem / 60) % 60,
+            rem % 60
+        );
+    }
+    push_frac(&mut s, usec, dec);
+    s.push('Z');
+    s
+}
+
+/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+const DIG2BYTES: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
+
+/// MySQL's binary DECIMAL(precision, scale) to its exact text ("-1299.99").
+pub fn decode_decimal(
+    cur: &mut Cursor<'_>,
+    precision: usize,
+    scale: usize,
+) -> Result<String, RowError> {
+    if scale > precision || precision > 65 {
+        return Err(RowError(format!(
+            "bad DECIMAL({precision},{scale}) metadata"
+        )));
+    }
+    let intg = precision - scale;
+    let (intg0, intg0x) = (intg / 9, intg % 9);
+    let (frac0, frac0x) = (scale / 9, scale % 9);
+    let size = intg0 * 4 + DIG2BYTES[intg0x] + frac0 * 4 + DIG2BYTES[frac0x];
+    let raw = cur.take(size, "a DECIMAL")?;
+    let mut b = [0u8; 40];
+    b[..size].copy_from_slice(raw);
+    let neg = b[0] & 0x80 == 0;
+    b[0] ^= 0x80;
+    if neg {
+        for x in &mut b[..size] {
+            *x ^= 0xff;
+        }
+    }
+    let be = |s: &[u8]| s.iter().fold(0u64, |a, x| (a << 8) | *x as u64);
+    let mut p = 0;
+    let mut int_digits = String::with_capacity(intg + 1);
+    if intg0x > 0 {
+        let n = DIG2BYTES[intg0x];
+        let _ = write!(int_digits, "{}", be(&b[p..p + n]));
+        p += n;
+    }
+    for _ in 0..intg0 {
+        let _ = write!(int_digits, "{:09}", be(&b[p..p + 4]));
+        p += 4;
+    }
+    let int_digits = int_digits.trim_start_matches('0');
+    let mut s = String::with_capacity(precision + 3);
+    if neg {
+        s.push('-');
+    }
+    s.push_str(if int_digits.is_empty() {
+        "0"
+    } else {
+        int_digits
+    });
+    if scale > 0 {
+        s.push('.');
+        for _ in 0..frac0 {
+            let _ = write!(s, "{:09}", be(&b[p..p + 4]));
+            p += 4;
+        }
+        if frac0x > 0 {
+            let n = DIG2BYTES[frac0x];
+            let _ = write!(s, "{:0w$}", be(&b[p..p + n]), w = frac0x);
+        }
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(iso_utc(1_795_341_600, 0, 0), "2026-11-22T10:00:00Z");
+        assert_eq!(iso_utc(1, 500_000, 6), "1970-01-01T00:00:01.500000Z");
+        assert_eq!(iso_utc(951_782_400, 0, 0), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn decimals() {
+        // DECIMAL(10,2) 1299.99 and -1299.99, as MySQL writes them.
+        let pos = [0x80, 0x00, 0x05, 0x13, 0x63];
+        assert_eq!(
+            decode_decimal(&mut Cursor::new(&pos), 10, 2).unwrap(),
+            "1299.99"
+        );
+        let neg: Vec<u8> = pos.iter().map(|b| !b).collect();
+        assert_eq!(
+            decode_decimal(&mut Cursor::new(&neg), 10, 2).unwrap(),
+            "-1299.99"
+        );
+        // DECIMAL(5,0) zero.
+        assert_eq!(
+            decode_decimal(&mut Cursor::new(&[0x80, 0, 0]), 5, 0).unwrap(),
+            "0"
+        );
+    }
+}
