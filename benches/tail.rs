@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use cdc::sandbox::{LocalServer, ServerOptions};
+use mysql::prelude::Queryable;
 
 const BASE: u64 = 500_000;
 
@@ -28,6 +29,10 @@ fn main() {
     let small = generate(&server, 1, BASE);
     let large = generate(&server, 2, BASE);
 
+    if let Some(dir) = std::env::var_os("CDC_BENCH_KEEP") {
+        // Keep the 1x file for profiling.
+        std::fs::copy(&small.0, Path::new(&dir).join("bench-1x.binlog")).expect("keep the file");
+    }
     println!("cdc tail --file (jsonl) vs mariadb-binlog -v --base64-output=DECODE-ROWS");
     for (label, (file, rows)) in [("1x", &small), ("2x", &large)] {
         let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
@@ -54,10 +59,12 @@ fn main() {
 /// updates (25%) and deletes (15%). Returns the file and the number of row changes.
 fn generate(server: &LocalServer, scale: u64, base: u64) -> (PathBuf, u64) {
     server.exec("FLUSH BINARY LOGS; TRUNCATE bench.t").unwrap();
-    let file = server
-        .query_value("SHOW MASTER STATUS")
+    let mut conn = server.connect("root", "").unwrap();
+    let status: mysql::Row = conn
+        .query_first("SHOW MASTER STATUS")
         .unwrap()
-        .expect("binlog file");
+        .expect("binlog on");
+    let file: String = status.get(0).expect("binlog file");
     let start = Instant::now();
     let n = base * scale;
     let (inserts, updates, deletes) = (n * 60 / 100, n * 25 / 100, n * 15 / 100);
@@ -67,12 +74,12 @@ fn generate(server: &LocalServer, scale: u64, base: u64) -> (PathBuf, u64) {
         let hi = (at + chunk).min(inserts);
         server
             .exec(&format!(
-                "INSERT INTO bench.t SELECT seq, seq * 7 - 1000000, CONCAT('customer-', seq),
+                "INSERT INTO bench.t SELECT seq, CAST(seq AS SIGNED) * 7 - 1000000, CONCAT('customer-', seq),
                    seq / 100, seq / 3, TIMESTAMP('2026-11-22 10:00:00.123456') + INTERVAL seq SECOND,
                    FROM_UNIXTIME(1795341600 + seq), DATE('2026-01-01') + INTERVAL (seq % 365) DAY,
                    ELT(1 + seq % 3, 'new', 'paid', 'shipped'), IF(seq % 10 = 0, NULL, 'some text'),
                    seq % 100, IF(seq % 2 = 0, NULL, seq)
-                 FROM seq_{}_to_{}",
+                 FROM bench.seq_{}_to_{}",
                 at + 1,
                 hi
             ))

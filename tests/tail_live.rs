@@ -114,7 +114,11 @@ fn every_column_type_renders_and_replay_matches_select() {
     // Replay by primary key, then compare with SELECT (text protocol, UTC).
     let mut replica: BTreeMap<i64, serde_json::Map<String, Value>> = BTreeMap::new();
     for c in &changes {
-        let image = if c["op"] == "delete" { &c["before"] } else { &c["after"] };
+        let image = if c["op"] == "delete" {
+            &c["before"]
+        } else {
+            &c["after"]
+        };
         let id = image["id"].as_i64().unwrap();
         match c["op"].as_str().unwrap() {
             "delete" => {
@@ -153,7 +157,11 @@ fn every_column_type_renders_and_replay_matches_select() {
                 }
                 _ => ours == theirs,
             };
-            assert!(same, "row {id} column {key}: ours {} theirs {theirs:?}", mine[key]);
+            assert!(
+                same,
+                "row {id} column {key}: ours {} theirs {theirs:?}",
+                mine[key]
+            );
         }
     }
 }

@@ -2,14 +2,12 @@
 //! types and writes `Cell`s straight into a reused buffer (no per-cell `Column`). JSON goes
 //! through mysql_common's jsonb parser; everything else is decoded here.
 
-use std::fmt::Write as _;
-
 use mysql_common::binlog::jsonb;
 use mysql_common::binlog::jsondiff::{JsonDiff, JsonDiffOperation};
 use mysql_common::io::ParseBuf;
 
 use super::change::Cell;
-use super::table::{ColKind, TableInfo};
+use super::table::{ColKind, ColumnDef, TableInfo};
 
 /// A row image that does not decode: what went wrong, relative to the rows event.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -76,30 +74,83 @@ pub fn decode_image(
     cur: &mut Cursor<'_>,
     out: &mut Vec<Cell>,
 ) -> Result<(), RowError> {
-    out.clear();
     let nulls = cur.take(present.len().div_ceil(8), "the NULL bitmap")?;
     for (k, &i) in present.iter().enumerate() {
-        if nulls[k / 8] & (1 << (k % 8)) != 0 {
-            out.push(Cell::Null);
-            continue;
+        // Reuse the string of the cell this slot held last row: no allocation per cell.
+        let spare = out.get_mut(k).map(take_string).unwrap_or_default();
+        let cell = if nulls[k / 8] & (1 << (k % 8)) != 0 {
+            Cell::Null
+        } else {
+            let col = table
+                .columns
+                .get(i)
+                .ok_or_else(|| RowError(format!("column {} is not in the table map", i + 1)))?;
+            let is_partial = partial.and_then(|p| p.get(i).copied()).unwrap_or(false);
+            decode_cell(col, is_partial, cur, spare)
+                .map_err(|e| RowError(format!("column {} ({}): {}", i + 1, col.name, e.0)))?
+        };
+        match out.get_mut(k) {
+            Some(slot) => *slot = cell,
+            None => out.push(cell),
         }
-        let col = table
-            .columns
-            .get(i)
-            .ok_or_else(|| RowError(format!("column {} is not in the table map", i + 1)))?;
-        let is_partial = partial.and_then(|p| p.get(i).copied()).unwrap_or(false);
-        let cell = decode_cell(
-            &col.kind,
-            col.unsigned,
-            col.binary,
-            col.labels.as_deref(),
-            is_partial,
-            cur,
-        )
-        .map_err(|e| RowError(format!("column {} ({}): {}", i + 1, col.name, e.0)))?;
-        out.push(cell);
     }
+    out.truncate(present.len());
     Ok(())
+}
+
+/// The string inside a text-like cell, emptied, for reuse (an empty one otherwise).
+fn take_string(slot: &mut Cell) -> String {
+    match std::mem::replace(slot, Cell::Null) {
+        Cell::Text(mut s)
+        | Cell::Decimal(mut s)
+        | Cell::Date(mut s)
+        | Cell::Time(mut s)
+        | Cell::DateTime(mut s)
+        | Cell::Timestamp(mut s) => {
+            s.clear();
+            s
+        }
+        Cell::Bytes(mut b) => {
+            b.clear();
+            String::from_utf8(b).unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
+#[inline]
+fn push_u64(s: &mut String, v: u64) {
+    s.push_str(itoa::Buffer::new().format(v));
+}
+
+/// `v` zero-padded to `w` digits.
+#[inline]
+fn push_pad(s: &mut String, v: u64, w: usize) {
+    let mut b = itoa::Buffer::new();
+    let t = b.format(v);
+    for _ in t.len()..w {
+        s.push('0');
+    }
+    s.push_str(t);
+}
+
+/// "YYYY-MM-DD" + sep + "HH:MM:SS".
+fn push_ymd_hms(s: &mut String, ymd: (u64, u64, u64), sep: char, hms: (u64, u64, u64)) {
+    push_pad(s, ymd.0, 4);
+    s.push('-');
+    push_pad(s, ymd.1, 2);
+    s.push('-');
+    push_pad(s, ymd.2, 2);
+    s.push(sep);
+    push_hms(s, hms);
+}
+
+fn push_hms(s: &mut String, hms: (u64, u64, u64)) {
+    push_pad(s, hms.0, 2);
+    s.push(':');
+    push_pad(s, hms.1, 2);
+    s.push(':');
+    push_pad(s, hms.2, 2);
 }
 
 #[inline]
@@ -118,14 +169,13 @@ fn int_cell(v: u64, bytes: usize, unsigned: bool) -> Cell {
 }
 
 fn decode_cell(
-    kind: &ColKind,
-    unsigned: bool,
-    binary: bool,
-    labels: Option<&[String]>,
+    col: &ColumnDef,
     partial: bool,
     cur: &mut Cursor<'_>,
+    mut s: String,
 ) -> Result<Cell, RowError> {
-    Ok(match *kind {
+    let unsigned = col.unsigned;
+    Ok(match col.kind {
         ColKind::Tiny => int_cell(cur.le(1, "TINYINT")?, 1, unsigned),
         ColKind::Short => int_cell(cur.le(2, "SMALLINT")?, 2, unsigned),
         ColKind::Int24 => int_cell(cur.le(3, "MEDIUMINT")?, 3, unsigned),
@@ -139,7 +189,8 @@ fn decode_cell(
         }
         ColKind::Double => Cell::Float(f64::from_bits(cur.le(8, "DOUBLE")?)),
         ColKind::NewDecimal { precision, scale } => {
-            Cell::Decimal(decode_decimal(cur, precision as usize, scale as usize)?)
+            decimal_into(cur, precision as usize, scale as usize, &mut s)?;
+            Cell::Decimal(s)
         }
         ColKind::Year => {
             let y = cur.le(1, "YEAR")?;
@@ -147,47 +198,58 @@ fn decode_cell(
         }
         ColKind::Date => {
             let v = cur.le(3, "DATE")?;
-            Cell::Date(format!("{:04}-{:02}-{:02}", v >> 9, (v >> 5) & 15, v & 31))
+            push_pad(&mut s, v >> 9, 4);
+            s.push('-');
+            push_pad(&mut s, (v >> 5) & 15, 2);
+            s.push('-');
+            push_pad(&mut s, v & 31, 2);
+            Cell::Date(s)
         }
         ColKind::Time => {
             let v = sign_extend(cur.le(3, "TIME")?, 3);
-            let (neg, v) = (v < 0, v.unsigned_abs());
-            let sign = if neg { "-" } else { "" };
-            Cell::Time(format!(
-                "{sign}{:02}:{:02}:{:02}",
-                v / 10000,
-                (v / 100) % 100,
-                v % 100
-            ))
+            if v < 0 {
+                s.push('-');
+            }
+            let v = v.unsigned_abs();
+            push_hms(&mut s, (v / 10000, (v / 100) % 100, v % 100));
+            Cell::Time(s)
         }
-        ColKind::Time2 { dec } => Cell::Time(decode_time2(cur, dec)?),
+        ColKind::Time2 { dec } => {
+            time2_into(cur, dec, &mut s)?;
+            Cell::Time(s)
+        }
         ColKind::DateTime => {
             let v = cur.le(8, "DATETIME")?;
             let (d, t) = (v / 1_000_000, v % 1_000_000);
-            Cell::DateTime(format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                d / 10000,
-                (d / 100) % 100,
-                d % 100,
-                t / 10000,
-                (t / 100) % 100,
-                t % 100
-            ))
+            push_ymd_hms(
+                &mut s,
+                (d / 10000, (d / 100) % 100, d % 100),
+                ' ',
+                (t / 10000, (t / 100) % 100, t % 100),
+            );
+            Cell::DateTime(s)
         }
-        ColKind::DateTime2 { dec } => Cell::DateTime(decode_datetime2(cur, dec)?),
-        ColKind::Timestamp => Cell::Timestamp(iso_utc(cur.le(4, "TIMESTAMP")? as i64, 0, 0)),
+        ColKind::DateTime2 { dec } => {
+            datetime2_into(cur, dec, &mut s)?;
+            Cell::DateTime(s)
+        }
+        ColKind::Timestamp => {
+            iso_utc_into(&mut s, cur.le(4, "TIMESTAMP")? as i64, 0, 0);
+            Cell::Timestamp(s)
+        }
         ColKind::Timestamp2 { dec } => {
             let secs = cur.be(4, "TIMESTAMP")? as i64;
             let usec = read_frac(cur, dec, "TIMESTAMP")?;
-            Cell::Timestamp(iso_utc(secs, usec, dec))
+            iso_utc_into(&mut s, secs, usec, dec);
+            Cell::Timestamp(s)
         }
         ColKind::VarChar { len_bytes } | ColKind::Char { len_bytes } => {
             let n = cur.le(len_bytes as usize, "a string length")? as usize;
-            text_or_bytes(cur.take(n, "a string")?, binary)
+            text_or_bytes(cur.take(n, "a string")?, col, s)
         }
         ColKind::Blob { len_bytes } => {
             let n = cur.le(len_bytes as usize, "a BLOB length")? as usize;
-            text_or_bytes(cur.take(n, "a BLOB")?, binary)
+            text_or_bytes(cur.take(n, "a BLOB")?, col, s)
         }
         ColKind::Geometry { len_bytes } => {
             let n = cur.le(len_bytes as usize, "a GEOMETRY length")? as usize;
@@ -213,17 +275,19 @@ fn decode_cell(
         }
         ColKind::Enum { size } => {
             let v = cur.le(size as usize, "an ENUM")?;
-            match labels {
-                Some(_) if v == 0 => Cell::Text(String::new()),
-                Some(l) if (v as usize) <= l.len() => Cell::Text(l[v as usize - 1].clone()),
+            match col.labels.as_deref() {
+                Some(_) if v == 0 => Cell::Text(s),
+                Some(l) if (v as usize) <= l.len() => {
+                    s.push_str(&l[v as usize - 1]);
+                    Cell::Text(s)
+                }
                 _ => Cell::UInt(v),
             }
         }
         ColKind::Set { size } => {
             let v = cur.le(size as usize, "a SET")?;
-            match labels {
+            match col.labels.as_deref() {
                 Some(l) => {
-                    let mut s = String::new();
                     for (bit, label) in l.iter().enumerate().take(64) {
                         if v & (1 << bit) != 0 {
                             if !s.is_empty() {
@@ -245,13 +309,35 @@ fn decode_cell(
     })
 }
 
-fn text_or_bytes(b: &[u8], binary: bool) -> Cell {
-    if !binary {
-        if let Ok(s) = std::str::from_utf8(b) {
-            return Cell::Text(s.to_owned());
+fn text_or_bytes(b: &[u8], col: &ColumnDef, mut s: String) -> Cell {
+    if !col.binary {
+        if let Ok(t) = std::str::from_utf8(b) {
+            s.push_str(t);
+            return Cell::Text(s);
+        }
+        if col.latin1 {
+            s.extend(b.iter().map(|&c| cp1252(c)));
+            return Cell::Text(s);
         }
     }
-    Cell::Bytes(b.to_vec())
+    let mut v = s.into_bytes();
+    v.extend_from_slice(b);
+    Cell::Bytes(v)
+}
+
+/// One byte of MySQL's latin1 (Windows-1252) as a char.
+fn cp1252(c: u8) -> char {
+    const HIGH: [char; 32] = [
+        '\u{20ac}', '\u{81}', '\u{201a}', '\u{192}', '\u{201e}', '\u{2026}', '\u{2020}',
+        '\u{2021}', '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8d}', '\u{17d}',
+        '\u{8f}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}',
+        '\u{2014}', '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}',
+        '\u{178}',
+    ];
+    match c {
+        0x80..=0x9f => HIGH[(c - 0x80) as usize],
+        _ => c as char,
+    }
 }
 
 /// MySQL's JSON binary format to a JSON value (opaque values become their text form).
@@ -310,33 +396,28 @@ fn push_frac(s: &mut String, usec: u64, dec: u8) {
     if dec == 0 || dec > 6 {
         return;
     }
-    let v = usec / 10u64.pow(6 - dec as u32);
-    let _ = write!(s, ".{:0w$}", v, w = dec as usize);
+    s.push('.');
+    push_pad(s, usec / 10u64.pow(6 - dec as u32), dec as usize);
 }
 
-fn decode_datetime2(cur: &mut Cursor<'_>, dec: u8) -> Result<String, RowError> {
+fn datetime2_into(cur: &mut Cursor<'_>, dec: u8, s: &mut String) -> Result<(), RowError> {
     let int = cur.be(5, "DATETIME")? as i64 - 0x80_0000_0000;
     let usec = read_frac(cur, dec, "DATETIME")?;
     let ymdhms = int.unsigned_abs();
     let ymd = ymdhms >> 17;
     let ym = ymd >> 5;
     let hms = ymdhms % (1 << 17);
-    let mut s = String::with_capacity(26);
-    let _ = write!(
+    push_ymd_hms(
         s,
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        ym / 13,
-        ym % 13,
-        ymd % 32,
-        hms >> 12,
-        (hms >> 6) % 64,
-        hms % 64
+        (ym / 13, ym % 13, ymd % 32),
+        ' ',
+        (hms >> 12, (hms >> 6) % 64, hms % 64),
     );
-    push_frac(&mut s, usec, dec);
-    Ok(s)
+    push_frac(s, usec, dec);
+    Ok(())
 }
 
-fn decode_time2(cur: &mut Cursor<'_>, dec: u8) -> Result<String, RowError> {
+fn time2_into(cur: &mut Cursor<'_>, dec: u8, s: &mut String) -> Result<(), RowError> {
     // As MySQL's my_time_packed_from_binary: a packed value (intpart << 24) + fraction.
     let packed: i64 = match dec {
         1..=4 => {
@@ -355,47 +436,40 @@ fn decode_time2(cur: &mut Cursor<'_>, dec: u8) -> Result<String, RowError> {
         5 | 6 => cur.be(6, "TIME")? as i64 - 0x8000_0000_0000,
         _ => (cur.be(3, "TIME")? as i64 - 0x80_0000) << 24,
     };
-    let neg = packed < 0;
     let p = packed.unsigned_abs();
     let hms = p >> 24;
-    let usec = p % (1 << 24);
-    let mut s = String::with_capacity(18);
-    let _ = write!(
-        s,
-        "{}{:02}:{:02}:{:02}",
-        if neg { "-" } else { "" },
-        (hms >> 12) % (1 << 10),
-        (hms >> 6) % 64,
-        hms % 64
-    );
-    push_frac(&mut s, usec, dec);
-    Ok(s)
+    if packed < 0 {
+        s.push('-');
+    }
+    push_hms(s, ((hms >> 12) % (1 << 10), (hms >> 6) % 64, hms % 64));
+    push_frac(s, p % (1 << 24), dec);
+    Ok(())
 }
 
 /// Unix seconds (+ microseconds) as ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SS[.ffffff]Z".
 /// MySQL's zero TIMESTAMP (0) is "0000-00-00T00:00:00Z".
 pub fn iso_utc(secs: i64, usec: u64, dec: u8) -> String {
     let mut s = String::with_capacity(28);
+    iso_utc_into(&mut s, secs, usec, dec);
+    s
+}
+
+fn iso_utc_into(s: &mut String, secs: i64, usec: u64, dec: u8) {
     if secs == 0 && usec == 0 {
         s.push_str("0000-00-00T00:00:00");
     } else {
         let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
+        let rem = secs.rem_euclid(86_400) as u64;
         let (y, m, d) = civil_from_days(days);
-        let _ = write!(
+        push_ymd_hms(
             s,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            y,
-            m,
-            d,
-            rem / 3600,
-            (rem / 60) % 60,
-            rem % 60
+            (y.max(0) as u64, m as u64, d as u64),
+            'T',
+            (rem / 3600, (rem / 60) % 60, rem % 60),
         );
     }
-    push_frac(&mut s, usec, dec);
+    push_frac(s, usec, dec);
     s.push('Z');
-    s
 }
 
 /// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
@@ -420,6 +494,17 @@ pub fn decode_decimal(
     precision: usize,
     scale: usize,
 ) -> Result<String, RowError> {
+    let mut s = String::new();
+    decimal_into(cur, precision, scale, &mut s)?;
+    Ok(s)
+}
+
+fn decimal_into(
+    cur: &mut Cursor<'_>,
+    precision: usize,
+    scale: usize,
+    s: &mut String,
+) -> Result<(), RowError> {
     if scale > precision || precision > 65 {
         return Err(RowError(format!(
             "bad DECIMAL({precision},{scale}) metadata"
@@ -438,41 +523,46 @@ pub fn decode_decimal(
         for x in &mut b[..size] {
             *x ^= 0xff;
         }
+        s.push('-');
     }
     let be = |s: &[u8]| s.iter().fold(0u64, |a, x| (a << 8) | *x as u64);
     let mut p = 0;
-    let mut int_digits = String::with_capacity(intg + 1);
+    // The integer part, without leading zeros ("0" when it is zero).
+    let mut started = false;
     if intg0x > 0 {
         let n = DIG2BYTES[intg0x];
-        let _ = write!(int_digits, "{}", be(&b[p..p + n]));
+        let v = be(&b[p..p + n]);
+        if v != 0 {
+            push_u64(s, v);
+            started = true;
+        }
         p += n;
     }
     for _ in 0..intg0 {
-        let _ = write!(int_digits, "{:09}", be(&b[p..p + 4]));
+        let v = be(&b[p..p + 4]);
+        if started {
+            push_pad(s, v, 9);
+        } else if v != 0 {
+            push_u64(s, v);
+            started = true;
+        }
         p += 4;
     }
-    let int_digits = int_digits.trim_start_matches('0');
-    let mut s = String::with_capacity(precision + 3);
-    if neg {
-        s.push('-');
+    if !started {
+        s.push('0');
     }
-    s.push_str(if int_digits.is_empty() {
-        "0"
-    } else {
-        int_digits
-    });
     if scale > 0 {
         s.push('.');
         for _ in 0..frac0 {
-            let _ = write!(s, "{:09}", be(&b[p..p + 4]));
+            push_pad(s, be(&b[p..p + 4]), 9);
             p += 4;
         }
         if frac0x > 0 {
             let n = DIG2BYTES[frac0x];
-            let _ = write!(s, "{:0w$}", be(&b[p..p + n]), w = frac0x);
+            push_pad(s, be(&b[p..p + n]), frac0x);
         }
     }
-    Ok(s)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -75,6 +75,8 @@ pub struct ColumnDef {
     pub unsigned: bool,
     /// The binary charset (63): BINARY, VARBINARY, BLOB. Shown as bytes.
     pub binary: bool,
+    /// A latin1 charset (MySQL's latin1 is cp1252): text is converted to UTF-8.
+    pub latin1: bool,
     /// ENUM / SET labels, when the table map carries them (binlog_row_metadata=FULL).
     pub labels: Option<Vec<String>>,
 }
@@ -252,6 +254,7 @@ impl TableInfo {
                 kind,
                 unsigned,
                 binary: charset == Some(63),
+                latin1: matches!(charset, Some(5 | 8 | 15 | 31 | 47 | 48 | 49 | 94)),
                 labels,
             });
         }

@@ -8,7 +8,7 @@
 //! `{"json_diff":[{"op","path","value"}...]}`, VECTOR as an array, NULL as null. `ts` is the
 //! commit time as ISO 8601 UTC ("2026-11-22T10:00:00Z").
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
 use base64::Engine as _;
 
@@ -17,23 +17,28 @@ use crate::binlog::row::iso_utc;
 use crate::binlog::ChangeSink;
 
 pub struct JsonlWriter<W: Write> {
-    out: BufWriter<W>,
-    line: Vec<u8>,
+    out: W,
+    /// Lines not yet written: flushed to `out` in 64 KiB blocks.
+    buf: Vec<u8>,
     last_ts: Option<(u32, String)>,
+    /// Column names escaped as `"name":`, by position: names repeat on every row.
+    keys: Vec<(String, Vec<u8>)>,
 }
+
+const BLOCK: usize = 1 << 16;
 
 impl<W: Write> JsonlWriter<W> {
     pub fn new(w: W) -> Self {
         JsonlWriter {
-            out: BufWriter::with_capacity(1 << 16, w),
-            line: Vec::with_capacity(4096),
+            out: w,
+            buf: Vec::with_capacity(BLOCK + 4096),
             last_ts: None,
+            keys: Vec::new(),
         }
     }
 
     pub fn write(&mut self, c: &ChangeView<'_>) -> io::Result<()> {
-        let mut l = std::mem::take(&mut self.line);
-        l.clear();
+        let mut l = std::mem::take(&mut self.buf);
         l.extend_from_slice(b"{\"op\":\"");
         l.extend_from_slice(match c.op {
             Op::Insert => b"insert",
@@ -45,9 +50,9 @@ impl<W: Write> JsonlWriter<W> {
         l.extend_from_slice(b",\"table\":");
         json_str(&mut l, c.table);
         l.extend_from_slice(b",\"before\":");
-        image(&mut l, c.before);
+        image(&mut l, c.before, &mut self.keys);
         l.extend_from_slice(b",\"after\":");
-        image(&mut l, c.after);
+        image(&mut l, c.after, &mut self.keys);
         l.extend_from_slice(b",\"ts\":\"");
         match &self.last_ts {
             Some((t, s)) if *t == c.ts => l.extend_from_slice(s.as_bytes()),
@@ -67,12 +72,18 @@ impl<W: Write> JsonlWriter<W> {
             None => l.extend_from_slice(b"null"),
         }
         l.extend_from_slice(b"}\n");
-        let r = self.out.write_all(&l);
-        self.line = l;
-        r
+        self.buf = l;
+        if self.buf.len() >= BLOCK {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 
+    /// Writes what is buffered; call at the end (and before reporting an error).
     pub fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
         self.out.flush()
     }
 }
@@ -83,7 +94,7 @@ impl<W: Write> ChangeSink for JsonlWriter<W> {
     }
 }
 
-fn image(l: &mut Vec<u8>, img: Option<ImageView<'_>>) {
+fn image(l: &mut Vec<u8>, img: Option<ImageView<'_>>, keys: &mut Vec<(String, Vec<u8>)>) {
     let Some(img) = img else {
         l.extend_from_slice(b"null");
         return;
@@ -93,8 +104,20 @@ fn image(l: &mut Vec<u8>, img: Option<ImageView<'_>>) {
         if k > 0 {
             l.push(b',');
         }
-        json_str(l, name);
-        l.push(b':');
+        match keys.get(k) {
+            Some((raw, key)) if raw == name => l.extend_from_slice(key),
+            _ => {
+                let mut key = Vec::with_capacity(name.len() + 3);
+                json_str(&mut key, name);
+                key.push(b':');
+                l.extend_from_slice(&key);
+                if k < keys.len() {
+                    keys[k] = (name.to_string(), key);
+                } else {
+                    keys.push((name.to_string(), key));
+                }
+            }
+        }
         cell_json(l, cell);
     }
     l.push(b'}');
@@ -158,31 +181,48 @@ fn float(l: &mut Vec<u8>, f: f64) {
     }
 }
 
+/// Bytes that a JSON string must escape.
+static ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// A JSON string literal, escaped.
 pub fn json_str(l: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    l.push(b'"');
     let b = s.as_bytes();
+    l.reserve(b.len() + 2);
+    l.push(b'"');
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
-        l.extend_from_slice(&b[start..i]);
-        if esc.is_empty() {
-            l.extend_from_slice(b"\\u00");
-            l.push(HEX[(c >> 4) as usize]);
-            l.push(HEX[(c & 15) as usize]);
-        } else {
-            l.extend_from_slice(esc);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if !ESCAPE[c as usize] {
+            i += 1;
+            continue;
         }
-        start = i + 1;
+        l.extend_from_slice(&b[start..i]);
+        match c {
+            b'"' => l.extend_from_slice(b"\\\""),
+            b'\\' => l.extend_from_slice(b"\\\\"),
+            b'\n' => l.extend_from_slice(b"\\n"),
+            b'\r' => l.extend_from_slice(b"\\r"),
+            b'\t' => l.extend_from_slice(b"\\t"),
+            _ => {
+                l.extend_from_slice(b"\\u00");
+                l.push(HEX[(c >> 4) as usize]);
+                l.push(HEX[(c & 15) as usize]);
+            }
+        }
+        i += 1;
+        start = i;
     }
     l.extend_from_slice(&b[start..]);
     l.push(b'"');
