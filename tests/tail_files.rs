@@ -276,3 +276,41 @@ fn jsonl_output_snapshot() {
     );
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
+
+/// The jsonl writer's fast path (straight from the row bytes) and its `RowChange` path agree.
+#[test]
+fn jsonl_fast_path_matches_the_row_change_path() {
+    use cdc::binlog::Decoder;
+    use cdc::tail::output::JsonlWriter;
+    for name in [
+        "mariadb-bin.000001",
+        "mysql-enum-string-set.000001",
+        "json.binlog.000001",
+        "json-opaque.binlog",
+        "vector.binlog",
+        "binlog-invisible-columns.000001",
+        "mysql_type_bit.000001",
+        "time_issue.000001",
+        "minimal_row_metadata.000001",
+        "transaction_compression.000001",
+        "binlog_transaction_with_GTID_TAG.000001",
+    ] {
+        let path = fixture(name);
+        let mut fast = JsonlWriter::new(Vec::new());
+        Decoder::all_tables(None)
+            .decode_file(&path, &mut fast)
+            .unwrap();
+        let changes = Decoder::all_tables(None).read_file(&path).unwrap();
+        let mut slow = JsonlWriter::new(Vec::new());
+        for c in &changes {
+            slow.write(&c.view()).unwrap();
+        }
+        fast.flush().unwrap();
+        slow.flush().unwrap();
+        assert_eq!(
+            String::from_utf8(fast.into_inner()).unwrap(),
+            String::from_utf8(slow.into_inner()).unwrap(),
+            "{name}"
+        );
+    }
+}

@@ -14,8 +14,8 @@ use super::change::{Cell, ChangeView, ImageView, Op, RowChange};
 use super::file::{BinlogError, BinlogFile, EventHeader, HEADER_LEN};
 use super::gtid;
 use super::payload;
-use super::row::{decode_image, Cursor};
-use super::table::{ColKind, ColumnProvider, TableInfo};
+use super::row::{decode_image, read_partial_flags, Cursor, RowError};
+use super::table::{ColumnProvider, TableInfo};
 
 /// Event type codes this decoder acts on.
 mod ty {
@@ -41,6 +41,44 @@ mod ty {
 /// Receives the decoded row changes, borrowed (copy what you keep: `view.to_owned()`).
 pub trait ChangeSink {
     fn change(&mut self, change: &ChangeView<'_>) -> io::Result<()>;
+
+    /// A sink that renders straight from the row bytes (the jsonl writer) says so here; the
+    /// decoder then calls `raw_row` instead of `change`.
+    fn wants_raw(&self) -> bool {
+        false
+    }
+
+    /// One row change of `rows`: read its image(s) from `cur` (e.g. with
+    /// `row::image_json`) and leave `cur` at the next row.
+    fn raw_row(&mut self, rows: &RawRows<'_>, cur: &mut Cursor<'_>) -> Result<(), RawError> {
+        let _ = (rows, cur);
+        Err(RawError::Row(RowError(
+            "this sink does not read raw rows".into(),
+        )))
+    }
+}
+
+/// What a rows event says about its rows, for `ChangeSink::raw_row`.
+pub struct RawRows<'a> {
+    pub op: Op,
+    pub table: &'a TableInfo,
+    /// Indexes of the columns in the before / after images.
+    pub before_cols: &'a [usize],
+    pub after_cols: &'a [usize],
+    /// A PARTIAL_UPDATE_ROWS event: each after image starts with its value options
+    /// (`row::read_partial_flags`).
+    pub partial_json: bool,
+    pub ts: u32,
+    pub file: &'a str,
+    pub pos: u64,
+    pub gtid: Option<&'a str>,
+}
+
+/// A raw row that could not be decoded, or written.
+#[derive(Debug)]
+pub enum RawError {
+    Row(RowError),
+    Io(io::Error),
 }
 
 impl<F: FnMut(&ChangeView<'_>) -> io::Result<()>> ChangeSink for F {
@@ -347,6 +385,28 @@ impl<'p> Decoder<'p> {
         };
         let before_cols = present(before_bits);
         let after_cols = present(after_bits);
+        let ts = self.commit_ts.unwrap_or(h.timestamp);
+        if sink.wants_raw() {
+            let raw = RawRows {
+                op,
+                table: &info,
+                before_cols: &before_cols,
+                after_cols: &after_cols,
+                partial_json: t == ty::PARTIAL_UPDATE,
+                ts,
+                file,
+                pos: offset,
+                gtid: self.gtid.as_deref(),
+            };
+            while !c.is_empty() {
+                sink.raw_row(&raw, &mut c).map_err(|e| match e {
+                    RawError::Row(e) => EvError::Corrupt(e.0),
+                    RawError::Io(e) => EvError::Output(e),
+                })?;
+                self.stats.changes += 1;
+            }
+            return Ok(());
+        }
         let before_names: Vec<&str> = before_cols
             .iter()
             .map(|&i| info.columns[i].name.as_str())
@@ -355,12 +415,6 @@ impl<'p> Decoder<'p> {
             .iter()
             .map(|&i| info.columns[i].name.as_str())
             .collect();
-        let json_cols = if t == ty::PARTIAL_UPDATE {
-            info.json_columns()
-        } else {
-            0
-        };
-        let ts = self.commit_ts.unwrap_or(h.timestamp);
         let mut before = std::mem::take(&mut self.before);
         let mut after = std::mem::take(&mut self.after);
         let mut partial = std::mem::take(&mut self.partial);
@@ -370,23 +424,13 @@ impl<'p> Decoder<'p> {
                     decode_image(&info, &before_cols, None, &mut c, &mut before).map_err(bad)?;
                 }
                 if op != Op::Delete {
-                    let mut partial_flags = None;
-                    if t == ty::PARTIAL_UPDATE {
-                        let options = c.lenenc("the value options").map_err(bad)?;
-                        if options & 1 != 0 {
-                            let bits = c
-                                .take(json_cols.div_ceil(8), "the partial JSON bitmap")
-                                .map_err(bad)?;
-                            partial.clear();
-                            let mut j = 0;
-                            for col in &info.columns {
-                                let is_json = matches!(col.kind, ColKind::Json { .. });
-                                partial.push(is_json && bits[j / 8] & (1 << (j % 8)) != 0);
-                                j += usize::from(is_json);
-                            }
-                            partial_flags = Some(partial.as_slice());
-                        }
-                    }
+                    let partial_flags = if t == ty::PARTIAL_UPDATE
+                        && read_partial_flags(&mut c, &info, &mut partial).map_err(bad)?
+                    {
+                        Some(partial.as_slice())
+                    } else {
+                        None
+                    };
                     decode_image(&info, &after_cols, partial_flags, &mut c, &mut after)
                         .map_err(bad)?;
                 }

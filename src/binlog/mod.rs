@@ -4,6 +4,7 @@ pub mod change;
 pub mod decode;
 pub mod file;
 pub mod gtid;
+pub mod json_text;
 pub mod payload;
 pub mod row;
 pub mod table;

@@ -7,6 +7,7 @@ use mysql_common::binlog::jsondiff::{JsonDiff, JsonDiffOperation};
 use mysql_common::io::ParseBuf;
 
 use super::change::Cell;
+use super::json_text::json_str;
 use super::table::{ColKind, ColumnDef, TableInfo};
 
 /// A row image that does not decode: what went wrong, relative to the rows event.
@@ -98,6 +99,179 @@ pub fn decode_image(
     Ok(())
 }
 
+/// Reads a PARTIAL_UPDATE_ROWS after image's value options; when they announce PARTIAL_JSON
+/// diffs, fills `flags` (per column: sent as a diff?) and returns true.
+pub fn read_partial_flags(
+    cur: &mut Cursor<'_>,
+    table: &TableInfo,
+    flags: &mut Vec<bool>,
+) -> Result<bool, RowError> {
+    let options = cur.lenenc("the value options")?;
+    if options & 1 == 0 {
+        return Ok(false);
+    }
+    let bits = cur.take(table.json_columns().div_ceil(8), "the partial JSON bitmap")?;
+    flags.clear();
+    let mut j = 0;
+    for col in &table.columns {
+        let is_json = matches!(col.kind, ColKind::Json { .. });
+        flags.push(is_json && bits[j / 8] & (1 << (j % 8)) != 0);
+        j += usize::from(is_json);
+    }
+    Ok(true)
+}
+
+/// The jsonl fast path: one row image written as a JSON object straight from the row bytes,
+/// no `Cell` in between, exactly as the jsonl writer renders cells. `fallback` writes the
+/// cells of the rarer types, decoded the usual way.
+pub fn image_json(
+    table: &TableInfo,
+    present: &[usize],
+    partial: Option<&[bool]>,
+    cur: &mut Cursor<'_>,
+    out: &mut Vec<u8>,
+    fallback: &mut dyn FnMut(&mut Vec<u8>, &Cell),
+) -> Result<(), RowError> {
+    let nulls = cur.take(present.len().div_ceil(8), "the NULL bitmap")?;
+    out.push(b'{');
+    for (k, &i) in present.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        let col = table
+            .columns
+            .get(i)
+            .ok_or_else(|| RowError(format!("column {} is not in the table map", i + 1)))?;
+        out.extend_from_slice(&table.json_keys[i]);
+        if nulls[k / 8] & (1 << (k % 8)) != 0 {
+            out.extend_from_slice(b"null");
+            continue;
+        }
+        let is_partial = partial.and_then(|p| p.get(i).copied()).unwrap_or(false);
+        cell_json_direct(col, is_partial, cur, out, fallback)
+            .map_err(|e| RowError(format!("column {} ({}): {}", i + 1, col.name, e.0)))?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+#[inline]
+fn json_int(out: &mut Vec<u8>, v: u64, bytes: usize, unsigned: bool) {
+    let mut b = itoa::Buffer::new();
+    let t = if unsigned {
+        b.format(v)
+    } else {
+        b.format(sign_extend(v, bytes))
+    };
+    out.extend_from_slice(t.as_bytes());
+}
+
+fn cell_json_direct(
+    col: &ColumnDef,
+    partial: bool,
+    cur: &mut Cursor<'_>,
+    out: &mut Vec<u8>,
+    fallback: &mut dyn FnMut(&mut Vec<u8>, &Cell),
+) -> Result<(), RowError> {
+    let u = col.unsigned;
+    match col.kind {
+        ColKind::Tiny => json_int(out, cur.le(1, "TINYINT")?, 1, u),
+        ColKind::Short => json_int(out, cur.le(2, "SMALLINT")?, 2, u),
+        ColKind::Int24 => json_int(out, cur.le(3, "MEDIUMINT")?, 3, u),
+        ColKind::Long => json_int(out, cur.le(4, "INT")?, 4, u),
+        ColKind::LongLong => json_int(out, cur.le(8, "BIGINT")?, 8, u),
+        ColKind::Bit { bytes } => json_int(out, cur.be(bytes as usize, "a BIT")?, 8, true),
+        ColKind::Double => {
+            let f = f64::from_bits(cur.le(8, "DOUBLE")?);
+            if f.is_finite() {
+                out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+            } else {
+                out.extend_from_slice(b"null");
+            }
+        }
+        ColKind::NewDecimal { precision, scale } => {
+            out.push(b'"');
+            decimal_into(cur, precision as usize, scale as usize, out)?;
+            out.push(b'"');
+        }
+        ColKind::Date => {
+            let v = cur.le(3, "DATE")?;
+            out.push(b'"');
+            push_pad(out, v >> 9, 4);
+            TextOut::push(out, '-');
+            push_pad(out, (v >> 5) & 15, 2);
+            TextOut::push(out, '-');
+            push_pad(out, v & 31, 2);
+            out.push(b'"');
+        }
+        ColKind::DateTime2 { dec } => {
+            out.push(b'"');
+            datetime2_into(cur, dec, out)?;
+            out.push(b'"');
+        }
+        ColKind::Timestamp2 { dec } => {
+            let secs = cur.be(4, "TIMESTAMP")? as i64;
+            let usec = read_frac(cur, dec, "TIMESTAMP")?;
+            out.push(b'"');
+            iso_utc_into(out, secs, usec, dec);
+            out.push(b'"');
+        }
+        ColKind::Time2 { dec } => {
+            out.push(b'"');
+            time2_into(cur, dec, out)?;
+            out.push(b'"');
+        }
+        ColKind::VarChar { len_bytes }
+        | ColKind::Char { len_bytes }
+        | ColKind::Blob { len_bytes } => {
+            let n = cur.le(len_bytes as usize, "a string length")? as usize;
+            let b = cur.take(n, "a string")?;
+            match std::str::from_utf8(b) {
+                Ok(t) => json_str(out, t),
+                Err(_) => {
+                    let cell = text_or_bytes(b, col, String::new());
+                    fallback(out, &cell);
+                }
+            }
+        }
+        _ => {
+            let cell = decode_cell(col, partial, cur, String::new())?;
+            fallback(out, &cell);
+        }
+    }
+    Ok(())
+}
+
+/// Where text is written: a cell's `String` or an output line's bytes (ASCII for the
+/// `push` of a char; `push_str` takes any UTF-8).
+pub trait TextOut {
+    fn push(&mut self, c: char);
+    fn push_str(&mut self, s: &str);
+}
+
+impl TextOut for String {
+    #[inline]
+    fn push(&mut self, c: char) {
+        String::push(self, c)
+    }
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s)
+    }
+}
+
+impl TextOut for Vec<u8> {
+    #[inline]
+    fn push(&mut self, c: char) {
+        debug_assert!(c.is_ascii());
+        Vec::push(self, c as u8)
+    }
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes())
+    }
+}
+
 /// The string inside a text-like cell, emptied, for reuse (an empty one otherwise).
 fn take_string(slot: &mut Cell) -> String {
     match std::mem::replace(slot, Cell::Null) {
@@ -119,13 +293,13 @@ fn take_string(slot: &mut Cell) -> String {
 }
 
 #[inline]
-fn push_u64(s: &mut String, v: u64) {
+fn push_u64<O: TextOut>(s: &mut O, v: u64) {
     s.push_str(itoa::Buffer::new().format(v));
 }
 
 /// `v` zero-padded to `w` digits.
 #[inline]
-fn push_pad(s: &mut String, v: u64, w: usize) {
+fn push_pad<O: TextOut>(s: &mut O, v: u64, w: usize) {
     let mut b = itoa::Buffer::new();
     let t = b.format(v);
     for _ in t.len()..w {
@@ -135,7 +309,7 @@ fn push_pad(s: &mut String, v: u64, w: usize) {
 }
 
 /// "YYYY-MM-DD" + sep + "HH:MM:SS".
-fn push_ymd_hms(s: &mut String, ymd: (u64, u64, u64), sep: char, hms: (u64, u64, u64)) {
+fn push_ymd_hms<O: TextOut>(s: &mut O, ymd: (u64, u64, u64), sep: char, hms: (u64, u64, u64)) {
     push_pad(s, ymd.0, 4);
     s.push('-');
     push_pad(s, ymd.1, 2);
@@ -145,7 +319,7 @@ fn push_ymd_hms(s: &mut String, ymd: (u64, u64, u64), sep: char, hms: (u64, u64,
     push_hms(s, hms);
 }
 
-fn push_hms(s: &mut String, hms: (u64, u64, u64)) {
+fn push_hms<O: TextOut>(s: &mut O, hms: (u64, u64, u64)) {
     push_pad(s, hms.0, 2);
     s.push(':');
     push_pad(s, hms.1, 2);
@@ -392,7 +566,7 @@ fn read_frac(cur: &mut Cursor<'_>, dec: u8, what: &str) -> Result<u64, RowError>
     })
 }
 
-fn push_frac(s: &mut String, usec: u64, dec: u8) {
+fn push_frac<O: TextOut>(s: &mut O, usec: u64, dec: u8) {
     if dec == 0 || dec > 6 {
         return;
     }
@@ -400,7 +574,7 @@ fn push_frac(s: &mut String, usec: u64, dec: u8) {
     push_pad(s, usec / 10u64.pow(6 - dec as u32), dec as usize);
 }
 
-fn datetime2_into(cur: &mut Cursor<'_>, dec: u8, s: &mut String) -> Result<(), RowError> {
+fn datetime2_into<O: TextOut>(cur: &mut Cursor<'_>, dec: u8, s: &mut O) -> Result<(), RowError> {
     let int = cur.be(5, "DATETIME")? as i64 - 0x80_0000_0000;
     let usec = read_frac(cur, dec, "DATETIME")?;
     let ymdhms = int.unsigned_abs();
@@ -417,7 +591,7 @@ fn datetime2_into(cur: &mut Cursor<'_>, dec: u8, s: &mut String) -> Result<(), R
     Ok(())
 }
 
-fn time2_into(cur: &mut Cursor<'_>, dec: u8, s: &mut String) -> Result<(), RowError> {
+fn time2_into<O: TextOut>(cur: &mut Cursor<'_>, dec: u8, s: &mut O) -> Result<(), RowError> {
     // As MySQL's my_time_packed_from_binary: a packed value (intpart << 24) + fraction.
     let packed: i64 = match dec {
         1..=4 => {
@@ -454,7 +628,7 @@ pub fn iso_utc(secs: i64, usec: u64, dec: u8) -> String {
     s
 }
 
-fn iso_utc_into(s: &mut String, secs: i64, usec: u64, dec: u8) {
+fn iso_utc_into<O: TextOut>(s: &mut O, secs: i64, usec: u64, dec: u8) {
     if secs == 0 && usec == 0 {
         s.push_str("0000-00-00T00:00:00");
     } else {
@@ -499,11 +673,11 @@ pub fn decode_decimal(
     Ok(s)
 }
 
-fn decimal_into(
+fn decimal_into<O: TextOut>(
     cur: &mut Cursor<'_>,
     precision: usize,
     scale: usize,
-    s: &mut String,
+    s: &mut O,
 ) -> Result<(), RowError> {
     if scale > precision || precision > 65 {
         return Err(RowError(format!(

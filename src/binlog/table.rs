@@ -91,6 +91,8 @@ pub struct TableInfo {
     pub names_from_binlog: bool,
     /// Does the table filter show this table's changes?
     pub shown: bool,
+    /// Each column's name as a JSON object key, `"name":`, escaped once.
+    pub json_keys: Vec<Vec<u8>>,
 }
 
 /// What the binlog may not say about a table's columns, from elsewhere (information_schema
@@ -280,7 +282,17 @@ impl TableInfo {
         for (c, name) in columns.iter_mut().zip(names) {
             c.name = name;
         }
+        let json_keys = columns
+            .iter()
+            .map(|c| {
+                let mut k = Vec::with_capacity(c.name.len() + 3);
+                super::json_text::json_str(&mut k, &c.name);
+                k.push(b':');
+                k
+            })
+            .collect();
         Ok(TableInfo {
+            json_keys,
             table_id: tme.table_id(),
             db,
             table,

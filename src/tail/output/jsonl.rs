@@ -13,7 +13,10 @@ use std::io::{self, Write};
 use base64::Engine as _;
 
 use crate::binlog::change::{Cell, ChangeView, ImageView, Op};
+use crate::binlog::decode::{RawError, RawRows};
+use crate::binlog::json_text::json_str;
 use crate::binlog::row::iso_utc;
+use crate::binlog::row::{self, Cursor};
 use crate::binlog::ChangeSink;
 
 pub struct JsonlWriter<W: Write> {
@@ -23,6 +26,7 @@ pub struct JsonlWriter<W: Write> {
     last_ts: Option<(u32, String)>,
     /// Column names escaped as `"name":`, by position: names repeat on every row.
     keys: Vec<(String, Vec<u8>)>,
+    partial: Vec<bool>,
 }
 
 const BLOCK: usize = 1 << 16;
@@ -34,50 +38,55 @@ impl<W: Write> JsonlWriter<W> {
             buf: Vec::with_capacity(BLOCK + 4096),
             last_ts: None,
             keys: Vec::new(),
+            partial: Vec::new(),
         }
     }
 
     pub fn write(&mut self, c: &ChangeView<'_>) -> io::Result<()> {
         let mut l = std::mem::take(&mut self.buf);
-        l.extend_from_slice(b"{\"op\":\"");
-        l.extend_from_slice(match c.op {
-            Op::Insert => b"insert",
-            Op::Update => b"update",
-            Op::Delete => b"delete",
-        });
-        l.extend_from_slice(b"\",\"db\":");
-        json_str(&mut l, c.db);
-        l.extend_from_slice(b",\"table\":");
-        json_str(&mut l, c.table);
-        l.extend_from_slice(b",\"before\":");
+        head(&mut l, c.op, c.db, c.table);
         image(&mut l, c.before, &mut self.keys);
         l.extend_from_slice(b",\"after\":");
         image(&mut l, c.after, &mut self.keys);
-        l.extend_from_slice(b",\"ts\":\"");
-        match &self.last_ts {
-            Some((t, s)) if *t == c.ts => l.extend_from_slice(s.as_bytes()),
-            _ => {
-                let s = iso_utc(c.ts as i64, 0, 0);
-                l.extend_from_slice(s.as_bytes());
-                self.last_ts = Some((c.ts, s));
-            }
-        }
-        l.extend_from_slice(b"\",\"file\":");
-        json_str(&mut l, c.file);
-        l.extend_from_slice(b",\"pos\":");
-        l.extend_from_slice(itoa::Buffer::new().format(c.pos).as_bytes());
-        l.extend_from_slice(b",\"gtid\":");
-        match c.gtid {
-            Some(g) => json_str(&mut l, g),
-            None => l.extend_from_slice(b"null"),
-        }
-        l.extend_from_slice(b"}\n");
+        self.tail(&mut l, c.ts, c.file, c.pos, c.gtid);
         self.buf = l;
+        self.spill()
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
         if self.buf.len() >= BLOCK {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
         }
         Ok(())
+    }
+
+    fn tail(&mut self, l: &mut Vec<u8>, ts: u32, file: &str, pos: u64, gtid: Option<&str>) {
+        l.extend_from_slice(b",\"ts\":\"");
+        match &self.last_ts {
+            Some((t, s)) if *t == ts => l.extend_from_slice(s.as_bytes()),
+            _ => {
+                let s = iso_utc(ts as i64, 0, 0);
+                l.extend_from_slice(s.as_bytes());
+                self.last_ts = Some((ts, s));
+            }
+        }
+        l.extend_from_slice(b"\",\"file\":");
+        json_str(l, file);
+        l.extend_from_slice(b",\"pos\":");
+        l.extend_from_slice(itoa::Buffer::new().format(pos).as_bytes());
+        l.extend_from_slice(b",\"gtid\":");
+        match gtid {
+            Some(g) => json_str(l, g),
+            None => l.extend_from_slice(b"null"),
+        }
+        l.extend_from_slice(b"}\n");
+    }
+
+    /// Flushes and gives the underlying writer back.
+    pub fn into_inner(mut self) -> W {
+        let _ = self.flush();
+        self.out
     }
 
     /// Writes what is buffered; call at the end (and before reporting an error).
@@ -92,6 +101,56 @@ impl<W: Write> ChangeSink for JsonlWriter<W> {
     fn change(&mut self, c: &ChangeView<'_>) -> io::Result<()> {
         self.write(c)
     }
+
+    fn wants_raw(&self) -> bool {
+        true
+    }
+
+    /// The fast path: the images are written straight from the row bytes.
+    fn raw_row(&mut self, r: &RawRows<'_>, cur: &mut Cursor<'_>) -> Result<(), RawError> {
+        let mut l = std::mem::take(&mut self.buf);
+        let start = l.len();
+        let result = (|| {
+            head(&mut l, r.op, &r.table.db, &r.table.table);
+            if r.op == Op::Insert {
+                l.extend_from_slice(b"null");
+            } else {
+                row::image_json(r.table, r.before_cols, None, cur, &mut l, &mut cell_json)?;
+            }
+            l.extend_from_slice(b",\"after\":");
+            if r.op == Op::Delete {
+                l.extend_from_slice(b"null");
+            } else {
+                let partial =
+                    r.partial_json && row::read_partial_flags(cur, r.table, &mut self.partial)?;
+                let flags = partial.then_some(self.partial.as_slice());
+                row::image_json(r.table, r.after_cols, flags, cur, &mut l, &mut cell_json)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            l.truncate(start);
+            self.buf = l;
+            return Err(RawError::Row(e));
+        }
+        self.tail(&mut l, r.ts, r.file, r.pos, r.gtid);
+        self.buf = l;
+        self.spill().map_err(RawError::Io)
+    }
+}
+
+fn head(l: &mut Vec<u8>, op: Op, db: &str, table: &str) {
+    l.extend_from_slice(b"{\"op\":\"");
+    l.extend_from_slice(match op {
+        Op::Insert => b"insert",
+        Op::Update => b"update",
+        Op::Delete => b"delete",
+    });
+    l.extend_from_slice(b"\",\"db\":");
+    json_str(l, db);
+    l.extend_from_slice(b",\"table\":");
+    json_str(l, table);
+    l.extend_from_slice(b",\"before\":");
 }
 
 fn image(l: &mut Vec<u8>, img: Option<ImageView<'_>>, keys: &mut Vec<(String, Vec<u8>)>) {
@@ -179,53 +238,6 @@ fn float(l: &mut Vec<u8>, f: f64) {
     } else {
         l.extend_from_slice(b"null");
     }
-}
-
-/// Bytes that a JSON string must escape.
-static ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// A JSON string literal, escaped.
-pub fn json_str(l: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let b = s.as_bytes();
-    l.reserve(b.len() + 2);
-    l.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if !ESCAPE[c as usize] {
-            i += 1;
-            continue;
-        }
-        l.extend_from_slice(&b[start..i]);
-        match c {
-            b'"' => l.extend_from_slice(b"\\\""),
-            b'\\' => l.extend_from_slice(b"\\\\"),
-            b'\n' => l.extend_from_slice(b"\\n"),
-            b'\r' => l.extend_from_slice(b"\\r"),
-            b'\t' => l.extend_from_slice(b"\\t"),
-            _ => {
-                l.extend_from_slice(b"\\u00");
-                l.push(HEX[(c >> 4) as usize]);
-                l.push(HEX[(c & 15) as usize]);
-            }
-        }
-        i += 1;
-        start = i;
-    }
-    l.extend_from_slice(&b[start..]);
-    l.push(b'"');
 }
 
 #[cfg(test)]
