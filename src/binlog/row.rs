@@ -247,6 +247,8 @@ fn cell_json_direct(
 pub trait TextOut {
     fn push(&mut self, c: char);
     fn push_str(&mut self, s: &str);
+    /// ASCII bytes (digits).
+    fn push_ascii(&mut self, b: &[u8]);
 }
 
 impl TextOut for String {
@@ -257,6 +259,10 @@ impl TextOut for String {
     #[inline]
     fn push_str(&mut self, s: &str) {
         String::push_str(self, s)
+    }
+    #[inline]
+    fn push_ascii(&mut self, b: &[u8]) {
+        self.extend(b.iter().map(|&c| c as char))
     }
 }
 
@@ -269,6 +275,10 @@ impl TextOut for Vec<u8> {
     #[inline]
     fn push_str(&mut self, s: &str) {
         self.extend_from_slice(s.as_bytes())
+    }
+    #[inline]
+    fn push_ascii(&mut self, b: &[u8]) {
+        self.extend_from_slice(b)
     }
 }
 
@@ -300,6 +310,29 @@ fn push_u64<O: TextOut>(s: &mut O, v: u64) {
 /// `v` zero-padded to `w` digits.
 #[inline]
 fn push_pad<O: TextOut>(s: &mut O, v: u64, w: usize) {
+    const POW10: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    if w <= 9 && v < POW10[w] {
+        // The common case (date and time fields): digits by hand, no formatter.
+        let mut buf = [b'0'; 9];
+        let mut x = v;
+        for d in buf[..w].iter_mut().rev() {
+            *d = b'0' + (x % 10) as u8;
+            x /= 10;
+        }
+        s.push_ascii(&buf[..w]);
+        return;
+    }
     let mut b = itoa::Buffer::new();
     let t = b.format(v);
     for _ in t.len()..w {
