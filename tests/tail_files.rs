@@ -314,3 +314,28 @@ fn jsonl_fast_path_matches_the_row_change_path() {
         );
     }
 }
+
+/// Without FULL row metadata, a column provider (information_schema in live mode) names the
+/// columns and says which are unsigned.
+#[test]
+fn a_column_provider_fills_names_and_signedness() {
+    use cdc::binlog::change::Cell;
+    use cdc::binlog::{ColumnInfo, Decoder};
+    use std::collections::HashMap;
+    let mut provider: HashMap<(String, String), ColumnInfo> = HashMap::new();
+    provider.insert(
+        ("noria".into(), "t1".into()),
+        ColumnInfo {
+            names: ["id", "b", "name", "d", "big"].map(String::from).to_vec(),
+            unsigned: vec![false; 5],
+        },
+    );
+    let changes = Decoder::all_tables(Some(&provider))
+        .read_file(&fixture("minimal_row_metadata.000001"))
+        .unwrap();
+    let after = changes[0].after.as_ref().unwrap();
+    let names: Vec<&str> = after.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["id", "name", "big"]);
+    // The binlog's own SIGNEDNESS metadata wins over the provider's.
+    assert_eq!(after[2].1, Cell::UInt(3230202323));
+}
