@@ -290,6 +290,12 @@ impl<'p> Decoder<'p> {
                     self.event(inner_ev, offset, file, true, sink)?;
                 }
             }
+            166..=171 => {
+                // Never drop rows silently (the "zero rows" trap of compressed binlogs).
+                return Err(EvError::Corrupt(
+                    "MariaDB compressed rows event (log_bin_compress=ON): not supported yet".into(),
+                ));
+            }
             ty::QUERY | ty::MARIADB_GTID_LIST => {}
             t if (1..=42).contains(&t) || (160..=171).contains(&t) => {}
             _ => self.stats.unknown_events += 1,
