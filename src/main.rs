@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cdc::commands::{checklist, diagnose, doctor, playbook, sandbox, validate};
+use cdc::commands::{checklist, diagnose, doctor, playbook, sandbox, tail, validate};
 
 /// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 #[derive(Debug, Parser)]
@@ -24,6 +24,8 @@ enum Command {
     Checklist(checklist::ChecklistArgs),
     /// Compare tables on the source with their copies on a target (counts or checksums).
     Validate(validate::ValidateArgs),
+    /// The row changes of tables, from binlog files (--file), as plain lines or jsonl.
+    Tail(tail::TailArgs),
     /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
     Sandbox {
         #[command(subcommand)]
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Diagnose(args) => diagnose::run(args),
         Command::Checklist(args) => checklist::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Tail(args) => tail::run(args),
         Command::Sandbox { cmd } => sandbox::run(cmd),
     };
     match outcome {

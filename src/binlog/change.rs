@@ -61,3 +61,81 @@ pub struct RowChange {
     /// GTID of the transaction: MySQL "uuid:n" (or "uuid:tag:n"), MariaDB "domain-server-seq".
     pub gtid: Option<String>,
 }
+
+/// A row image borrowed from wherever it lives: a `RowChange`'s (name, cell) pairs, or the
+/// decoder's reused buffers (the table's column names, the indexes the image carries, its cells).
+#[derive(Debug, Clone, Copy)]
+pub enum ImageView<'a> {
+    Pairs(&'a [(String, Cell)]),
+    Split {
+        names: &'a [&'a str],
+        cells: &'a [Cell],
+    },
+}
+
+impl<'a> ImageView<'a> {
+    /// (column name, cell), in table order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Cell)> + 'a {
+        let (pairs, names, cells): (&'a [(String, Cell)], &'a [&'a str], &'a [Cell]) = match *self {
+            ImageView::Pairs(p) => (p, &[], &[]),
+            ImageView::Split { names, cells } => (&[], names, cells),
+        };
+        pairs
+            .iter()
+            .map(|(n, c)| (n.as_str(), c))
+            .chain(names.iter().copied().zip(cells.iter()))
+    }
+
+    pub fn to_row(&self) -> Row {
+        self.iter()
+            .map(|(n, c)| (n.to_string(), c.clone()))
+            .collect()
+    }
+}
+
+/// A row change borrowed from the decoder (no copies): what the writers read. A `RowChange`
+/// gives one with `view()`, and a view becomes a `RowChange` with `to_owned()`.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeView<'a> {
+    pub op: Op,
+    pub db: &'a str,
+    pub table: &'a str,
+    pub before: Option<ImageView<'a>>,
+    pub after: Option<ImageView<'a>>,
+    pub ts: u32,
+    pub file: &'a str,
+    pub pos: u64,
+    pub gtid: Option<&'a str>,
+}
+
+impl ChangeView<'_> {
+    pub fn to_owned(&self) -> RowChange {
+        RowChange {
+            op: self.op,
+            db: self.db.to_string(),
+            table: self.table.to_string(),
+            before: self.before.map(|i| i.to_row()),
+            after: self.after.map(|i| i.to_row()),
+            ts: self.ts,
+            file: self.file.to_string(),
+            pos: self.pos,
+            gtid: self.gtid.map(str::to_string),
+        }
+    }
+}
+
+impl RowChange {
+    pub fn view(&self) -> ChangeView<'_> {
+        ChangeView {
+            op: self.op,
+            db: &self.db,
+            table: &self.table,
+            before: self.before.as_deref().map(ImageView::Pairs),
+            after: self.after.as_deref().map(ImageView::Pairs),
+            ts: self.ts,
+            file: &self.file,
+            pos: self.pos,
+            gtid: self.gtid.as_deref(),
+        }
+    }
+}

@@ -1,3 +1,13 @@
 //! Reading binary logs: files and live streams, into row changes.
 
 pub mod change;
+pub mod decode;
+pub mod file;
+pub mod gtid;
+pub mod json_text;
+pub mod payload;
+pub mod row;
+pub mod table;
+
+pub use decode::{ChangeSink, DecodeError, Decoder, Stats};
+pub use table::{ColumnInfo, ColumnProvider};

@@ -7,4 +7,5 @@ pub mod output;
 pub mod playbook;
 pub mod sandbox;
 pub mod source;
+pub mod tail;
 pub mod validate;

@@ -1,0 +1,477 @@
+//! Events to row changes: table maps, rows events (v1, v2, PARTIAL_JSON), GTIDs per
+//! transaction (MySQL, tagged, MariaDB), commit timestamps and compressed transactions.
+
+use std::collections::HashMap;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+
+use mysql_common::binlog::consts::{BinlogChecksumAlg, BinlogVersion};
+use mysql_common::binlog::events::{Event, FormatDescriptionEvent, GtidEvent, TableMapEvent};
+
+use super::change::{Cell, ChangeView, ImageView, Op, RowChange};
+use super::file::{BinlogError, BinlogFile, EventHeader, HEADER_LEN};
+use super::gtid;
+use super::payload;
+use super::row::{decode_image, read_partial_flags, Cursor, RowError};
+use super::table::{ColumnProvider, TableInfo};
+
+/// Event type codes this decoder acts on.
+mod ty {
+    pub const QUERY: u8 = 2;
+    pub const FORMAT_DESCRIPTION: u8 = 15;
+    pub const XID: u8 = 16;
+    pub const TABLE_MAP: u8 = 19;
+    pub const WRITE_V1: u8 = 23;
+    pub const UPDATE_V1: u8 = 24;
+    pub const DELETE_V1: u8 = 25;
+    pub const WRITE_V2: u8 = 30;
+    pub const UPDATE_V2: u8 = 31;
+    pub const DELETE_V2: u8 = 32;
+    pub const GTID: u8 = 33;
+    pub const ANONYMOUS_GTID: u8 = 34;
+    pub const PARTIAL_UPDATE: u8 = 39;
+    pub const TRANSACTION_PAYLOAD: u8 = 40;
+    pub const GTID_TAGGED: u8 = 42;
+    pub const MARIADB_GTID: u8 = 162;
+    pub const MARIADB_GTID_LIST: u8 = 163;
+}
+
+/// Receives the decoded row changes, borrowed (copy what you keep: `view.to_owned()`).
+pub trait ChangeSink {
+    fn change(&mut self, change: &ChangeView<'_>) -> io::Result<()>;
+
+    /// A sink that renders straight from the row bytes (the jsonl writer) says so here; the
+    /// decoder then calls `raw_row` instead of `change`.
+    fn wants_raw(&self) -> bool {
+        false
+    }
+
+    /// One row change of `rows`: read its image(s) from `cur` (e.g. with
+    /// `row::image_json`) and leave `cur` at the next row.
+    fn raw_row(&mut self, rows: &RawRows<'_>, cur: &mut Cursor<'_>) -> Result<(), RawError> {
+        let _ = (rows, cur);
+        Err(RawError::Row(RowError(
+            "this sink does not read raw rows".into(),
+        )))
+    }
+}
+
+/// What a rows event says about its rows, for `ChangeSink::raw_row`.
+pub struct RawRows<'a> {
+    pub op: Op,
+    pub table: &'a TableInfo,
+    /// Indexes of the columns in the before / after images.
+    pub before_cols: &'a [usize],
+    pub after_cols: &'a [usize],
+    /// A PARTIAL_UPDATE_ROWS event: each after image starts with its value options
+    /// (`row::read_partial_flags`).
+    pub partial_json: bool,
+    pub ts: u32,
+    pub file: &'a str,
+    pub pos: u64,
+    pub gtid: Option<&'a str>,
+}
+
+/// A raw row that could not be decoded, or written.
+#[derive(Debug)]
+pub enum RawError {
+    Row(RowError),
+    Io(io::Error),
+}
+
+impl<F: FnMut(&ChangeView<'_>) -> io::Result<()>> ChangeSink for F {
+    fn change(&mut self, change: &ChangeView<'_>) -> io::Result<()> {
+        self(change)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The binlog is truncated or corrupt (names the file and offset).
+    #[error(transparent)]
+    Binlog(#[from] BinlogError),
+    /// The sink failed (e.g. a closed pipe).
+    #[error("writing output: {0}")]
+    Output(io::Error),
+}
+
+/// What was read, for rate meters and summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub events: u64,
+    pub bytes: u64,
+    /// Row changes handed to the sink.
+    pub changes: u64,
+    /// Events of types this decoder does not know (e.g. MariaDB compressed rows events).
+    pub unknown_events: u64,
+}
+
+enum EvError {
+    Corrupt(String),
+    Output(io::Error),
+}
+
+impl From<io::Error> for EvError {
+    fn from(e: io::Error) -> Self {
+        EvError::Corrupt(e.to_string())
+    }
+}
+
+/// Which tables' changes to decode: (db, table) -> shown?
+pub type TableFilterFn<'p> = Box<dyn Fn(&str, &str) -> bool + 'p>;
+
+/// Decodes binlog files into row changes of the tables the filter accepts.
+pub struct Decoder<'p> {
+    filter: TableFilterFn<'p>,
+    provider: Option<&'p dyn ColumnProvider>,
+    fde: FormatDescriptionEvent<'static>,
+    /// The same, with checksums off: for the events inside a compressed transaction.
+    fde_inner: FormatDescriptionEvent<'static>,
+    checksum: bool,
+    tables: HashMap<u64, (Vec<u8>, Arc<TableInfo>)>,
+    gtid: Option<String>,
+    commit_ts: Option<u32>,
+    pub stats: Stats,
+    before: Vec<Cell>,
+    after: Vec<Cell>,
+    partial: Vec<bool>,
+}
+
+impl<'p> Decoder<'p> {
+    /// `filter` picks the tables; `provider` names columns (and says which are unsigned) when
+    /// the table map does not (binlog_row_metadata other than FULL); without one, columns are
+    /// named `col_1`, `col_2`...
+    pub fn new(filter: TableFilterFn<'p>, provider: Option<&'p dyn ColumnProvider>) -> Self {
+        let fde = FormatDescriptionEvent::new(BinlogVersion::Version4);
+        Decoder {
+            filter,
+            provider,
+            fde_inner: fde.clone(),
+            fde,
+            checksum: false,
+            tables: HashMap::new(),
+            gtid: None,
+            commit_ts: None,
+            stats: Stats::default(),
+            before: Vec::new(),
+            after: Vec::new(),
+            partial: Vec::new(),
+        }
+    }
+
+    /// A decoder of every table.
+    pub fn all_tables(provider: Option<&'p dyn ColumnProvider>) -> Self {
+        Decoder::new(Box::new(|_, _| true), provider)
+    }
+
+    /// Streams one file's row changes to `sink`. A truncated or corrupt file is an error naming
+    /// the file and the offset of the event; the changes before it have been delivered.
+    pub fn decode_file(
+        &mut self,
+        path: &Path,
+        sink: &mut dyn ChangeSink,
+    ) -> Result<(), DecodeError> {
+        let mut file = BinlogFile::open(path)?;
+        let name = file.name().to_string();
+        self.tables.clear();
+        self.gtid = None;
+        self.commit_ts = None;
+        let mut buf = Vec::with_capacity(64 * 1024);
+        while let Some(offset) = file.next_event(&mut buf)? {
+            self.stats.events += 1;
+            self.stats.bytes += buf.len() as u64;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                self.event(&buf, offset, &name, false, sink)
+            }));
+            let message = match outcome {
+                Ok(Ok(())) => continue,
+                Ok(Err(EvError::Output(e))) => return Err(DecodeError::Output(e)),
+                Ok(Err(EvError::Corrupt(m))) => m,
+                Err(panic) => format!("corrupt event: the parser failed ({})", panic_text(&panic)),
+            };
+            let ty = EventHeader::parse(&buf).map_or(0, |h| h.event_type);
+            return Err(BinlogError {
+                file: name,
+                offset,
+                message: format!("event type {ty}: {message}"),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Every change of `path` as owned `RowChange`s (tests, small files).
+    pub fn read_file(&mut self, path: &Path) -> Result<Vec<RowChange>, DecodeError> {
+        let mut out = Vec::new();
+        let mut sink = |c: &ChangeView<'_>| {
+            out.push(c.to_owned());
+            Ok(())
+        };
+        self.decode_file(path, &mut sink)?;
+        Ok(out)
+    }
+
+    fn event(
+        &mut self,
+        ev: &[u8],
+        offset: u64,
+        file: &str,
+        inner: bool,
+        sink: &mut dyn ChangeSink,
+    ) -> Result<(), EvError> {
+        let h = EventHeader::parse(ev).ok_or_else(|| EvError::Corrupt("short event".into()))?;
+        if h.event_type == ty::FORMAT_DESCRIPTION {
+            let e = Event::read(&self.fde, ev)?;
+            let fde = e
+                .read_event::<FormatDescriptionEvent<'_>>()?
+                .into_owned()
+                .with_footer(e.footer());
+            let footer = fde.footer();
+            self.checksum = matches!(
+                footer.get_checksum_alg(),
+                Ok(Some(BinlogChecksumAlg::BINLOG_CHECKSUM_ALG_CRC32))
+            );
+            let mut inner_footer = footer;
+            inner_footer.set_checksum_enabled(false);
+            self.fde_inner = fde.clone().with_footer(inner_footer);
+            self.fde = fde;
+            return Ok(());
+        }
+        let trailer = if self.checksum && !inner { 4 } else { 0 };
+        if ev.len() < HEADER_LEN + trailer {
+            return Err(EvError::Corrupt(format!(
+                "event of {} bytes is too short",
+                ev.len()
+            )));
+        }
+        let body = &ev[HEADER_LEN..ev.len() - trailer];
+        match h.event_type {
+            ty::TABLE_MAP => self.table_map(ev, body, inner)?,
+            ty::WRITE_V1
+            | ty::UPDATE_V1
+            | ty::DELETE_V1
+            | ty::WRITE_V2
+            | ty::UPDATE_V2
+            | ty::DELETE_V2
+            | ty::PARTIAL_UPDATE => {
+                self.rows(&h, body, offset, file, sink)?;
+            }
+            ty::GTID | ty::GTID_TAGGED => {
+                let e = self.read(ev, inner)?;
+                let g = e.read_event::<GtidEvent>()?;
+                self.gtid = Some(gtid::mysql_gtid(&g));
+                let ts = g.immediate_commit_timestamp();
+                self.commit_ts = (ts > 0).then_some((ts / 1_000_000) as u32);
+            }
+            ty::ANONYMOUS_GTID => {
+                self.gtid = None;
+                self.commit_ts = None;
+            }
+            ty::MARIADB_GTID => {
+                self.gtid = gtid::mariadb_gtid(body, h.server_id);
+                self.commit_ts = None;
+            }
+            ty::XID => {
+                self.gtid = None;
+                self.commit_ts = None;
+            }
+            ty::TRANSACTION_PAYLOAD => {
+                if inner {
+                    return Err(EvError::Corrupt(
+                        "a compressed transaction inside a compressed transaction".into(),
+                    ));
+                }
+                let e = self.read(ev, inner)?;
+                let bytes = payload::unpack(&e)?;
+                for inner_ev in payload::events(&bytes) {
+                    let inner_ev = inner_ev.map_err(EvError::Corrupt)?;
+                    self.event(inner_ev, offset, file, true, sink)?;
+                }
+            }
+            166..=171 => {
+                // Never drop rows silently (the "zero rows" trap of compressed binlogs).
+                return Err(EvError::Corrupt(
+                    "MariaDB compressed rows event (log_bin_compress=ON): not supported yet".into(),
+                ));
+            }
+            ty::QUERY | ty::MARIADB_GTID_LIST => {}
+            t if (1..=42).contains(&t) || (160..=171).contains(&t) => {}
+            _ => self.stats.unknown_events += 1,
+        }
+        Ok(())
+    }
+
+    fn read(&self, ev: &[u8], inner: bool) -> io::Result<Event> {
+        Event::read(if inner { &self.fde_inner } else { &self.fde }, ev)
+    }
+
+    fn table_map(&mut self, ev: &[u8], body: &[u8], inner: bool) -> Result<(), EvError> {
+        // Table maps repeat before every transaction: reuse the digest when nothing changed.
+        let table_id = Cursor::new(body)
+            .le(6, "a table id")
+            .map_err(|e| EvError::Corrupt(e.0))?;
+        if let Some((raw, _)) = self.tables.get(&table_id) {
+            if raw.as_slice() == body {
+                return Ok(());
+            }
+        }
+        let e = self.read(ev, inner)?;
+        let tme = e.read_event::<TableMapEvent<'_>>()?;
+        let mut info = TableInfo::from_event(&tme, self.provider)?;
+        info.shown = (self.filter)(&info.db, &info.table);
+        self.tables
+            .insert(table_id, (body.to_vec(), Arc::new(info)));
+        Ok(())
+    }
+
+    fn rows(
+        &mut self,
+        h: &EventHeader,
+        body: &[u8],
+        offset: u64,
+        file: &str,
+        sink: &mut dyn ChangeSink,
+    ) -> Result<(), EvError> {
+        let bad = |e: super::row::RowError| EvError::Corrupt(e.0);
+        let t = h.event_type;
+        let mut c = Cursor::new(body);
+        let table_id = c.le(6, "a table id").map_err(bad)?;
+        c.le(2, "the rows event flags").map_err(bad)?;
+        if matches!(
+            t,
+            ty::WRITE_V2 | ty::UPDATE_V2 | ty::DELETE_V2 | ty::PARTIAL_UPDATE
+        ) {
+            let extra = c.le(2, "the extra data length").map_err(bad)? as usize;
+            c.take(extra.saturating_sub(2), "the extra data")
+                .map_err(bad)?;
+        }
+        let ncols = c.lenenc("the column count").map_err(bad)? as usize;
+        let op = match t {
+            ty::WRITE_V1 | ty::WRITE_V2 => Op::Insert,
+            ty::DELETE_V1 | ty::DELETE_V2 => Op::Delete,
+            _ => Op::Update,
+        };
+        let bitmap_len = ncols.div_ceil(8);
+        let before_bits = if op != Op::Insert {
+            Some(c.take(bitmap_len, "the column bitmap").map_err(bad)?)
+        } else {
+            None
+        };
+        let after_bits = if op != Op::Delete {
+            Some(c.take(bitmap_len, "the column bitmap").map_err(bad)?)
+        } else {
+            None
+        };
+        let Some((_, info)) = self.tables.get(&table_id) else {
+            return Err(EvError::Corrupt(format!(
+                "rows event for table id {table_id}, which no table map introduced"
+            )));
+        };
+        let info = Arc::clone(info);
+        if !info.shown {
+            return Ok(());
+        }
+        if ncols != info.columns.len() {
+            return Err(EvError::Corrupt(format!(
+                "rows event has {ncols} columns, the table map of {}.{} has {}",
+                info.db,
+                info.table,
+                info.columns.len()
+            )));
+        }
+        let present = |bits: Option<&[u8]>| -> Vec<usize> {
+            bits.map(|b| {
+                (0..ncols)
+                    .filter(|i| b[i / 8] & (1 << (i % 8)) != 0)
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let before_cols = present(before_bits);
+        let after_cols = present(after_bits);
+        let ts = self.commit_ts.unwrap_or(h.timestamp);
+        if sink.wants_raw() {
+            let raw = RawRows {
+                op,
+                table: &info,
+                before_cols: &before_cols,
+                after_cols: &after_cols,
+                partial_json: t == ty::PARTIAL_UPDATE,
+                ts,
+                file,
+                pos: offset,
+                gtid: self.gtid.as_deref(),
+            };
+            while !c.is_empty() {
+                sink.raw_row(&raw, &mut c).map_err(|e| match e {
+                    RawError::Row(e) => EvError::Corrupt(e.0),
+                    RawError::Io(e) => EvError::Output(e),
+                })?;
+                self.stats.changes += 1;
+            }
+            return Ok(());
+        }
+        let before_names: Vec<&str> = before_cols
+            .iter()
+            .map(|&i| info.columns[i].name.as_str())
+            .collect();
+        let after_names: Vec<&str> = after_cols
+            .iter()
+            .map(|&i| info.columns[i].name.as_str())
+            .collect();
+        let mut before = std::mem::take(&mut self.before);
+        let mut after = std::mem::take(&mut self.after);
+        let mut partial = std::mem::take(&mut self.partial);
+        let result = (|| -> Result<(), EvError> {
+            while !c.is_empty() {
+                if op != Op::Insert {
+                    decode_image(&info, &before_cols, None, &mut c, &mut before).map_err(bad)?;
+                }
+                if op != Op::Delete {
+                    let partial_flags = if t == ty::PARTIAL_UPDATE
+                        && read_partial_flags(&mut c, &info, &mut partial).map_err(bad)?
+                    {
+                        Some(partial.as_slice())
+                    } else {
+                        None
+                    };
+                    decode_image(&info, &after_cols, partial_flags, &mut c, &mut after)
+                        .map_err(bad)?;
+                }
+                let view = ChangeView {
+                    op,
+                    db: &info.db,
+                    table: &info.table,
+                    before: (op != Op::Insert).then_some(ImageView::Split {
+                        names: &before_names,
+                        cells: &before,
+                    }),
+                    after: (op != Op::Delete).then_some(ImageView::Split {
+                        names: &after_names,
+                        cells: &after,
+                    }),
+                    ts,
+                    file,
+                    pos: offset,
+                    gtid: self.gtid.as_deref(),
+                };
+                sink.change(&view).map_err(EvError::Output)?;
+                self.stats.changes += 1;
+            }
+            Ok(())
+        })();
+        self.before = before;
+        self.after = after;
+        self.partial = partial;
+        result
+    }
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
