@@ -180,26 +180,39 @@ impl<'p> Decoder<'p> {
         self.commit_ts = None;
         let mut buf = Vec::with_capacity(64 * 1024);
         while let Some(offset) = file.next_event(&mut buf)? {
-            self.stats.events += 1;
-            self.stats.bytes += buf.len() as u64;
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                self.event(&buf, offset, &name, false, sink)
-            }));
-            let message = match outcome {
-                Ok(Ok(())) => continue,
-                Ok(Err(EvError::Output(e))) => return Err(DecodeError::Output(e)),
-                Ok(Err(EvError::Corrupt(m))) => m,
-                Err(panic) => format!("corrupt event: the parser failed ({})", panic_text(&panic)),
-            };
-            let ty = EventHeader::parse(&buf).map_or(0, |h| h.event_type);
-            return Err(BinlogError {
-                file: name,
-                offset,
-                message: format!("event type {ty}: {message}"),
-            }
-            .into());
+            self.decode_event(&buf, &name, offset, sink)?;
         }
         Ok(())
+    }
+
+    /// Decodes one raw event (header, body and checksum as in a file) read at `offset` of
+    /// `file`: the entry point for a live stream. Table maps and GTIDs carry over between
+    /// calls; a corrupt event is an error naming file and offset.
+    pub fn decode_event(
+        &mut self,
+        raw: &[u8],
+        file: &str,
+        offset: u64,
+        sink: &mut dyn ChangeSink,
+    ) -> Result<(), DecodeError> {
+        self.stats.events += 1;
+        self.stats.bytes += raw.len() as u64;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            self.event(raw, offset, file, false, sink)
+        }));
+        let message = match outcome {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(EvError::Output(e))) => return Err(DecodeError::Output(e)),
+            Ok(Err(EvError::Corrupt(m))) => m,
+            Err(panic) => format!("corrupt event: the parser failed ({})", panic_text(&panic)),
+        };
+        let ty = EventHeader::parse(raw).map_or(0, |h| h.event_type);
+        Err(BinlogError {
+            file: file.to_string(),
+            offset,
+            message: format!("event type {ty}: {message}"),
+        }
+        .into())
     }
 
     /// Every change of `path` as owned `RowChange`s (tests, small files).
