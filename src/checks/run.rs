@@ -100,7 +100,7 @@ pub fn inspect<'a>(
     Report::new(summary, options.profile.to_string(), results)
 }
 
-fn read_server(sql: &mut dyn Sql, host: &str) -> Option<ServerInfo> {
+pub fn read_server(sql: &mut dyn Sql, host: &str) -> Option<ServerInfo> {
     let rows = sql.query("SHOW GLOBAL VARIABLES").ok()?;
     let vars = rows
         .rows

@@ -1,15 +1,21 @@
-//! `cdc tail TABLE... --file PATH...`: the row changes of binlog files, as plain lines or jsonl.
-//! (Live mode, from a server, comes later.)
+//! `cdc tail TABLE...`: the row changes of tables, live from a server read as a replica (a
+//! terminal UI, or plain lines / jsonl), or from binlog files with `--file`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::binlog::{ChangeSink, DecodeError, Decoder};
 use crate::tail::filter::TableFilter;
+use crate::tail::live::start::From;
 use crate::tail::output::{JsonlWriter, PlainWriter};
+
+use super::source::SourceArgs;
+
+#[path = "tail_live.rs"]
+mod live;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TailFormat {
@@ -27,19 +33,29 @@ pub struct TailArgs {
     /// Read these binlog files (in order) instead of a server.
     #[arg(long = "file", num_args = 1..)]
     pub files: Vec<PathBuf>,
-    /// Output format (plain when not given).
+    /// Output format; without it a terminal gets the live UI, anything else plain lines.
     #[arg(long, value_enum)]
     pub format: Option<TailFormat>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Where to start: now (the server's current end), start (the oldest binlog kept),
+    /// FILE:POS, or gtid:SET (MySQL uuid:1-5 or MariaDB 0-1-100 form).
+    #[arg(long, default_value = "now")]
+    pub from: From,
+    /// Stop at the end position current when the command started (`now`).
+    #[arg(long, value_parser = ["now"])]
+    pub until: Option<String>,
+    /// The server_id to register with; by default one no replica of the server uses.
+    #[arg(long)]
+    pub server_id: Option<u32>,
 }
 
 pub fn run(args: &TailArgs) -> Result<ExitCode> {
     let filter = TableFilter::parse(&args.tables).map_err(anyhow::Error::msg)?;
     if args.files.is_empty() {
-        bail!("live mode: not yet implemented (give binlog files with --file)");
+        return live::run(args, filter);
     }
-    // The terminal UI is not here yet: a terminal gets plain lines too.
     let format = args.format.unwrap_or(TailFormat::Plain);
-    let _tty = io::stdout().is_terminal();
     let stdout = io::stdout().lock();
     let outcome = match format {
         TailFormat::Plain => {

@@ -2,6 +2,7 @@
 //! stop, how far behind, the server's clock.
 
 pub mod positions;
+pub mod reader;
 pub mod server_id;
 pub mod skew;
 pub mod start;

@@ -1,0 +1,233 @@
+//! `cdc tail` against a server: decide where and as whom to read, start the reader thread,
+//! and show what it sends (the TUI on a terminal, else plain lines or jsonl).
+
+use std::collections::HashMap;
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+
+use super::{TailArgs, TailFormat};
+use crate::binlog::table::ColumnInfo;
+use crate::checks::run::read_server;
+use crate::connection::server::{Flavor, ServerInfo};
+use crate::connection::session::Session;
+use crate::connection::sql::Sql;
+use crate::tail::feed::Feed;
+use crate::tail::filter::TableFilter;
+use crate::tail::live::reader::{self, Plan};
+use crate::tail::live::stream::Start;
+use crate::tail::live::{positions, server_id, skew, start};
+use crate::tail::output::{JsonlWriter, PlainWriter};
+use crate::tail::tui::{self, Badge, Header};
+
+pub fn run(args: &TailArgs, filter: TableFilter) -> Result<ExitCode> {
+    let source = args.source.config()?;
+    let mut control = match Session::open(&source) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: cannot connect to {}: {} (playbook connection-failed)",
+                source.redacted(),
+                source.scrub(&e.to_string())
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let sql: &mut dyn Sql = &mut control;
+    let server = read_server(sql, &source.host).context("reading the server's variables")?;
+    let (used, _) = server_id::ids_in_use(sql, &server);
+    let id = match server_id::pick(args.server_id, &used, std::process::id()) {
+        Ok(id) => id,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let logs = match positions::binary_logs(sql) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot list the binary logs: {e} (playbook replication-permissions)");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let begin = match start::resolve(&args.from, &logs) {
+        Ok(Some((file, pos))) => Start::Position { file, pos },
+        Ok(None) => match &args.from {
+            start::From::Gtid(set) => Start::Gtid(set.clone()),
+            _ => unreachable!("only GTID starts resolve to None"),
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let until = match args.until.as_deref() {
+        Some(_) => Some(start::end_now(sql).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let full_metadata = server
+        .variable("binlog_row_metadata")
+        .is_some_and(|v| v.eq_ignore_ascii_case("FULL"));
+    let columns = (!full_metadata).then(|| column_names(sql, &filter));
+    let skew_secs = skew::measure(sql).unwrap_or(0.0);
+    let header = header(&server, &source.redacted(), args, !full_metadata, skew_secs);
+    drop(control);
+
+    let plan = Plan {
+        source: source.clone(),
+        flavor: server.flavor,
+        filter,
+        start: begin,
+        server_id: id,
+        until,
+        columns,
+        heartbeat: Duration::from_secs(1),
+        max_attempts: 30,
+    };
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::Builder::new()
+        .name("binlog-reader".into())
+        .spawn(move || reader::run(plan, tx))
+        .context("starting the reader thread")?;
+    let tui = args.format.is_none() && io::stdout().is_terminal();
+    let code = if tui {
+        match tui::run(header, rx) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    } else {
+        print_lines(rx, args.format.unwrap_or(TailFormat::Plain))?
+    };
+    // The reader stops when it notices the receiver is gone; do not wait on a blocked read.
+    drop(reader);
+    Ok(code)
+}
+
+/// Plain lines or jsonl, one transaction at a time.
+fn print_lines(rx: mpsc::Receiver<Feed>, format: TailFormat) -> Result<ExitCode> {
+    let stdout = io::stdout().lock();
+    let mut plain = PlainWriter::new(stdout);
+    let mut jsonl = JsonlWriter::new(io::stdout());
+    for feed in rx {
+        let written = match feed {
+            Feed::Transaction { changes, .. } => changes.iter().try_for_each(|c| match format {
+                TailFormat::Plain => plain.write(&c.view()).and_then(|_| plain.flush()),
+                TailFormat::Jsonl => jsonl.write(&c.view()).and_then(|_| jsonl.flush()),
+            }),
+            Feed::Reconnecting { attempt, reason } => {
+                eprintln!("reconnecting (attempt {attempt}): {reason}");
+                Ok(())
+            }
+            Feed::Failed { message, playbook } => {
+                let _ = io::stdout().flush();
+                match playbook {
+                    Some(p) => eprintln!("error: {message} (playbook {p}: cdc playbook {p})"),
+                    None => eprintln!("error: {message}"),
+                }
+                return Ok(ExitCode::from(1));
+            }
+            Feed::Finished => return Ok(ExitCode::SUCCESS),
+            Feed::Heartbeat | Feed::Progress { .. } | Feed::Positions(_) => Ok(()),
+        };
+        match written {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+            other => other.context("writing output")?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Column names and signedness from information_schema, for servers whose table maps carry
+/// none (binlog_row_metadata MINIMAL / NO_LOG).
+fn column_names(sql: &mut dyn Sql, filter: &TableFilter) -> HashMap<(String, String), ColumnInfo> {
+    let mut out: HashMap<(String, String), ColumnInfo> = HashMap::new();
+    let q = "SELECT table_schema, table_name, column_name, column_type FROM information_schema.columns \
+             WHERE table_schema NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') \
+             ORDER BY table_schema, table_name, ordinal_position";
+    let Ok(rows) = sql.query(q) else {
+        return out;
+    };
+    for row in rows.rows {
+        let cell = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+        let (db, table) = (cell(0), cell(1));
+        if !filter.matches(&db, &table) {
+            continue;
+        }
+        let info = out.entry((db, table)).or_insert_with(|| ColumnInfo {
+            names: Vec::new(),
+            unsigned: Vec::new(),
+        });
+        info.names.push(cell(2));
+        info.unsigned
+            .push(cell(3).to_ascii_lowercase().contains("unsigned"));
+    }
+    out
+}
+
+fn header(
+    server: &ServerInfo,
+    url: &str,
+    args: &TailArgs,
+    names_from_schema: bool,
+    skew: f64,
+) -> Header {
+    let var = |n: &str| server.variable(n).unwrap_or("?").to_string();
+    let is = |n: &str, want: &[&str]| want.iter().any(|w| var(n).eq_ignore_ascii_case(w));
+    let mut badges = vec![
+        Badge::new(
+            "format",
+            var("binlog_format"),
+            is("binlog_format", &["ROW"]),
+        ),
+        Badge::new(
+            "row image",
+            var("binlog_row_image"),
+            is("binlog_row_image", &["FULL"]),
+        ),
+    ];
+    if server.variable("binlog_row_metadata").is_some() {
+        badges.push(Badge::new(
+            "row metadata",
+            var("binlog_row_metadata"),
+            is("binlog_row_metadata", &["FULL"]),
+        ));
+    }
+    let compression = ["binlog_transaction_compression", "log_bin_compress"]
+        .iter()
+        .find_map(|n| server.variable(n).map(str::to_string));
+    if let Some(c) = compression {
+        let off = c.eq_ignore_ascii_case("OFF") || c == "0";
+        badges.push(Badge::new("compression", c, off));
+    }
+    match server.flavor {
+        Flavor::Mysql => badges.push(Badge::new(
+            "GTID",
+            var("gtid_mode"),
+            is("gtid_mode", &["ON"]),
+        )),
+        Flavor::Mariadb => badges.push(Badge::new(
+            "GTID",
+            format!("domain {}", var("gtid_domain_id")),
+            true,
+        )),
+    }
+    Header {
+        server: url.to_string(),
+        flavor: match server.flavor {
+            Flavor::Mysql => "MySQL".into(),
+            Flavor::Mariadb => "MariaDB".into(),
+        },
+        version: server.version_string.clone(),
+        table: args.tables.join(", "),
+        badges,
+        names_from_information_schema: names_from_schema,
+        key_columns: Vec::new(),
+        skew_secs: skew.round() as i64,
+    }
+}
