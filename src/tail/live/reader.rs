@@ -184,7 +184,15 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
                 committed = Some((file.clone(), end));
                 if !pending.is_empty() {
                     let gtid = pending.last().and_then(|c| c.gtid.clone());
-                    let changes = std::mem::take(&mut pending);
+                    let mut changes = std::mem::take(&mut pending);
+                    // Rows events carry their statement's start time; the commit's own
+                    // event carries the commit time, which is what lag is measured from.
+                    let commit_ts = header.timestamp();
+                    if commit_ts > 0 {
+                        for c in &mut changes {
+                            c.ts = commit_ts;
+                        }
+                    }
                     if tx.send(Feed::Transaction { gtid, changes }).is_err() {
                         return Ended::Hangup;
                     }
