@@ -200,3 +200,57 @@ fn refusals_exit_1_with_their_playbook() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("replication-permissions"), "{err}");
 }
+
+#[test]
+fn mariadb_compressed_binlogs_show_their_rows() {
+    // log_bin_compress: the "zero rows" trap when a reader skips compressed events.
+    let server = common::retail_server(&["--log-bin-compress=ON", "--log-bin-compress-min-len=10"]);
+    let long = "x".repeat(300);
+    server
+        .exec(&format!(
+            "INSERT INTO retail_db.products (product_name, price, description) VALUES ('compressed', 4.25, '{long}');
+             UPDATE retail_db.products SET price = 5.50 WHERE product_name = 'compressed';
+             DELETE FROM retail_db.products WHERE product_id = 1"
+        ))
+        .unwrap();
+    let events: String = {
+        let mut root = server.connect("root", "").unwrap();
+        let rows: Vec<mysql::Row> = root.query("SHOW BINLOG EVENTS").unwrap();
+        rows.iter()
+            .map(|r| r.get::<String, _>(2).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert!(
+        events.contains("Write_rows_compressed"),
+        "not compressed: {events}"
+    );
+    let out = common::cdc(&[
+        "tail",
+        "retail_db.products",
+        "--source",
+        &cdc_url(&server),
+        "--from",
+        "start",
+        "--until",
+        "now",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let changes = lines(&out.stdout);
+    let ops: Vec<&str> = changes.iter().map(|c| c["op"].as_str().unwrap()).collect();
+    assert_eq!(
+        ops,
+        ["insert", "insert", "insert", "insert", "update", "delete"]
+    );
+    assert_eq!(changes[3]["after"]["description"].as_str().unwrap(), long);
+    assert_eq!(changes[4]["before"]["price"], "4.25");
+    assert_eq!(changes[4]["after"]["price"], "5.50");
+    assert_eq!(changes[5]["before"]["product_name"], "Laptop Pro");
+}

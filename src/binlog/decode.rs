@@ -11,6 +11,7 @@ use mysql_common::binlog::consts::{BinlogChecksumAlg, BinlogVersion};
 use mysql_common::binlog::events::{Event, FormatDescriptionEvent, GtidEvent, TableMapEvent};
 
 use super::change::{Cell, ChangeView, ImageView, Op, RowChange};
+use super::compressed;
 use super::file::{BinlogError, BinlogFile, EventHeader, HEADER_LEN};
 use super::gtid;
 use super::payload;
@@ -304,10 +305,15 @@ impl<'p> Decoder<'p> {
                 }
             }
             166..=171 => {
-                // Never drop rows silently (the "zero rows" trap of compressed binlogs).
-                return Err(EvError::Corrupt(
-                    "MariaDB compressed rows event (log_bin_compress=ON): not supported yet".into(),
-                ));
+                // MariaDB log_bin_compress: uncompressed, an ordinary rows event.
+                let plain = compressed::plain_type(h.event_type).expect("166..=171 are rows");
+                let rows =
+                    compressed::uncompress_rows(plain, body).map_err(|e| EvError::Corrupt(e.0))?;
+                let header = EventHeader {
+                    event_type: plain,
+                    ..h
+                };
+                self.rows(&header, &rows, offset, file, sink)?;
             }
             ty::QUERY | ty::MARIADB_GTID_LIST => {}
             t if (1..=42).contains(&t) || (160..=171).contains(&t) => {}

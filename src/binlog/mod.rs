@@ -1,6 +1,7 @@
 //! Reading binary logs: files and live streams, into row changes.
 
 pub mod change;
+pub mod compressed;
 pub mod decode;
 pub mod file;
 pub mod gtid;
