@@ -1,5 +1,6 @@
-//! `cdc tail --file` on binlogs a real MariaDB just wrote: every common column type renders as
-//! `--format jsonl` promises, and replaying the stream by primary key gives `SELECT` back.
+//! `cdc tail` on binlogs a real MariaDB just wrote, read from the files and live as a replica:
+//! every common column type renders as `--format jsonl` promises, and replaying the stream by
+//! primary key gives `SELECT` back.
 
 mod common;
 
@@ -60,109 +61,126 @@ fn every_column_type_renders_and_replay_matches_select() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let changes: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let ops: Vec<&str> = changes.iter().map(|c| c["op"].as_str().unwrap()).collect();
-    assert_eq!(
-        ops,
-        ["insert", "insert", "insert", "update", "update", "delete", "insert"]
-    );
-
-    // Exact renderings.
-    assert_eq!(
-        changes[0]["after"],
-        json!({
-            "id": 1, "u": 4000000000u64, "big": 18446744073709551615u64, "s": -32768,
-            "tiny": -128, "med": -8388608,
-            "price": "1299.99", "wide": "-12345678901234567890.0123456789", "f": 1.5, "d": 0.25,
-            "dt": "2026-11-22 10:00:00.123456", "ts": "2026-11-22T10:00:00Z",
-            "day": "2026-11-22", "tm": "-838:59:59.00", "y": 2026,
-            "name": "John", "note": "multi\nline \"quoted\"", "ch": "abc",
-            "bin": {"base64": "AP8Q"}, "bl": {"base64": "3q2+7w=="}, "j": "{\"a\": [1, 2]}",
-            "e": "paid", "st": "a,c", "bt": 5, "n": null
-        })
-    );
-    assert_eq!(changes[1]["after"]["price"], "0.00");
-    assert_eq!(changes[1]["after"]["wide"], "0.0000000000");
-    assert_eq!(changes[1]["after"]["tm"], "00:00:00.50");
-    assert_eq!(changes[1]["after"]["ts"], Value::Null);
-    assert_eq!(changes[2]["after"]["price"], "-0.05");
-    assert_eq!(changes[2]["after"]["f"], -2.5);
-    assert_eq!(changes[2]["after"]["d"], 1e300);
-    assert_eq!(changes[2]["after"]["dt"], "9999-12-31 23:59:59.999999");
-    assert_eq!(changes[2]["after"]["ts"], "2038-01-19T03:14:07Z");
-    assert_eq!(changes[2]["after"]["bt"], 255);
-    assert_eq!(changes[2]["after"]["name"], "Zoë");
-    assert_eq!(changes[3]["before"]["name"], "John");
-    assert_eq!(changes[3]["after"]["name"], "Jane");
-    assert_eq!(changes[3]["after"]["price"], "1300.99");
-    assert_eq!(changes[5]["after"], Value::Null);
-    assert_eq!(changes[0]["before"], Value::Null);
-    for c in &changes {
-        assert_eq!(c["db"], "shop");
-        assert_eq!(c["table"], "t");
-        let gtid = c["gtid"].as_str().unwrap();
-        assert!(gtid.starts_with("0-1-"), "{gtid}");
-        let ts = c["ts"].as_str().unwrap();
-        assert!(ts.ends_with('Z') && ts.len() == 20, "{ts}");
-        assert!(c["pos"].as_u64().unwrap() > 4);
-    }
-
-    // Replay by primary key, then compare with SELECT (text protocol, UTC).
-    let mut replica: BTreeMap<i64, serde_json::Map<String, Value>> = BTreeMap::new();
-    for c in &changes {
-        let image = if c["op"] == "delete" {
-            &c["before"]
-        } else {
-            &c["after"]
-        };
-        let id = image["id"].as_i64().unwrap();
-        match c["op"].as_str().unwrap() {
-            "delete" => {
-                replica.remove(&id);
-            }
-            _ => {
-                replica.insert(id, image.as_object().unwrap().clone());
-            }
-        }
-    }
-    conn.query_drop("SET time_zone = '+00:00'").unwrap();
-    let rows: Vec<mysql::Row> = conn
-        .query("SELECT *, bt + 0 AS bt_n FROM shop.t ORDER BY id")
+    // The same stream read live as a replica, from the first binlog to the end.
+    let live = Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args([
+            "tail", "shop.t", "--format", "jsonl", "--from", "start", "--until", "now",
+        ])
+        .args(["--source", &server.url("root", "")])
+        .output()
         .unwrap();
-    assert_eq!(rows.len(), replica.len());
-    for row in rows {
-        let cols = row.columns();
-        let id: i64 = row.get("id").unwrap();
-        let mine = &replica[&id];
-        for (i, col) in cols.iter().enumerate() {
-            let name = col.name_str().to_string();
-            if name == "bt" {
-                continue;
-            }
-            let key = if name == "bt_n" { "bt" } else { name.as_str() };
-            let theirs = match row.as_ref(i).unwrap() {
-                mysql::Value::NULL => None,
-                mysql::Value::Bytes(b) => Some(b.clone()),
-                other => Some(other.as_sql(true).into_bytes()),
-            };
-            let ours = normalize(&mine[key]);
-            let same = match (&mine[key], &ours, &theirs) {
-                // Floats: the same number, whatever the spelling ("0.0" / "0").
-                (Value::Number(n), _, Some(t)) if n.is_f64() => {
-                    std::str::from_utf8(t).unwrap().parse::<f64>().ok() == n.as_f64()
-                }
-                _ => ours == theirs,
-            };
-            assert!(
-                same,
-                "row {id} column {key}: ours {} theirs {theirs:?}",
-                mine[key]
-            );
+    assert!(
+        live.status.success(),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    for (how, stdout) in [("--file", out.stdout), ("live", live.stdout)] {
+        let mut conn = server.connect("root", "").unwrap();
+        let changes: Vec<Value> = String::from_utf8(stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let ops: Vec<&str> = changes.iter().map(|c| c["op"].as_str().unwrap()).collect();
+        assert_eq!(
+            ops,
+            ["insert", "insert", "insert", "update", "update", "delete", "insert"]
+        );
+
+        // Exact renderings.
+        assert_eq!(
+            changes[0]["after"],
+            json!({
+                "id": 1, "u": 4000000000u64, "big": 18446744073709551615u64, "s": -32768,
+                "tiny": -128, "med": -8388608,
+                "price": "1299.99", "wide": "-12345678901234567890.0123456789", "f": 1.5, "d": 0.25,
+                "dt": "2026-11-22 10:00:00.123456", "ts": "2026-11-22T10:00:00Z",
+                "day": "2026-11-22", "tm": "-838:59:59.00", "y": 2026,
+                "name": "John", "note": "multi\nline \"quoted\"", "ch": "abc",
+                "bin": {"base64": "AP8Q"}, "bl": {"base64": "3q2+7w=="}, "j": "{\"a\": [1, 2]}",
+                "e": "paid", "st": "a,c", "bt": 5, "n": null
+            })
+        );
+        assert_eq!(changes[1]["after"]["price"], "0.00");
+        assert_eq!(changes[1]["after"]["wide"], "0.0000000000");
+        assert_eq!(changes[1]["after"]["tm"], "00:00:00.50");
+        assert_eq!(changes[1]["after"]["ts"], Value::Null);
+        assert_eq!(changes[2]["after"]["price"], "-0.05");
+        assert_eq!(changes[2]["after"]["f"], -2.5);
+        assert_eq!(changes[2]["after"]["d"], 1e300);
+        assert_eq!(changes[2]["after"]["dt"], "9999-12-31 23:59:59.999999");
+        assert_eq!(changes[2]["after"]["ts"], "2038-01-19T03:14:07Z");
+        assert_eq!(changes[2]["after"]["bt"], 255);
+        assert_eq!(changes[2]["after"]["name"], "Zoë");
+        assert_eq!(changes[3]["before"]["name"], "John");
+        assert_eq!(changes[3]["after"]["name"], "Jane");
+        assert_eq!(changes[3]["after"]["price"], "1300.99");
+        assert_eq!(changes[5]["after"], Value::Null);
+        assert_eq!(changes[0]["before"], Value::Null);
+        for c in &changes {
+            assert_eq!(c["db"], "shop");
+            assert_eq!(c["table"], "t");
+            let gtid = c["gtid"].as_str().unwrap();
+            assert!(gtid.starts_with("0-1-"), "{gtid}");
+            let ts = c["ts"].as_str().unwrap();
+            assert!(ts.ends_with('Z') && ts.len() == 20, "{ts}");
+            assert!(c["pos"].as_u64().unwrap() > 4);
         }
+
+        // Replay by primary key, then compare with SELECT (text protocol, UTC).
+        let mut replica: BTreeMap<i64, serde_json::Map<String, Value>> = BTreeMap::new();
+        for c in &changes {
+            let image = if c["op"] == "delete" {
+                &c["before"]
+            } else {
+                &c["after"]
+            };
+            let id = image["id"].as_i64().unwrap();
+            match c["op"].as_str().unwrap() {
+                "delete" => {
+                    replica.remove(&id);
+                }
+                _ => {
+                    replica.insert(id, image.as_object().unwrap().clone());
+                }
+            }
+        }
+        conn.query_drop("SET time_zone = '+00:00'").unwrap();
+        let rows: Vec<mysql::Row> = conn
+            .query("SELECT *, bt + 0 AS bt_n FROM shop.t ORDER BY id")
+            .unwrap();
+        assert_eq!(rows.len(), replica.len());
+        for row in rows {
+            let cols = row.columns();
+            let id: i64 = row.get("id").unwrap();
+            let mine = &replica[&id];
+            for (i, col) in cols.iter().enumerate() {
+                let name = col.name_str().to_string();
+                if name == "bt" {
+                    continue;
+                }
+                let key = if name == "bt_n" { "bt" } else { name.as_str() };
+                let theirs = match row.as_ref(i).unwrap() {
+                    mysql::Value::NULL => None,
+                    mysql::Value::Bytes(b) => Some(b.clone()),
+                    other => Some(other.as_sql(true).into_bytes()),
+                };
+                let ours = normalize(&mine[key]);
+                let same = match (&mine[key], &ours, &theirs) {
+                    // Floats: the same number, whatever the spelling ("0.0" / "0").
+                    (Value::Number(n), _, Some(t)) if n.is_f64() => {
+                        std::str::from_utf8(t).unwrap().parse::<f64>().ok() == n.as_f64()
+                    }
+                    _ => ours == theirs,
+                };
+                assert!(
+                    same,
+                    "row {id} column {key}: ours {} theirs {theirs:?}",
+                    mine[key]
+                );
+            }
+        }
+        eprintln!("{how}: replay matches SELECT");
     }
 }
 
