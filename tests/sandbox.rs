@@ -242,3 +242,18 @@ fn sandbox_command_up_status_url_down() {
     assert!(mysql::Conn::new(mysql::Opts::from_url(&url).unwrap()).is_err());
     assert!(!dir.exists());
 }
+
+#[test]
+fn query_value_takes_the_first_column_of_wide_rows() {
+    let server =
+        cdc::sandbox::LocalServer::start(cdc::sandbox::ServerOptions::cdc_ready()).unwrap();
+    let file = server.query_value("SHOW MASTER STATUS").unwrap().unwrap();
+    assert!(file.contains(".0000"), "{file}");
+    assert_eq!(server.query_value("SELECT NULL, 1").unwrap(), None);
+    assert_eq!(
+        server
+            .query_value("SELECT 1 FROM DUAL WHERE 1 = 0")
+            .unwrap(),
+        None
+    );
+}

@@ -12,6 +12,7 @@ use anyhow::{Context as _, Result};
 use super::{TailArgs, TailFormat};
 use crate::binlog::table::ColumnInfo;
 use crate::checks::run::read_server;
+use crate::checks::scope::quote;
 use crate::connection::server::{Flavor, ServerInfo};
 use crate::connection::session::Session;
 use crate::connection::sql::Sql;
@@ -73,7 +74,8 @@ pub fn run(args: &TailArgs, filter: TableFilter) -> Result<ExitCode> {
         .is_some_and(|v| v.eq_ignore_ascii_case("FULL"));
     let columns = (!full_metadata).then(|| column_names(sql, &filter));
     let skew_secs = skew::measure(sql).unwrap_or(0.0);
-    let header = header(&server, &source.redacted(), args, !full_metadata, skew_secs);
+    let mut header = header(&server, &source.redacted(), args, !full_metadata, skew_secs);
+    header.key_columns = primary_key(sql, &args.tables);
     drop(control);
 
     let plan = Plan {
@@ -141,6 +143,32 @@ fn print_lines(rx: mpsc::Receiver<Feed>, format: TailFormat) -> Result<ExitCode>
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The primary key of the one table watched (the list shows it as the key); with several
+/// tables or a pattern, the first column stands in.
+fn primary_key(sql: &mut dyn Sql, tables: &[String]) -> Vec<String> {
+    let [one] = tables else {
+        return Vec::new();
+    };
+    let Some((db, table)) = one.split_once('.').filter(|_| !one.contains(['*', '?'])) else {
+        return Vec::new();
+    };
+    let q = format!(
+        "SELECT column_name FROM information_schema.key_column_usage \
+         WHERE constraint_name = 'PRIMARY' AND table_schema = {} AND table_name = {} \
+         ORDER BY ordinal_position",
+        quote(db),
+        quote(table)
+    );
+    sql.query(&q)
+        .map(|rows| {
+            rows.rows
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Column names and signedness from information_schema, for servers whose table maps carry
@@ -229,5 +257,32 @@ fn header(
         names_from_information_schema: names_from_schema,
         key_columns: Vec::new(),
         skew_secs: skew.round() as i64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::sql::{Rows, SqlError};
+
+    /// Answers the key query for retail_db.orders only.
+    struct Keys;
+    impl Sql for Keys {
+        fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
+            assert!(sql.contains("table_schema = 'retail_db'"), "{sql}");
+            Ok(Rows {
+                columns: vec!["column_name".into()],
+                rows: vec![vec![Some("order_id".into())]],
+            })
+        }
+    }
+
+    #[test]
+    fn one_named_table_gets_its_primary_key() {
+        let one = vec!["retail_db.orders".to_string()];
+        assert_eq!(primary_key(&mut Keys, &one), ["order_id"]);
+        // Patterns and several tables have no single key: the first column stands in.
+        assert!(primary_key(&mut Keys, &["retail_db.*".to_string()]).is_empty());
+        assert!(primary_key(&mut Keys, &[one[0].clone(), "x.y".to_string()]).is_empty());
     }
 }

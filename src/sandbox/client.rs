@@ -53,12 +53,13 @@ pub fn exec_all(conn: &mut Conn, sql: &str) -> Result<(), SandboxError> {
     Ok(())
 }
 
-/// The first column of the first row as text; None for no row or NULL.
+/// The first column of the first row as text; None for no row or NULL. Rows with more
+/// columns (SHOW MASTER STATUS) are fine: the rest is ignored.
 pub fn query_value(conn: &mut Conn, sql: &str) -> Result<Option<String>, SandboxError> {
-    let value: Option<Option<String>> = conn
+    let row: Option<mysql::Row> = conn
         .query_first(sql)
         .map_err(|e| SandboxError::sql(sql, e))?;
-    Ok(value.flatten())
+    Ok(row.and_then(|r| r.get::<Option<String>, _>(0)).flatten())
 }
 
 /// `query_value` as root on a local server this process did not start (a detached sandbox).
