@@ -199,27 +199,34 @@ fn split_host_port(s: &str) -> Result<(String, u16), UrlError> {
 }
 
 fn parse_port(p: &str) -> Result<u16, UrlError> {
-    p.parse::<u16>()
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| UrlError::Port(p.to_string()))
+    port_number(p).ok_or_else(|| UrlError::Port(p.to_string()))
 }
 
 fn decode(s: &str) -> Result<String, UrlError> {
+    percent_decode(s).ok_or(UrlError::Escape)
+}
+
+/// A TCP port from 1 to 65535.
+pub fn port_number(p: &str) -> Option<u16> {
+    p.parse::<u16>().ok().filter(|&n| n > 0)
+}
+
+/// Undoes %XX escapes; None for a broken escape or bytes that are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or(UrlError::Escape)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| UrlError::Escape)?);
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
             out.push(bytes[i]);
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| UrlError::Escape)
+    String::from_utf8(out).ok()
 }
 
 /// Percent-encodes what would break the URL's structure.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::connection::secret::Secret;
 use crate::connection::session::{ConnectError, Session};
 use crate::connection::sql::{Rows, Sql, SqlError};
-use crate::connection::url::{encode, SourceConfig};
+use crate::connection::url::{encode, percent_decode, port_number, SourceConfig};
 
 /// Which SQL dialect a side speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,27 +197,11 @@ impl fmt::Display for PgConfig {
 }
 
 fn parse_port(p: &str) -> Result<u16, PgUrlError> {
-    p.parse::<u16>()
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| PgUrlError::Port(p.to_string()))
+    port_number(p).ok_or_else(|| PgUrlError::Port(p.to_string()))
 }
 
 fn decode(s: &str) -> Result<String, PgUrlError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or(PgUrlError::Escape)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| PgUrlError::Escape)?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| PgUrlError::Escape)
+    percent_decode(s).ok_or(PgUrlError::Escape)
 }
 
 /// A PostgreSQL session set up for comparing: UTC, ISO dates, UTF-8.
