@@ -23,7 +23,10 @@ fn general_log_entries(text: &str) -> Vec<(&str, &str, String)> {
             let parts: Vec<&str> = line.split('\t').collect();
             let at = parts.iter().position(|p| {
                 let w: Vec<&str> = p.split_whitespace().collect();
-                w.len() == 2 && w[0].chars().all(|c| c.is_ascii_digit())
+                w.len() == 2
+                    && w[0].chars().all(|c| c.is_ascii_digit())
+                    // The date column ("261122  4:29:13") also has two words.
+                    && w[1].chars().all(|c| c.is_ascii_alphabetic() || c == '_')
             })?;
             let mut w = parts[at].split_whitespace();
             let (id, cmd) = (w.next()?, w.next()?);
@@ -553,4 +556,21 @@ fn a_mariadb_gtid_position_behind_the_purged_logs_is_reported() {
     assert_eq!(c["status"], "fail", "{c}");
     assert!(c["message"].as_str().unwrap().contains("purged"), "{c}");
     assert_eq!(code, 1);
+}
+
+#[test]
+fn general_log_lines_parse_with_and_without_the_date_column() {
+    let text = "Time\t\t    Id Command\tArgument\n261122  4:29:13\t    11 Connect\tcdc_user@127.0.0.1 on  using TCP/IP\n\t\t    11 Query\tSHOW GLOBAL VARIABLES\n";
+    let entries = general_log_entries(text);
+    assert_eq!(
+        entries,
+        [
+            (
+                "11",
+                "Connect",
+                "cdc_user@127.0.0.1 on  using TCP/IP".to_string()
+            ),
+            ("11", "Query", "SHOW GLOBAL VARIABLES".to_string()),
+        ]
+    );
 }
