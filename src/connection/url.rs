@@ -135,24 +135,14 @@ impl SourceConfig {
 
     /// The URL with the password replaced: the only form that is ever printed.
     pub fn redacted(&self) -> String {
-        let mut s = String::from("mysql://");
-        if !self.user.is_empty() {
-            s.push_str(&encode(&self.user));
-            if self.password.is_some() {
-                s.push_str(":***");
-            }
-            s.push('@');
-        }
-        if self.host.contains(':') {
-            s.push_str(&format!("[{}]", self.host));
-        } else {
-            s.push_str(&self.host);
-        }
-        s.push_str(&format!(":{}", self.port));
-        if let Some(db) = &self.database {
-            s.push('/');
-            s.push_str(&encode(db));
-        }
+        let mut s = redacted_base(
+            "mysql",
+            &self.user,
+            self.password.is_some(),
+            &self.host,
+            self.port,
+            self.database.as_deref(),
+        );
         let mut params = Vec::new();
         if self.ssl_mode != SslMode::Preferred {
             params.push(format!("ssl-mode={}", self.ssl_mode));
@@ -227,6 +217,36 @@ pub fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// `scheme://user:***@host:port/db`: a URL with the password masked, for any engine.
+pub fn redacted_base(
+    scheme: &str,
+    user: &str,
+    has_password: bool,
+    host: &str,
+    port: u16,
+    database: Option<&str>,
+) -> String {
+    let mut s = format!("{scheme}://");
+    if !user.is_empty() {
+        s.push_str(&encode(user));
+        if has_password {
+            s.push_str(":***");
+        }
+        s.push('@');
+    }
+    if host.contains(':') {
+        s.push_str(&format!("[{host}]"));
+    } else {
+        s.push_str(host);
+    }
+    s.push_str(&format!(":{port}"));
+    if let Some(db) = database {
+        s.push('/');
+        s.push_str(&encode(db));
+    }
+    s
 }
 
 /// Percent-encodes what would break the URL's structure.

@@ -1,12 +1,9 @@
 //! `cdc doctor --list`: the check catalogue as a table.
 
-use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
-use comfy_table::{ContentArrangement, Table};
-
 use crate::checks::result::Severity;
 use crate::checks::spec::{CheckSpec, Condition};
 
-use super::{paint, terminal_width, Tone, DEFAULT_WIDTH};
+use super::{new_table, paint, terminal_width, Tone, DEFAULT_WIDTH};
 
 /// The catalogue in the order given, as wide as stdout's terminal (else [`DEFAULT_WIDTH`]).
 pub fn render_catalogue(specs: &[CheckSpec], color: bool) -> String {
@@ -15,20 +12,11 @@ pub fn render_catalogue(specs: &[CheckSpec], color: bool) -> String {
 
 /// [`render_catalogue`] with an explicit width.
 pub fn render_catalogue_width(specs: &[CheckSpec], color: bool, width: u16) -> String {
-    let mut table = Table::new();
-    table
-        .force_no_tty()
-        .load_preset(if color {
-            UTF8_FULL_CONDENSED
-        } else {
-            ASCII_FULL_CONDENSED
-        })
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(
-            ["Check", "Title", "Severity", "Playbook", "Applies to"]
-                .map(|h| paint(h, Tone::Bold, color)),
-        );
+    let mut table = new_table(
+        ["Check", "Title", "Severity", "Playbook", "Applies to"],
+        color,
+        width,
+    );
     for spec in specs {
         let tone = match spec.severity {
             Severity::Warn => Tone::Yellow,

@@ -2,12 +2,11 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{ColumnConstraint, Table, Width};
 
 use crate::checks::result::{CheckResult, Report, Status};
 
-use super::{paint, server_description, summary_line, wants_fix, Tone};
+use super::{new_table, paint, server_description, summary_line, wants_fix, Tone};
 
 /// Renders the report as a table `width` columns wide. Without `color` the output is plain
 /// ASCII (no escape codes, no box drawing) so that logs stay readable.
@@ -47,20 +46,11 @@ fn header(report: &Report, color: bool) -> String {
 }
 
 fn table(report: &Report, color: bool, width: u16) -> Table {
-    let mut table = Table::new();
-    table
-        // Never ask the process whether stdout is a terminal: the caller decided.
-        .force_no_tty()
-        .load_preset(if color {
-            UTF8_FULL_CONDENSED
-        } else {
-            ASCII_FULL_CONDENSED
-        })
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(
-            ["Status", "Check", "Observed", "Expected", "Fix"].map(|h| paint(h, Tone::Bold, color)),
-        );
+    let mut table = new_table(
+        ["Status", "Check", "Observed", "Expected", "Fix"],
+        color,
+        width,
+    );
     for check in &report.checks {
         table.add_row(row(check, color));
     }

@@ -83,6 +83,29 @@ fn color_decision(
     stream_is_terminal && !no_color && !dumb
 }
 
+/// A table for people: UTF-8 lines on a colored terminal, plain ASCII otherwise (logs stay
+/// readable), as wide as `width`, with bold headers. Never asks whether stdout is a terminal:
+/// the caller decided that through `color` and `width`.
+pub(crate) fn new_table<const N: usize>(
+    headers: [&str; N],
+    color: bool,
+    width: u16,
+) -> comfy_table::Table {
+    use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
+    let mut table = comfy_table::Table::new();
+    table
+        .force_no_tty()
+        .load_preset(if color {
+            UTF8_FULL_CONDENSED
+        } else {
+            ASCII_FULL_CONDENSED
+        })
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(headers.map(|h| paint(h, Tone::Bold, color)));
+    table
+}
+
 /// A terminal color or style. Applied only when the renderer was asked for color.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tone {

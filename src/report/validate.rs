@@ -3,13 +3,10 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
-use comfy_table::{ContentArrangement, Table};
-
 use crate::validate::report::{Key, TableResult, TableStatus, ValidateReport};
 
 use super::junit::{escape_attr, escape_text};
-use super::{paint, Tone};
+use super::{new_table, paint, Tone};
 
 fn tone(s: TableStatus) -> Tone {
     match s {
@@ -43,17 +40,8 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
         paint("mode:", Tone::Bold, color),
         report.mode
     );
-    let mut table = Table::new();
-    table
-        .force_no_tty()
-        .load_preset(if color {
-            UTF8_FULL_CONDENSED
-        } else {
-            ASCII_FULL_CONDENSED
-        })
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header([
+    let mut table = new_table(
+        [
             "Table",
             "Target",
             "Status",
@@ -64,7 +52,10 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
             "Changed",
             "Fetched",
             "Time",
-        ]);
+        ],
+        color,
+        width,
+    );
     for t in &report.tables {
         table.add_row([
             t.table.clone(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::connection::secret::Secret;
 use crate::connection::session::{ConnectError, Session};
 use crate::connection::sql::{Rows, Sql, SqlError};
-use crate::connection::url::{encode, percent_decode, port_number, SourceConfig};
+use crate::connection::url::{percent_decode, port_number, redacted_base, SourceConfig};
 
 /// Which SQL dialect a side speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,25 +160,14 @@ impl PgConfig {
 
     /// The URL with the password replaced: the only form that is ever printed.
     pub fn redacted(&self) -> String {
-        let mut s = String::from("postgres://");
-        if !self.user.is_empty() {
-            s.push_str(&encode(&self.user));
-            if self.password.is_some() {
-                s.push_str(":***");
-            }
-            s.push('@');
-        }
-        if self.host.contains(':') {
-            s.push_str(&format!("[{}]", self.host));
-        } else {
-            s.push_str(&self.host);
-        }
-        s.push_str(&format!(":{}", self.port));
-        if let Some(db) = &self.database {
-            s.push('/');
-            s.push_str(&encode(db));
-        }
-        s
+        redacted_base(
+            "postgres",
+            &self.user,
+            self.password.is_some(),
+            &self.host,
+            self.port,
+            self.database.as_deref(),
+        )
     }
 
     /// Removes the password from text that may have picked it up.
