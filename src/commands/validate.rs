@@ -17,6 +17,10 @@ use crate::validate::{estimate_rows, target_table, validate_table, Mode, Pair, S
 
 use super::output;
 use super::source::{parse_duration, SourceArgs};
+use crate::validate::crud::DeleteMode;
+
+#[path = "validate_canary.rs"]
+mod canary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ValidateFormat {
@@ -26,16 +30,37 @@ pub enum ValidateFormat {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("mode").required(true).args(["counts", "checksum"])))]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["counts", "checksum", "crud", "init"])))]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db.
-    #[arg(long, env = "CDC_TARGET", hide_env_values = true)]
-    pub target: String,
-    /// Tables to compare, as they are named on the source: db.t,db.u
-    #[arg(long, required = true)]
-    pub tables: String,
+    #[arg(
+        long,
+        env = "CDC_TARGET",
+        hide_env_values = true,
+        required_unless_present = "init"
+    )]
+    pub target: Option<String>,
+    /// Tables to compare, as they are named on the source: db.t,db.u (--counts, --checksum).
+    #[arg(long, required_if_eq_any = [("counts", "true"), ("checksum", "true")])]
+    pub tables: Option<String>,
+    /// Prove the pipeline carries changes: insert, update and delete a canary row on the
+    /// source, each watched until the target shows it.
+    #[arg(long)]
+    pub crud: bool,
+    /// Create the canary table on the source (idempotent) and say what to add to the pipeline.
+    #[arg(long)]
+    pub init: bool,
+    /// The canary table: db.table (default: cdc_canary in the source URL's database).
+    #[arg(long, value_name = "DB.TABLE")]
+    pub canary: Option<String>,
+    /// How long each canary step may take to reach the target.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// How the target shows a delete: hard, soft:COLUMN=VALUE, soft:COLUMN IS NOT NULL.
+    #[arg(long, default_value = "hard")]
+    pub delete_mode: DeleteMode,
     /// The target table for each: a name, or a pattern with {db} and {table}, e.g.
     /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db).
     #[arg(long, value_name = "PATTERN")]
@@ -110,12 +135,17 @@ impl ValidateArgs {
 
 pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let source = args.source.config()?;
-    let mut target = TargetConfig::parse(&args.target)
+    if args.init || args.crud {
+        return canary::run(args, &source);
+    }
+    let mut target = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
         .map_err(anyhow::Error::msg)
         .context("cannot use the target")?;
     target.set_connect_timeout(args.source.connect_timeout);
     let tables: Vec<TableRef> = args
         .tables
+        .as_deref()
+        .unwrap_or_default()
         .split(',')
         .filter(|t| !t.trim().is_empty())
         .map(|t| TableRef::parse(t).with_context(|| format!("--tables: {t:?} is not db.table")))

@@ -14,6 +14,7 @@
 
 pub mod bisect;
 pub mod checksum;
+pub mod crud;
 pub mod diff;
 pub mod normalize;
 pub mod report;
