@@ -42,7 +42,8 @@ pub struct ValidateArgs {
         required_unless_present = "init"
     )]
     pub target: Option<String>,
-    /// Tables to compare, as they are named on the source: db.t,db.u (--counts, --checksum).
+    /// Tables to compare, as they are named on the source: db.t,db.u (--counts, --checksum;
+    /// with --crud, whose row counts to compare after the canary, default its own table).
     #[arg(long, required_if_eq_any = [("counts", "true"), ("checksum", "true")])]
     pub tables: Option<String>,
     /// Prove the pipeline carries changes: insert, update and delete a canary row on the
@@ -53,8 +54,12 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub init: bool,
     /// The canary table: db.table (default: cdc_canary in the source URL's database).
-    #[arg(long, value_name = "DB.TABLE")]
+    #[arg(long, value_name = "DB.TABLE", conflicts_with = "table")]
     pub canary: Option<String>,
+    /// Write the canary as a generated row in this real captured table instead (values fit
+    /// its columns' types, NOT NULL and keys; the row is removed afterwards).
+    #[arg(long, value_name = "DB.TABLE", conflicts_with = "init")]
+    pub table: Option<String>,
     /// How long each canary step may take to reach the target.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -118,6 +123,17 @@ impl ValidateArgs {
         }
     }
 
+    /// `--tables` as table names (empty when not given).
+    fn table_list(&self) -> Result<Vec<TableRef>> {
+        self.tables
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| TableRef::parse(t).with_context(|| format!("--tables: {t:?} is not db.table")))
+            .collect()
+    }
+
     fn settings(&self) -> Settings {
         Settings {
             mode: self.mode(),
@@ -142,14 +158,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
         .map_err(anyhow::Error::msg)
         .context("cannot use the target")?;
     target.set_connect_timeout(args.source.connect_timeout);
-    let tables: Vec<TableRef> = args
-        .tables
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| TableRef::parse(t).with_context(|| format!("--tables: {t:?} is not db.table")))
-        .collect::<Result<_>>()?;
+    let tables = args.table_list()?;
     if tables.is_empty() {
         bail!("--tables names no table");
     }

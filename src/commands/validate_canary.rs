@@ -7,19 +7,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
-use indicatif::{ProgressBar, ProgressFinish};
+use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 
 use super::{ValidateArgs, ValidateFormat};
 use crate::commands::output;
 use crate::connection::url::SourceConfig;
 use crate::report::{self, new_table, paint, Tone};
-use crate::validate::crud::{create_table_sql, Crud, CrudReport, StepStatus};
+use crate::validate::crud::counts::CountStatus;
+use crate::validate::crud::pending::pending_dir;
+use crate::validate::crud::{create_table_sql, Crud, CrudReport, RowKind, StepStatus};
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, MySqlDb, TargetConfig};
 use crate::validate::target_table;
 
 pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
-    let canary = canary_table(args, source)?;
+    let (canary, row) = match &args.table {
+        Some(t) => (
+            TableRef::parse(t).with_context(|| format!("--table {t:?} is not db.table"))?,
+            RowKind::Generated,
+        ),
+        None => (canary_table(args, source)?, RowKind::Canary),
+    };
     let mut src = MySqlDb::open(source)
         .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
@@ -43,6 +51,17 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("{}", target_cfg.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target_cfg.redacted()))?;
     let target_name = target_table(args.target_table.as_deref(), &canary);
+    let mut counted = args.table_list()?;
+    if counted.is_empty() {
+        counted.push(canary.clone());
+    }
+    let count_tables = counted
+        .into_iter()
+        .map(|t| {
+            let tt = target_table(args.target_table.as_deref(), &t);
+            (t, tt)
+        })
+        .collect();
 
     // Ctrl-C stops the waiting; the canary rows are still removed before exit.
     let cancel = Arc::new(AtomicBool::new(false));
@@ -50,12 +69,17 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
 
     let crud = Crud {
-        canary: &canary,
+        table: &canary,
+        row,
         target_table: &target_name,
         timeout: args.timeout,
         poll: Duration::from_millis(100),
         delete_mode: &args.delete_mode,
         cancel: &cancel,
+        source_id: format!("{}:{}", source.host, source.port),
+        pending_dir: pending_dir(),
+        count_tables,
+        settle: args.settle,
     };
     let mut spinner: Option<ProgressBar> = None;
     let terminal = std::io::stderr().is_terminal();
@@ -64,8 +88,16 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
             s.finish_and_clear();
         }
         if terminal {
+            let message = match step {
+                "counts" => "counts: comparing row counts".to_string(),
+                _ => format!("{step}: waiting for the target"),
+            };
             let s = ProgressBar::new_spinner()
-                .with_message(format!("{step}: waiting for the target"))
+                .with_style(
+                    ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                )
+                .with_message(message)
                 .with_finish(ProgressFinish::AndClear);
             s.enable_steady_tick(Duration::from_millis(100));
             spinner = Some(s);
@@ -126,13 +158,9 @@ fn human(r: &CrudReport, color: bool) -> String {
             StepStatus::NotRun => Tone::Dim,
             _ => Tone::Red,
         };
-        let status = serde_json::to_value(s.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
         table.add_row([
             s.step.to_string(),
-            paint(&status.to_ascii_uppercase(), tone, color),
+            paint(&label(&s.status).to_ascii_uppercase(), tone, color),
             s.latency_ms
                 .map(|ms| format!("{ms} ms"))
                 .unwrap_or_default(),
@@ -141,6 +169,44 @@ fn human(r: &CrudReport, color: bool) -> String {
     }
     out.push_str(&table.to_string());
     out.push('\n');
+    if !r.counts.is_empty() {
+        let mut table = new_table(
+            [
+                "Table",
+                "Target",
+                "Source rows",
+                "Target rows",
+                "Status",
+                "Note",
+            ],
+            color,
+            report::DEFAULT_WIDTH,
+        );
+        for c in &r.counts {
+            let tone = match c.status {
+                CountStatus::Match => Tone::Green,
+                CountStatus::Lag => Tone::Yellow,
+                _ => Tone::Red,
+            };
+            let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+            table.add_row([
+                c.table.clone(),
+                c.target_table.clone(),
+                n(c.source_rows),
+                n(c.target_rows),
+                paint(&label(&c.status).to_ascii_uppercase(), tone, color),
+                c.message.clone(),
+            ]);
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+    if r.leftovers_removed > 0 {
+        out.push_str(&format!(
+            "Removed {} canary row(s) earlier runs left on the source.\n",
+            r.leftovers_removed
+        ));
+    }
     out.push_str(if r.cleaned {
         "The source holds no canary row of this run.\n"
     } else {
@@ -152,34 +218,57 @@ fn human(r: &CrudReport, color: bool) -> String {
     out
 }
 
+/// A status as its JSON spelling.
+fn label(status: &impl serde::Serialize) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn junit(r: &CrudReport) -> String {
     use crate::report::junit::{escape_attr, escape_text};
-    let failures = r
+    // (name, seconds, failure message if it failed): the steps, then one case per count.
+    let mut cases: Vec<(String, f64, Option<String>)> = r
         .steps
         .iter()
-        .filter(|s| s.status != StepStatus::Arrived)
-        .count();
+        .map(|s| {
+            let time = s.latency_ms.map_or(0.0, |ms| ms as f64 / 1000.0);
+            let failure = (s.status != StepStatus::Arrived).then(|| s.message.clone());
+            (s.step.to_string(), time, failure)
+        })
+        .collect();
+    for c in &r.counts {
+        let failure = (!matches!(c.status, CountStatus::Match | CountStatus::Lag)).then(|| {
+            format!(
+                "{} source rows, {} target rows {}",
+                c.source_rows.map_or("?".into(), |n| n.to_string()),
+                c.target_rows.map_or("?".into(), |n| n.to_string()),
+                c.message
+            )
+        });
+        cases.push((format!("count {}", c.table), 0.0, failure));
+    }
+    let failures = cases.iter().filter(|c| c.2.is_some()).count();
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"cdc validate --crud\" tests=\"{}\" failures=\"{failures}\">\n",
-        r.steps.len()
+        cases.len()
     );
-    for s in &r.steps {
-        let time = s.latency_ms.map_or(0.0, |ms| ms as f64 / 1000.0);
+    for (name, time, failure) in &cases {
         out.push_str(&format!(
             "    <testcase classname=\"cdc.validate.crud\" name=\"{}\" time=\"{time:.3}\"",
-            s.step
+            escape_attr(name)
         ));
-        if s.status == StepStatus::Arrived {
-            out.push_str("/>\n");
-        } else {
-            out.push_str(&format!(
+        match failure {
+            None => out.push_str("/>\n"),
+            Some(message) => out.push_str(&format!(
                 ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                escape_attr(&s.message),
+                escape_attr(message.trim()),
                 escape_text(&format!(
                     "playbook: {}",
                     r.playbook.as_deref().unwrap_or("-")
                 ))
-            ));
+            )),
         }
     }
     out.push_str("  </testsuite>\n</testsuites>\n");

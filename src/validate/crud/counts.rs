@@ -1,0 +1,164 @@
+//! After the canary: row counts of the captured tables on both sides. A difference is
+//! counted again after the settle delay, so a target that is behind (lag) is told apart from
+//! one that lost or kept rows.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::DeleteMode;
+use crate::validate::table::TableRef;
+use crate::validate::target::{Db, Engine};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountStatus {
+    Match,
+    /// Differed, then matched after the settle delay.
+    Lag,
+    Differs,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountResult {
+    pub table: String,
+    pub target_table: String,
+    pub source_rows: Option<u64>,
+    pub target_rows: Option<u64>,
+    pub status: CountStatus,
+    pub message: String,
+}
+
+/// The spellings a soft-delete marker may come back as: `true` is `1` on MySQL and `t` or
+/// `true` on PostgreSQL.
+pub fn marker_spellings(value: &str) -> Vec<String> {
+    let v = value.to_ascii_lowercase();
+    match v.as_str() {
+        "true" | "1" | "t" => vec!["true".into(), "1".into(), "t".into()],
+        "false" | "0" | "f" => vec!["false".into(), "0".into(), "f".into()],
+        _ => vec![v],
+    }
+}
+
+/// The rows of the target still live under the delete mode: soft-deleted ones are not.
+fn live_filter(engine: Engine, mode: &DeleteMode) -> String {
+    let text = |c: &str| match engine {
+        Engine::MySql => format!("LOWER(CAST({} AS CHAR))", engine.quote(c)),
+        Engine::PostgreSql => format!("LOWER({}::text)", engine.quote(c)),
+    };
+    match mode {
+        DeleteMode::Hard => String::new(),
+        DeleteMode::SoftNotNull { column } => {
+            format!(" WHERE {} IS NULL", engine.quote(column))
+        }
+        DeleteMode::SoftEquals { column, value } => {
+            let list: Vec<String> = marker_spellings(value)
+                .iter()
+                .map(|s| engine.literal(s))
+                .collect();
+            format!(
+                " WHERE {} IS NULL OR {} NOT IN ({})",
+                engine.quote(column),
+                text(column),
+                list.join(", ")
+            )
+        }
+    }
+}
+
+fn count(db: &mut dyn Db, table: &TableRef, filter: &str) -> Result<u64, String> {
+    let sql = format!("SELECT COUNT(*) FROM {}{filter}", table.quoted(db.engine()));
+    db.query(&sql)
+        .map_err(|e| e.to_string())?
+        .scalar()
+        .flatten()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| "no count came back".to_string())
+}
+
+/// Counts each (source, target) table pair; differences are counted again after `settle`.
+pub fn compare(
+    source: &mut dyn Db,
+    target: &mut dyn Db,
+    tables: &[(TableRef, TableRef)],
+    mode: &DeleteMode,
+    settle: Duration,
+    cancel: &AtomicBool,
+) -> Vec<CountResult> {
+    let filter = live_filter(target.engine(), mode);
+    let mut once = |s: &TableRef, t: &TableRef| -> Result<(u64, u64), String> {
+        let a = count(source, s, "").map_err(|e| format!("source: {e}"))?;
+        let b = count(target, t, &filter).map_err(|e| format!("target: {e}"))?;
+        Ok((a, b))
+    };
+    let mut results: Vec<CountResult> = tables
+        .iter()
+        .map(|(s, t)| {
+            let (source_rows, target_rows, status, message) = match once(s, t) {
+                Ok((a, b)) if a == b => (Some(a), Some(b), CountStatus::Match, String::new()),
+                Ok((a, b)) => (Some(a), Some(b), CountStatus::Differs, String::new()),
+                Err(e) => (None, None, CountStatus::Error, e),
+            };
+            CountResult {
+                table: s.to_string(),
+                target_table: t.to_string(),
+                source_rows,
+                target_rows,
+                status,
+                message,
+            }
+        })
+        .collect();
+    if !results.iter().any(|r| r.status == CountStatus::Differs) || cancel.load(Ordering::SeqCst) {
+        return results;
+    }
+    std::thread::sleep(settle);
+    for (r, (s, t)) in results.iter_mut().zip(tables) {
+        if r.status != CountStatus::Differs {
+            continue;
+        }
+        match once(s, t) {
+            Ok((a, b)) => {
+                r.source_rows = Some(a);
+                r.target_rows = Some(b);
+                if a == b {
+                    r.status = CountStatus::Lag;
+                    r.message = format!("matched after {} s (lag)", settle.as_secs_f32());
+                } else {
+                    r.message = format!(
+                        "still differs after {} s: {} on the target",
+                        settle.as_secs_f32(),
+                        if b > a { "extra rows" } else { "rows missing" }
+                    );
+                }
+            }
+            Err(e) => {
+                r.status = CountStatus::Error;
+                r.message = e;
+            }
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soft_deleted_rows_are_left_out_of_the_target_count() {
+        let mode: DeleteMode = "soft:__deleted=true".parse().unwrap();
+        assert_eq!(
+            live_filter(Engine::PostgreSql, &mode),
+            " WHERE \"__deleted\" IS NULL OR LOWER(\"__deleted\"::text) NOT IN ('true', '1', 't')"
+        );
+        let mode: DeleteMode = "soft:deleted_at IS NOT NULL".parse().unwrap();
+        assert_eq!(
+            live_filter(Engine::MySql, &mode),
+            " WHERE `deleted_at` IS NULL"
+        );
+        assert_eq!(live_filter(Engine::MySql, &DeleteMode::Hard), "");
+    }
+}

@@ -1,0 +1,535 @@
+//! `cdc validate --crud`: a canary row inserted, updated and deleted on the source, each step
+//! watched until the target shows it, then the captured tables' row counts compared. The
+//! source is left clean whatever happens.
+
+pub mod counts;
+pub mod generate;
+pub mod pending;
+pub mod row_plan;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use super::table::TableRef;
+use super::target::{Db, Engine};
+use counts::{marker_spellings, CountResult, CountStatus};
+use generate::Literal;
+use pending::Pending;
+use row_plan::{sql_value, RowPlan};
+
+/// How the target shows a deleted row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteMode {
+    /// The row is gone (the default).
+    Hard,
+    /// The row stays, with `column = value` (e.g. `__deleted = true`).
+    SoftEquals { column: String, value: String },
+    /// The row stays, with `column` set (e.g. a deleted_at timestamp).
+    SoftNotNull { column: String },
+}
+
+impl std::str::FromStr for DeleteMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<DeleteMode, String> {
+        let s = s.trim();
+        if s == "hard" {
+            return Ok(DeleteMode::Hard);
+        }
+        let bad = || format!("{s:?} is not hard, soft:COLUMN=VALUE or soft:COLUMN IS NOT NULL");
+        let rule = s.strip_prefix("soft:").ok_or_else(bad)?.trim();
+        if let Some(column) = rule
+            .strip_suffix("IS NOT NULL")
+            .or_else(|| rule.strip_suffix("is not null"))
+        {
+            let column = column.trim();
+            return if column.is_empty() {
+                Err(bad())
+            } else {
+                Ok(DeleteMode::SoftNotNull {
+                    column: column.to_string(),
+                })
+            };
+        }
+        match rule.split_once('=') {
+            Some((c, v)) if !c.trim().is_empty() => Ok(DeleteMode::SoftEquals {
+                column: c.trim().to_string(),
+                value: v.trim().to_string(),
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Arrived,
+    TimedOut,
+    Failed,
+    NotRun,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepResult {
+    pub step: &'static str,
+    pub status: StepStatus,
+    pub latency_ms: Option<u64>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrudReport {
+    pub run_id: String,
+    /// The table the canary row was written to.
+    pub canary: String,
+    pub target: String,
+    /// "canary" (the dedicated table) or "generated" (a row made up for a real table).
+    pub row: &'static str,
+    /// The canary row's key on the source, once known: column → value.
+    pub key: serde_json::Map<String, serde_json::Value>,
+    pub steps: Vec<StepResult>,
+    /// Row counts of the captured tables, after the steps.
+    pub counts: Vec<CountResult>,
+    /// The source holds no row of this run any more.
+    pub cleaned: bool,
+    /// Canary rows crashed runs left behind, removed before this one started.
+    pub leftovers_removed: usize,
+    /// Where to look when a step did not arrive or counts differ.
+    pub playbook: Option<String>,
+}
+
+impl CrudReport {
+    pub fn passed(&self) -> bool {
+        self.steps.iter().all(|s| s.status == StepStatus::Arrived)
+            && self
+                .counts
+                .iter()
+                .all(|c| matches!(c.status, CountStatus::Match | CountStatus::Lag))
+    }
+}
+
+/// Which row the canary writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// The dedicated table `--init` creates (rows carry the run id).
+    Canary,
+    /// A generated row in a real captured table (`--table`).
+    Generated,
+}
+
+pub struct Crud<'a> {
+    pub table: &'a TableRef,
+    pub row: RowKind,
+    pub target_table: &'a TableRef,
+    pub timeout: Duration,
+    pub poll: Duration,
+    pub delete_mode: &'a DeleteMode,
+    /// Set by Ctrl-C: stop waiting, clean up.
+    pub cancel: &'a AtomicBool,
+    /// host:port of the source: whose leftovers are whose.
+    pub source_id: String,
+    /// Where generated rows are recorded until removed (None: not recorded).
+    pub pending_dir: Option<PathBuf>,
+    /// (source, target) tables whose row counts are compared after the steps.
+    pub count_tables: Vec<(TableRef, TableRef)>,
+    pub settle: Duration,
+}
+
+/// The canary table; `--init` creates it idempotently.
+pub fn create_table_sql(canary: &TableRef) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\
+         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+         run_id VARCHAR(64) NOT NULL, \
+         note VARCHAR(64) NOT NULL, \
+         created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
+         KEY run_id (run_id)) ENGINE=InnoDB",
+        canary.quoted(Engine::MySql)
+    )
+}
+
+pub fn new_run_id() -> String {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    format!("cdc-{}-{t}", std::process::id())
+}
+
+/// A short unique token for generated values that must fit narrow columns.
+fn token(run_id: &str) -> String {
+    let mut parts = run_id.trim_start_matches("cdc-").split('-');
+    let pid: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let ms: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    format!("{ms:x}{:x}", pid % 4096)
+}
+
+impl Crud<'_> {
+    /// Runs the steps, then the counts; `on_step(name)` is told when each starts (spinners).
+    pub fn run(
+        &self,
+        source: &mut dyn Db,
+        target: &mut dyn Db,
+        mut on_step: impl FnMut(&'static str),
+    ) -> CrudReport {
+        let run_id = new_run_id();
+        let mut report = CrudReport {
+            run_id: run_id.clone(),
+            canary: self.table.to_string(),
+            target: self.target_table.to_string(),
+            row: match self.row {
+                RowKind::Canary => "canary",
+                RowKind::Generated => "generated",
+            },
+            key: serde_json::Map::new(),
+            steps: Vec::new(),
+            counts: Vec::new(),
+            cleaned: false,
+            leftovers_removed: 0,
+            playbook: None,
+        };
+        report.leftovers_removed = self.remove_leftovers(source, &run_id);
+        let plan = match self.row {
+            RowKind::Canary => Ok(RowPlan::canary(self.table, &run_id)),
+            RowKind::Generated => RowPlan::for_table(source, self.table, &token(&run_id)),
+        };
+        let mut plan = match plan {
+            Ok(p) => p,
+            Err(e) => {
+                report.steps.push(failed("insert", e));
+                report.cleaned = true;
+                report.playbook = Some("changes-not-captured".into());
+                return report;
+            }
+        };
+        self.steps(
+            source,
+            target,
+            &mut plan,
+            &run_id,
+            &mut report,
+            &mut on_step,
+        );
+        report.cleaned = self.clean(source, &plan, &run_id);
+        report.key = plan
+            .key
+            .iter()
+            .filter_map(|(c, v)| v.clone().map(|v| (c.clone(), v.into())))
+            .collect();
+        if !self.cancel.load(Ordering::SeqCst) && !self.count_tables.is_empty() {
+            on_step("counts");
+            report.counts = counts::compare(
+                source,
+                target,
+                &self.count_tables,
+                self.delete_mode,
+                self.settle,
+                self.cancel,
+            );
+        }
+        if !report.passed() {
+            report.playbook = Some("changes-not-captured".into());
+        }
+        report
+    }
+
+    /// Rows of runs that crashed before cleaning up: in the canary table, by run id and
+    /// age (older than any live run could be); in real tables, from the pending records.
+    fn remove_leftovers(&self, source: &mut dyn Db, run_id: &str) -> usize {
+        let e = Engine::MySql;
+        let mut removed = 0;
+        if self.row == RowKind::Canary {
+            let sql = format!(
+                "DELETE FROM {} WHERE run_id <> {} AND created_at < NOW(6) - INTERVAL 1 HOUR",
+                self.table.quoted(e),
+                e.literal(run_id)
+            );
+            if source.query(&sql).is_ok() {
+                removed += source
+                    .query("SELECT ROW_COUNT()")
+                    .ok()
+                    .and_then(|r| r.scalar().flatten().and_then(|n| n.parse().ok()))
+                    .unwrap_or(0);
+            }
+        }
+        if let Some(dir) = &self.pending_dir {
+            removed += pending::remove_leftovers(dir, &self.source_id, source);
+        }
+        removed
+    }
+
+    /// The source keeps nothing of this run: by key, and in the canary table by run id.
+    fn clean(&self, source: &mut dyn Db, plan: &RowPlan, run_id: &str) -> bool {
+        let e = Engine::MySql;
+        let table = plan.table.quoted(e);
+        let by_key = match plan.key_predicate(e) {
+            Some(pred) => source
+                .query(&format!("DELETE FROM {table} WHERE {pred}"))
+                .is_ok(),
+            None => plan.run_column.is_some(),
+        };
+        let by_run = match &plan.run_column {
+            Some(c) => source
+                .query(&format!(
+                    "DELETE FROM {table} WHERE {} = {}",
+                    e.quote(c),
+                    e.literal(run_id)
+                ))
+                .is_ok(),
+            None => true,
+        };
+        if by_key && by_run {
+            if let (Some(dir), Some(p)) = (
+                &self.pending_dir,
+                Pending::of(plan, run_id, &self.source_id),
+            ) {
+                p.forget(dir);
+            }
+        }
+        by_key && by_run
+    }
+
+    fn steps(
+        &self,
+        source: &mut dyn Db,
+        target: &mut dyn Db,
+        plan: &mut RowPlan,
+        run_id: &str,
+        report: &mut CrudReport,
+        on_step: &mut impl FnMut(&'static str),
+    ) {
+        let e = Engine::MySql;
+        let table = plan.table.quoted(e);
+        let steps: [&'static str; 3] = ["insert", "update", "delete"];
+        for (i, step) in steps.iter().enumerate() {
+            on_step(step);
+            if *step == "insert" {
+                // Recorded before it is written, when the key is known up front.
+                self.record(plan, run_id);
+            }
+            let pred = plan.key_predicate(e).unwrap_or_default();
+            let sql = match *step {
+                "insert" => Ok(plan.insert_sql()),
+                "update" => match &plan.probe {
+                    Some(p) => Ok(format!(
+                        "UPDATE {table} SET {} = {} WHERE {pred}",
+                        e.quote(&p.column),
+                        sql_value(e, &p.updated)
+                    )),
+                    None => Err(format!(
+                        "every column of {} is part of a key, unique, generated or of a type \
+                         that cannot be compared: nothing to update",
+                        plan.table
+                    )),
+                },
+                _ => Ok(format!("DELETE FROM {table} WHERE {pred}")),
+            };
+            let done = sql.and_then(|sql| {
+                source
+                    .query(&sql)
+                    .map(|_| ())
+                    .map_err(|e| format!("on the source: {e}"))
+            });
+            match done {
+                Ok(()) => {}
+                Err(why) => {
+                    report.steps.push(failed(step, why));
+                    not_run(report, &steps[i + 1..]);
+                    break;
+                }
+            };
+            if *step == "insert" && !plan.key_known() {
+                let id = source
+                    .query("SELECT LAST_INSERT_ID()")
+                    .ok()
+                    .and_then(|r| r.scalar().flatten().map(str::to_string))
+                    .filter(|id| id != "0");
+                match id {
+                    Some(id) => plan.set_generated_key(&id),
+                    None => {
+                        report
+                            .steps
+                            .push(failed(step, "the new row's key is unknown".into()));
+                        not_run(report, &steps[i + 1..]);
+                        break;
+                    }
+                }
+                self.record(plan, run_id);
+            }
+            let result = self.wait(target, plan, step);
+            let arrived = result.status == StepStatus::Arrived;
+            report.steps.push(result);
+            if !arrived {
+                not_run(report, &steps[i + 1..]);
+                break;
+            }
+        }
+    }
+
+    /// A generated row is recorded on disk until it is removed (see [`pending`]).
+    fn record(&self, plan: &RowPlan, run_id: &str) {
+        if let (RowKind::Generated, Some(dir)) = (self.row, &self.pending_dir) {
+            if let Some(p) = Pending::of(plan, run_id, &self.source_id) {
+                let _ = p.save(dir);
+            }
+        }
+    }
+
+    /// Polls the target by key until it shows what `step` did, or the timeout.
+    fn wait(&self, target: &mut dyn Db, plan: &RowPlan, step: &'static str) -> StepResult {
+        let engine = target.engine();
+        let table = self.target_table.quoted(engine);
+        let started = Instant::now();
+        let pred = plan.key_predicate(engine).unwrap_or_default();
+        let shown = match (step, self.delete_mode, &plan.probe) {
+            (
+                "delete",
+                DeleteMode::SoftEquals { column, .. } | DeleteMode::SoftNotNull { column },
+                _,
+            ) => engine.quote(column),
+            (_, _, Some(p)) => engine.quote(&p.column),
+            (_, _, None) => "1".into(),
+        };
+        let probe = format!("SELECT {shown} FROM {table} WHERE {pred}");
+        let expected = |step: &str| -> Option<&Literal> {
+            let p = plan.probe.as_ref()?;
+            Some(if step == "insert" {
+                &p.inserted
+            } else {
+                &p.updated
+            })
+        };
+        loop {
+            if self.cancel.load(Ordering::SeqCst) {
+                return StepResult {
+                    step,
+                    status: StepStatus::Interrupted,
+                    latency_ms: None,
+                    message: "interrupted".into(),
+                };
+            }
+            let seen = target
+                .query(&probe)
+                .map(|r| r.rows.first().map(|row| row.first().cloned().flatten()));
+            let arrived = match (&seen, step, self.delete_mode) {
+                (Ok(Some(v)), "insert" | "update", _) => match expected(step) {
+                    Some(want) => v.as_deref().is_some_and(|v| same_value(v, want)),
+                    None => true,
+                },
+                (Ok(None), "delete", DeleteMode::Hard) => true,
+                (Ok(Some(Some(v))), "delete", DeleteMode::SoftEquals { value, .. }) => {
+                    marker_spellings(value).contains(&v.to_ascii_lowercase())
+                }
+                (Ok(Some(Some(_))), "delete", DeleteMode::SoftNotNull { .. }) => true,
+                _ => false,
+            };
+            if arrived {
+                return StepResult {
+                    step,
+                    status: StepStatus::Arrived,
+                    latency_ms: Some(started.elapsed().as_millis() as u64),
+                    message: String::new(),
+                };
+            }
+            if started.elapsed() >= self.timeout {
+                let why = match seen {
+                    Err(e) => format!("the target answered: {e}"),
+                    Ok(_) => format!("not on the target within {} s", self.timeout.as_secs_f32()),
+                };
+                return StepResult {
+                    step,
+                    status: StepStatus::TimedOut,
+                    latency_ms: None,
+                    message: why,
+                };
+            }
+            std::thread::sleep(self.poll);
+        }
+    }
+}
+
+/// The target shows `want`: the same text (CHAR padding aside), the same number (scale
+/// aside), or the same truth value (TINYINT(1) as a PostgreSQL boolean).
+fn same_value(seen: &str, want: &Literal) -> bool {
+    let seen = seen.trim_end();
+    let want_text = want.text();
+    if seen == want_text.trim_end() {
+        return true;
+    }
+    if want.is_number() {
+        if let (Ok(a), Ok(b)) = (seen.parse::<f64>(), want_text.parse::<f64>()) {
+            return a == b;
+        }
+        return marker_spellings(want_text).contains(&seen.to_ascii_lowercase());
+    }
+    false
+}
+
+fn not_run(report: &mut CrudReport, later: &[&'static str]) {
+    for step in later {
+        report.steps.push(StepResult {
+            step,
+            status: StepStatus::NotRun,
+            latency_ms: None,
+            message: "an earlier step did not arrive".into(),
+        });
+    }
+}
+
+fn failed(step: &'static str, message: String) -> StepResult {
+    StepResult {
+        step,
+        status: StepStatus::Failed,
+        latency_ms: None,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_modes_parse() {
+        assert_eq!("hard".parse(), Ok(DeleteMode::Hard));
+        assert_eq!(
+            "soft:__deleted=true".parse(),
+            Ok(DeleteMode::SoftEquals {
+                column: "__deleted".into(),
+                value: "true".into()
+            })
+        );
+        assert_eq!(
+            "soft:deleted_at IS NOT NULL".parse(),
+            Ok(DeleteMode::SoftNotNull {
+                column: "deleted_at".into()
+            })
+        );
+        assert!("soft:".parse::<DeleteMode>().is_err());
+        assert!("gone".parse::<DeleteMode>().is_err());
+    }
+
+    #[test]
+    fn values_match_across_engines_printing() {
+        let n = Literal::Number("1".into());
+        assert!(same_value("1.00", &n));
+        assert!(same_value("t", &n), "TINYINT(1) as a PostgreSQL boolean");
+        assert!(!same_value("0", &n));
+        let t = Literal::Text("cdc:i:ab".into());
+        assert!(same_value("cdc:i:ab   ", &t), "CHAR padding");
+        assert!(!same_value("cdc:u:ab", &t));
+    }
+
+    #[test]
+    fn tokens_are_short_and_differ_between_runs() {
+        let a = token("cdc-4242-1763800000000");
+        let b = token("cdc-4242-1763800000001");
+        assert_ne!(a, b);
+        assert!(a.len() <= 14, "{a}");
+    }
+}

@@ -1,0 +1,140 @@
+//! Canary rows in real tables not yet removed, recorded on disk before they are written: a
+//! run that crashed (kill -9, power loss) leaves its record, and the next run against the
+//! same source deletes that row by its key. Real tables carry no run id to search by.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::row_plan::RowPlan;
+use crate::validate::table::TableRef;
+use crate::validate::target::{Db, Engine};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub run_id: String,
+    /// host:port of the source.
+    pub source: String,
+    pub table: String,
+    pub key: Vec<(String, String)>,
+}
+
+/// `$CDC_STATE_DIR`, else `$XDG_STATE_HOME/cdc`, else `$HOME/.local/state/cdc`; then
+/// `canary-pending/`.
+pub fn pending_dir() -> Option<PathBuf> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = env("CDC_STATE_DIR")
+        .or_else(|| env("XDG_STATE_HOME").map(|d| d.join("cdc")))
+        .or_else(|| env("HOME").map(|h| h.join(".local/state/cdc")))?;
+    Some(base.join("canary-pending"))
+}
+
+impl Pending {
+    pub fn of(plan: &RowPlan, run_id: &str, source: &str) -> Option<Pending> {
+        let key: Option<Vec<(String, String)>> = plan
+            .key
+            .iter()
+            .map(|(c, v)| v.clone().map(|v| (c.clone(), v)))
+            .collect();
+        Some(Pending {
+            run_id: run_id.to_string(),
+            source: source.to_string(),
+            table: plan.table.to_string(),
+            key: key?,
+        })
+    }
+
+    fn path(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("{}.json", self.run_id))
+    }
+
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let text = serde_json::to_string(self).map_err(std::io::Error::other)?;
+        // Written whole then renamed: a crash mid-write leaves no half record.
+        let tmp = dir.join(format!(".{}.tmp", self.run_id));
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, self.path(dir))
+    }
+
+    pub fn forget(&self, dir: &Path) {
+        let _ = std::fs::remove_file(self.path(dir));
+    }
+
+    /// `DELETE` of exactly this row.
+    pub fn delete_sql(&self) -> Option<String> {
+        let e = Engine::MySql;
+        let table = TableRef::parse(&self.table)?;
+        let pred: Vec<String> = self
+            .key
+            .iter()
+            .map(|(c, v)| format!("{} = {}", e.quote(c), e.literal(v)))
+            .collect();
+        (!pred.is_empty()).then(|| {
+            format!(
+                "DELETE FROM {} WHERE {}",
+                table.quoted(e),
+                pred.join(" AND ")
+            )
+        })
+    }
+}
+
+/// Deletes the rows earlier runs against `source` left behind; how many records were done.
+pub fn remove_leftovers(dir: &Path, source: &str, db: &mut dyn Db) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let Some(p) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Pending>(&t).ok())
+        else {
+            continue;
+        };
+        if p.source != source {
+            continue;
+        }
+        if let Some(sql) = p.delete_sql() {
+            if db.query(&sql).is_ok() {
+                p.forget(dir);
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_round_trips_and_deletes_exactly_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Pending {
+            run_id: "cdc-1-2".into(),
+            source: "127.0.0.1:3306".into(),
+            table: "shop.orders".into(),
+            key: vec![("id".into(), "42".into()), ("region".into(), "e'u".into())],
+        };
+        p.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("cdc-1-2.json")).unwrap();
+        assert_eq!(serde_json::from_str::<Pending>(&text).unwrap(), p);
+        assert_eq!(
+            p.delete_sql().unwrap(),
+            "DELETE FROM `shop`.`orders` WHERE `id` = '42' AND `region` = 'e''u'"
+        );
+        p.forget(dir.path());
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+    }
+}
