@@ -407,3 +407,255 @@ fn a_target_that_catches_up_during_the_settle_delay_is_lag_not_loss() {
     assert_eq!(results[0].status, CountStatus::Lag, "{results:?}");
     assert_eq!(results[0].source_rows, results[0].target_rows);
 }
+
+/// A small real pipeline to PostgreSQL that writes soft deletes, as Debezium's
+/// ExtractNewRecordState with `delete.handling.mode=rewrite` and Lakeflow's soft-delete
+/// tables do: `cdc tail` reads the source's binlog as a replica and each change is applied
+/// to `schema.cdc_canary`; a delete sets `__deleted` and `deleted_at` instead.
+struct SoftDeletePipeline {
+    tail: std::process::Child,
+    applier: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl SoftDeletePipeline {
+    fn start(source: &cdc::sandbox::LocalServer, schema: &str) -> SoftDeletePipeline {
+        use std::io::BufRead;
+        // From the binlog position now: the pipeline sees every change the canary makes.
+        let (file, pos) = {
+            use mysql::prelude::Queryable;
+            let mut c = source.connect("root", "").unwrap();
+            let row: mysql::Row = c.query_first("SHOW MASTER STATUS").unwrap().unwrap();
+            (
+                row.get::<String, _>(0).unwrap(),
+                row.get::<u64, _>(1).unwrap(),
+            )
+        };
+        let mut tail = std::process::Command::new(env!("CARGO_BIN_EXE_cdc"))
+            .args([
+                "tail",
+                "retail_db.cdc_canary",
+                "--source",
+                &source.url("root", ""),
+                "--from",
+                &format!("{file}:{pos}"),
+                "--format",
+                "jsonl",
+            ])
+            .env_remove("CDC_SOURCE")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = tail.stdout.take().unwrap();
+        let schema = schema.to_string();
+        let applier = std::thread::spawn(move || {
+            let mut pg = postgres::Client::connect(
+                "host=127.0.0.1 port=5432 user=postgres dbname=test",
+                postgres::NoTls,
+            )
+            .unwrap();
+            let mut applied = 0;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let c: serde_json::Value = serde_json::from_str(&line).unwrap();
+                let image = if c["op"] == "delete" {
+                    &c["before"]
+                } else {
+                    &c["after"]
+                };
+                let id = image["id"].as_i64().unwrap();
+                let t = format!("{schema}.cdc_canary");
+                match c["op"].as_str().unwrap() {
+                    "insert" => pg.execute(
+                        &format!("INSERT INTO {t} (id, run_id, note, __deleted) VALUES ($1, $2, $3, false)"),
+                        &[&id, &image["run_id"].as_str(), &image["note"].as_str()],
+                    ),
+                    "update" => pg.execute(
+                        &format!("UPDATE {t} SET note = $2 WHERE id = $1"),
+                        &[&id, &image["note"].as_str()],
+                    ),
+                    _ => pg.execute(
+                        &format!("UPDATE {t} SET __deleted = true, deleted_at = now() WHERE id = $1"),
+                        &[&id],
+                    ),
+                }
+                .unwrap();
+                applied += 1;
+            }
+            applied
+        });
+        SoftDeletePipeline {
+            tail,
+            applier: Some(applier),
+        }
+    }
+
+    /// Stops the pipeline; how many changes it applied.
+    fn stop(mut self) -> usize {
+        let _ = self.tail.kill();
+        let _ = self.tail.wait();
+        self.applier.take().unwrap().join().unwrap()
+    }
+}
+
+#[test]
+fn soft_deletes_on_a_postgresql_target_are_recognised_in_both_forms() {
+    let source = common::retail_server(&[]);
+    let src = source.url("root", "");
+    let init = common::cdc(&[
+        "validate",
+        "--init",
+        "--source",
+        &src,
+        "--canary",
+        "retail_db.cdc_canary",
+    ]);
+    assert_eq!(init.status.code(), Some(0));
+
+    let mut pg = postgres::Client::connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=test",
+        postgres::NoTls,
+    )
+    .expect("PostgreSQL on 127.0.0.1:5432 (scripts/setup.sh starts it)");
+    let schema = format!("cdc_soft_{}", std::process::id());
+    pg.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
+         CREATE TABLE {schema}.cdc_canary (id bigint PRIMARY KEY, run_id text, note text, \
+           __deleted boolean NOT NULL DEFAULT false, deleted_at timestamptz)"
+    ))
+    .unwrap();
+    let pipeline = SoftDeletePipeline::start(&source, &schema);
+    let target_table = format!("{schema}.cdc_canary");
+    let run = |mode: &str| {
+        common::cdc_json(&[
+            "validate",
+            "--crud",
+            "--source",
+            &src,
+            "--target",
+            "postgres://postgres@127.0.0.1:5432/test",
+            "--canary",
+            "retail_db.cdc_canary",
+            "--target-table",
+            &target_table,
+            "--delete-mode",
+            mode,
+            "--timeout",
+            "20s",
+            "--format",
+            "json",
+        ])
+    };
+    let (code, equals) = run("soft:__deleted=true");
+    let (code2, not_null) = run("soft:deleted_at IS NOT NULL");
+    // A hard-delete expectation is not met by a pipeline that keeps the rows.
+    let (code3, hard) = common::cdc_json(&[
+        "validate",
+        "--crud",
+        "--source",
+        &src,
+        "--target",
+        "postgres://postgres@127.0.0.1:5432/test",
+        "--canary",
+        "retail_db.cdc_canary",
+        "--target-table",
+        &target_table,
+        "--timeout",
+        "2s",
+        "--format",
+        "json",
+    ]);
+    let applied = pipeline.stop();
+    let kept: i64 = pg
+        .query_one(
+            &format!("SELECT COUNT(*) FROM {schema}.cdc_canary WHERE __deleted"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+
+    assert_eq!(code, 0, "{equals:#}");
+    assert_eq!(code2, 0, "{not_null:#}");
+    for r in [&equals, &not_null] {
+        assert!(
+            r["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["status"] == "arrived"),
+            "{r:#}"
+        );
+        assert_eq!(
+            r["counts"][0]["status"], "match",
+            "soft-deleted rows are not counted: {r:#}"
+        );
+    }
+    assert_eq!(code3, 1, "{hard:#}");
+    assert_eq!(hard["steps"][2]["status"], "timed_out", "{hard:#}");
+    assert_eq!(
+        kept, 3,
+        "each run's row stays on the target, marked deleted"
+    );
+    assert_eq!(applied, 9);
+    assert_eq!(canary_rows(&source), 0);
+}
+
+#[test]
+fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_is_written() {
+    let s = common::server(&[]);
+    s.exec(
+        "CREATE DATABASE w; \
+         CREATE TABLE w.nokey (a INT, b VARCHAR(20)); \
+         CREATE TABLE w.parent (id INT PRIMARY KEY); \
+         CREATE TABLE w.child (id INT AUTO_INCREMENT PRIMARY KEY, \
+           parent_id INT NOT NULL, note VARCHAR(40), FOREIGN KEY (parent_id) REFERENCES w.parent (id)); \
+         CREATE TABLE w.place (id INT AUTO_INCREMENT PRIMARY KEY, spot POINT NOT NULL)",
+    )
+    .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let url = s.url("root", "");
+    for (table, says) in [
+        ("w.nokey", "w.nokey has no primary key"),
+        ("w.child", "column parent_id references another table"),
+        ("w.place", "column spot (point)"),
+        ("w.missing", "w.missing does not exist"),
+    ] {
+        let out = cdc_in(
+            state.path(),
+            &[
+                "validate",
+                "--crud",
+                "--source",
+                &url,
+                "--target",
+                &url,
+                "--table",
+                table,
+                "--timeout",
+                "2s",
+                "--format",
+                "json",
+            ],
+        )
+        .output()
+        .unwrap();
+        let report = json_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{report:#}");
+        assert_eq!(report["steps"][0]["status"], "failed");
+        let message = report["steps"][0]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{table}: {message}");
+        assert_eq!(report["cleaned"], true);
+    }
+    for t in ["w.nokey", "w.child", "w.place"] {
+        assert_eq!(count(&s, t), 0, "{t}: nothing was written");
+    }
+    let out = common::cdc(&["validate", "--init", "--source", &url, "--table", "w.child"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--init creates the canary table only"
+    );
+}

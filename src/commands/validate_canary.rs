@@ -12,10 +12,9 @@ use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 use super::{ValidateArgs, ValidateFormat};
 use crate::commands::output;
 use crate::connection::url::SourceConfig;
-use crate::report::{self, new_table, paint, Tone};
-use crate::validate::crud::counts::CountStatus;
+use crate::report;
 use crate::validate::crud::pending::pending_dir;
-use crate::validate::crud::{create_table_sql, Crud, CrudReport, RowKind, StepStatus};
+use crate::validate::crud::{create_table_sql, Crud, RowKind};
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, MySqlDb, TargetConfig};
 use crate::validate::target_table;
@@ -107,13 +106,9 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
         s.finish_and_clear();
     }
     let text = match args.format {
-        ValidateFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).expect("plain data");
-            s.push('\n');
-            s
-        }
-        ValidateFormat::Junit => junit(&report),
-        ValidateFormat::Human => human(
+        ValidateFormat::Json => report::crud::json(&report),
+        ValidateFormat::Junit => report::crud::junit(&report),
+        ValidateFormat::Human => report::crud::human(
             &report,
             report::color_wanted(std::io::stdout().is_terminal()),
         ),
@@ -143,134 +138,4 @@ fn canary_table(args: &ValidateArgs, source: &SourceConfig) -> Result<TableRef> 
             "name the canary's database: --canary db.cdc_canary, or a database in the source URL"
         ),
     }
-}
-
-fn human(r: &CrudReport, color: bool) -> String {
-    let mut out = format!("Canary {} → {} (run {})\n", r.canary, r.target, r.run_id);
-    let mut table = new_table(
-        ["Step", "Status", "Latency", "Note"],
-        color,
-        report::DEFAULT_WIDTH,
-    );
-    for s in &r.steps {
-        let tone = match s.status {
-            StepStatus::Arrived => Tone::Green,
-            StepStatus::NotRun => Tone::Dim,
-            _ => Tone::Red,
-        };
-        table.add_row([
-            s.step.to_string(),
-            paint(&label(&s.status).to_ascii_uppercase(), tone, color),
-            s.latency_ms
-                .map(|ms| format!("{ms} ms"))
-                .unwrap_or_default(),
-            s.message.clone(),
-        ]);
-    }
-    out.push_str(&table.to_string());
-    out.push('\n');
-    if !r.counts.is_empty() {
-        let mut table = new_table(
-            [
-                "Table",
-                "Target",
-                "Source rows",
-                "Target rows",
-                "Status",
-                "Note",
-            ],
-            color,
-            report::DEFAULT_WIDTH,
-        );
-        for c in &r.counts {
-            let tone = match c.status {
-                CountStatus::Match => Tone::Green,
-                CountStatus::Lag => Tone::Yellow,
-                _ => Tone::Red,
-            };
-            let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-            table.add_row([
-                c.table.clone(),
-                c.target_table.clone(),
-                n(c.source_rows),
-                n(c.target_rows),
-                paint(&label(&c.status).to_ascii_uppercase(), tone, color),
-                c.message.clone(),
-            ]);
-        }
-        out.push_str(&table.to_string());
-        out.push('\n');
-    }
-    if r.leftovers_removed > 0 {
-        out.push_str(&format!(
-            "Removed {} canary row(s) earlier runs left on the source.\n",
-            r.leftovers_removed
-        ));
-    }
-    out.push_str(if r.cleaned {
-        "The source holds no canary row of this run.\n"
-    } else {
-        "WARNING: the canary row could not be removed from the source; the next run removes it.\n"
-    });
-    if let Some(p) = &r.playbook {
-        out.push_str(&format!("Not carried end to end: see cdc playbook {p}\n"));
-    }
-    out
-}
-
-/// A status as its JSON spelling.
-fn label(status: &impl serde::Serialize) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn junit(r: &CrudReport) -> String {
-    use crate::report::junit::{escape_attr, escape_text};
-    // (name, seconds, failure message if it failed): the steps, then one case per count.
-    let mut cases: Vec<(String, f64, Option<String>)> = r
-        .steps
-        .iter()
-        .map(|s| {
-            let time = s.latency_ms.map_or(0.0, |ms| ms as f64 / 1000.0);
-            let failure = (s.status != StepStatus::Arrived).then(|| s.message.clone());
-            (s.step.to_string(), time, failure)
-        })
-        .collect();
-    for c in &r.counts {
-        let failure = (!matches!(c.status, CountStatus::Match | CountStatus::Lag)).then(|| {
-            format!(
-                "{} source rows, {} target rows {}",
-                c.source_rows.map_or("?".into(), |n| n.to_string()),
-                c.target_rows.map_or("?".into(), |n| n.to_string()),
-                c.message
-            )
-        });
-        cases.push((format!("count {}", c.table), 0.0, failure));
-    }
-    let failures = cases.iter().filter(|c| c.2.is_some()).count();
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"cdc validate --crud\" tests=\"{}\" failures=\"{failures}\">\n",
-        cases.len()
-    );
-    for (name, time, failure) in &cases {
-        out.push_str(&format!(
-            "    <testcase classname=\"cdc.validate.crud\" name=\"{}\" time=\"{time:.3}\"",
-            escape_attr(name)
-        ));
-        match failure {
-            None => out.push_str("/>\n"),
-            Some(message) => out.push_str(&format!(
-                ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                escape_attr(message.trim()),
-                escape_text(&format!(
-                    "playbook: {}",
-                    r.playbook.as_deref().unwrap_or("-")
-                ))
-            )),
-        }
-    }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
 }

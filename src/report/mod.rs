@@ -5,6 +5,7 @@
 //! and [`color_wanted`] (environment), both of which have pure counterparts.
 
 pub mod catalogue;
+pub mod crud;
 pub mod fixplan;
 pub mod human;
 pub mod json;
