@@ -109,6 +109,43 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     assert_eq!(steps[2]["status"], "not_run");
     assert_eq!(report["playbook"], "changes-not-captured");
     assert_eq!(canary_rows(&source), 0, "a failed run cleans up too");
+
+    // Ctrl-C while waiting: the run stops, removes its row and exits 2.
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args([
+            "validate",
+            "--crud",
+            "--source",
+            &src,
+            "--target",
+            &tgt,
+            "--canary",
+            "retail_db.cdc_canary",
+            "--timeout",
+            "120s",
+            "--format",
+            "json",
+        ])
+        .env_remove("CDC_SOURCE")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while canary_rows(&source) == 0 {
+        assert!(Instant::now() < until, "the canary row was never inserted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["steps"][0]["status"], "interrupted", "{report:#}");
+    assert_eq!(report["cleaned"], true);
+    assert_eq!(canary_rows(&source), 0, "an interrupted run cleans up too");
 }
 
 #[test]
