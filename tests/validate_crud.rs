@@ -689,6 +689,26 @@ fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_i
     for t in ["w.nokey", "w.child", "w.place"] {
         assert_eq!(count(&s, t), 0, "{t}: nothing was written");
     }
+    // The canary table was never created: the run says how to create it.
+    let (code, report) = common::cdc_json(&[
+        "validate",
+        "--crud",
+        "--source",
+        &url,
+        "--target",
+        &url,
+        "--canary",
+        "w.cdc_canary",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{report:#}");
+    let message = report["steps"][0]["message"].as_str().unwrap();
+    assert!(message.contains("cdc validate --init"), "{message}");
+    assert_eq!(
+        report["cleaned"], true,
+        "nothing was written, nothing is left"
+    );
     let out = common::cdc(&["validate", "--init", "--source", &url, "--table", "w.child"]);
     assert_eq!(
         out.status.code(),

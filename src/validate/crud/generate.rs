@@ -251,7 +251,13 @@ pub fn value_for(c: &ColumnInfo, token: &str, ctx: &Context) -> Result<Literal, 
     };
     let text = |max: Option<u64>| {
         let max = max.unwrap_or(64) as usize;
-        Literal::Text(truncate(&format!("cdc:i:{token}"), max))
+        let marked = format!("cdc:i:{token}");
+        if distinct && marked.chars().count() > max {
+            // Too narrow for the marker: the token's tail, which differs between runs.
+            let skip = token.chars().count().saturating_sub(max);
+            return Literal::Text(token.chars().skip(skip).collect());
+        }
+        Literal::Text(truncate(&marked, max))
     };
     Ok(match c.family() {
         Family::Text | Family::Binary => text(c.max_length),
@@ -360,6 +366,15 @@ mod tests {
         assert_eq!(
             value_for(&c, "abcdef123456", &Context::default()),
             Ok(Literal::Text("cdc:i:abcd".into()))
+        );
+        let key = ColumnInfo {
+            primary_key: true,
+            ..c.clone()
+        };
+        assert_eq!(
+            value_for(&key, "abcdef123456", &Context::default()),
+            Ok(Literal::Text("cdef123456".into())),
+            "a narrow key keeps the token's changing tail"
         );
         let (i, u) = probe_values(&c, "abcdef123456").unwrap();
         assert_ne!(i, u, "the update changes the probe");

@@ -161,12 +161,13 @@ pub fn new_run_id() -> String {
     format!("cdc-{}-{t}", std::process::id())
 }
 
-/// A short unique token for generated values that must fit narrow columns.
+/// A short unique token for generated values that must fit narrow columns. It ends with the
+/// fastest-changing digits, so its tail alone still differs between runs.
 fn token(run_id: &str) -> String {
     let mut parts = run_id.trim_start_matches("cdc-").split('-');
     let pid: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
     let ms: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    format!("{ms:x}{:x}", pid % 4096)
+    format!("{:x}{ms:x}", pid % 4096)
 }
 
 impl Crud<'_> {
@@ -202,12 +203,13 @@ impl Crud<'_> {
             Ok(p) => p,
             Err(e) => {
                 report.steps.push(failed("insert", e));
+                not_run(&mut report, &["update", "delete"]);
                 report.cleaned = true;
                 report.playbook = Some("changes-not-captured".into());
                 return report;
             }
         };
-        self.steps(
+        let inserted = self.steps(
             source,
             target,
             &mut plan,
@@ -215,7 +217,8 @@ impl Crud<'_> {
             &mut report,
             &mut on_step,
         );
-        report.cleaned = self.clean(source, &plan, &run_id);
+        // Nothing written, nothing to remove (the canary table may not even exist).
+        report.cleaned = !inserted || self.clean(source, &plan, &run_id);
         report.key = plan
             .key
             .iter()
@@ -294,6 +297,7 @@ impl Crud<'_> {
         by_key && by_run
     }
 
+    /// The three steps; whether the insert was written (so there may be something to clean).
     fn steps(
         &self,
         source: &mut dyn Db,
@@ -302,8 +306,9 @@ impl Crud<'_> {
         run_id: &str,
         report: &mut CrudReport,
         on_step: &mut impl FnMut(&'static str),
-    ) {
+    ) -> bool {
         let e = Engine::MySql;
+        let mut inserted = false;
         let table = plan.table.quoted(e);
         let steps: [&'static str; 3] = ["insert", "update", "delete"];
         for (i, step) in steps.iter().enumerate() {
@@ -330,13 +335,18 @@ impl Crud<'_> {
                 _ => Ok(format!("DELETE FROM {table} WHERE {pred}")),
             };
             let done = sql.and_then(|sql| {
-                source
-                    .query(&sql)
-                    .map(|_| ())
-                    .map_err(|e| format!("on the source: {e}"))
+                source.query(&sql).map(|_| ()).map_err(|e| {
+                    let hint = match (self.row, e.code) {
+                        (RowKind::Canary, Some(1146)) => {
+                            " (create it first: cdc validate --init, then add it to the pipeline)"
+                        }
+                        _ => "",
+                    };
+                    format!("on the source: {e}{hint}")
+                })
             });
             match done {
-                Ok(()) => {}
+                Ok(()) => inserted = true,
                 Err(why) => {
                     report.steps.push(failed(step, why));
                     not_run(report, &steps[i + 1..]);
@@ -369,6 +379,7 @@ impl Crud<'_> {
                 break;
             }
         }
+        inserted
     }
 
     /// A generated row is recorded on disk until it is removed (see [`pending`]).
@@ -530,6 +541,7 @@ mod tests {
         let a = token("cdc-4242-1763800000000");
         let b = token("cdc-4242-1763800000001");
         assert_ne!(a, b);
+        assert_ne!(a[a.len() - 3..], b[b.len() - 3..], "the tails differ too");
         assert!(a.len() <= 14, "{a}");
     }
 }

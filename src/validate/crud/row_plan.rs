@@ -84,6 +84,7 @@ impl RowPlan {
                     c.family(),
                     Family::Integer { .. } | Family::Decimal | Family::Float
                 );
+                ctx.max = None;
                 if numeric && (c.unique || c.primary_key) {
                     ctx.max = scalar(
                         db,
