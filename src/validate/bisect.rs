@@ -9,8 +9,8 @@ use std::thread;
 
 use super::diff::{diff_rows, Diff, Row, SegmentDiff};
 
-/// A half-open range of the leading key column; None ends are unbounded. A key that is not
-/// an integer is never split: its one segment is the whole table.
+/// A half-open range of the leading key column (or of the key's hash, for keys that are not
+/// integers); None ends are unbounded, and an unbounded range is never split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyRange {
     pub lo: Option<i128>,
@@ -58,6 +58,10 @@ pub trait Side: Send {
     /// not an integer).
     fn bounds(&mut self) -> Result<Option<(i128, i128)>, String>;
     fn summarize(&mut self, range: KeyRange) -> Result<Summary, String>;
+    /// Summaries of consecutive ranges (one query each unless a side can do better).
+    fn summarize_parts(&mut self, parts: &[KeyRange]) -> Result<Vec<Summary>, String> {
+        parts.iter().map(|&r| self.summarize(r)).collect()
+    }
     fn fetch(&mut self, range: KeyRange) -> Result<Vec<Row>, String>;
 }
 
@@ -67,8 +71,9 @@ pub struct Options {
     pub factor: u32,
     /// A differing segment with at most this many rows on either side is fetched and diffed.
     pub threshold: u64,
-    /// The leading key column is an integer, so ranges of it can be split.
-    pub integer_key: bool,
+    /// Ranges can be split: the leading key is an integer, or ranges are of the key's hash
+    /// (the sides' `bounds` say which span).
+    pub splittable: bool,
 }
 
 /// A segment that was fetched and held differences.
@@ -117,7 +122,7 @@ pub fn compare(
     progress: &dyn Fn(u64),
 ) -> Result<Outcome, String> {
     let mut out = Outcome::default();
-    let top = if opts.integer_key {
+    let top = if opts.splittable {
         let (a, b) = both(source, target, |s| s.bounds())?;
         let lo = [a, b].iter().flatten().map(|x| x.0).min();
         let hi = [a, b].iter().flatten().map(|x| x.1).max();
@@ -132,16 +137,12 @@ pub fn compare(
     } else {
         vec![KeyRange::ALL]
     };
-    let mut first = Vec::with_capacity(top.len());
-    for r in top {
-        let sums = both(source, target, |s| s.summarize(r))?;
-        out.segments_checked += 1;
-        out.source_rows += sums.0.count;
-        out.target_rows += sums.1.count;
-        first.push((r, sums));
-    }
+    let (a, b) = both(source, target, |s| s.summarize_parts(&top))?;
+    out.segments_checked += top.len() as u64;
+    out.source_rows = a.iter().map(|s| s.count).sum();
+    out.target_rows = b.iter().map(|s| s.count).sum();
     out.depth = 1;
-    for (r, sums) in first {
+    for (r, sums) in top.into_iter().zip(a.into_iter().zip(b)) {
         visit(source, target, opts, cutoff, progress, r, sums, 1, &mut out)?;
     }
     Ok(out)
@@ -177,9 +178,10 @@ fn visit(
         progress(s.count);
         return Ok(());
     }
-    for sub in range.split(opts.factor) {
-        let sums = both(source, target, |side| side.summarize(sub))?;
-        out.segments_checked += 1;
+    let subs = range.split(opts.factor);
+    let (a, b) = both(source, target, |side| side.summarize_parts(&subs))?;
+    out.segments_checked += subs.len() as u64;
+    for (sub, sums) in subs.into_iter().zip(a.into_iter().zip(b)) {
         visit(
             source,
             target,
@@ -296,11 +298,11 @@ mod tests {
         }
     }
 
-    fn opts(integer_key: bool) -> Options {
+    fn opts(splittable: bool) -> Options {
         Options {
             factor: 8,
             threshold: 16,
-            integer_key,
+            splittable,
         }
     }
 

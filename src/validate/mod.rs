@@ -7,10 +7,10 @@
 //! differ are looked at again after a settle delay, so a target that is merely behind is told
 //! apart from one that lost rows.
 //!
-//! Keys: an integer leading key column is split into ranges (single or composite keys). Any
-//! other key (string, date...) is compared as one segment: counted and checksummed in the
-//! database, and fetched whole (diffed in memory by key, so collation order never matters)
-//! only when it differs.
+//! Keys: an integer leading key column is split into ranges of its values (single or
+//! composite keys). Any other key (string, date...) is split into ranges of a 32-bit hash of
+//! the key's normalised text, computed alike by both engines, each level in one grouped scan;
+//! fetched ranges are diffed in memory by key, so collation order never matters.
 
 pub mod bisect;
 pub mod checksum;
@@ -307,7 +307,8 @@ fn run_table(
         values: planned(&value_pairs, true),
         updated: updated.0,
         hash,
-        key_sum: integer_key,
+        key_sum: true,
+        hashed_key: !integer_key,
     };
     let tplan = SidePlan {
         engine: te,
@@ -316,7 +317,8 @@ fn run_table(
         values: planned(&value_pairs, false),
         updated: updated.1,
         hash,
-        key_sum: integer_key,
+        key_sum: true,
+        hashed_key: !integer_key,
     };
     let scrub = pair.scrub;
     let mut sside = SqlSide {
@@ -332,7 +334,7 @@ fn run_table(
     let opts = Options {
         factor: settings.factor.max(2),
         threshold: settings.threshold,
-        integer_key,
+        splittable: true,
     };
     let cutoff = cutoff.as_deref();
     let mut outcome = bisect::compare(&mut sside, &mut tside, opts, cutoff, progress)?;

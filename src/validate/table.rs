@@ -69,11 +69,67 @@ pub struct SidePlan {
     /// Without a hash, sum the (integer) leading key beside the count: nearly free, and a
     /// delete and an insert in one range no longer cancel out.
     pub key_sum: bool,
+    /// The leading key is not an integer: ranges are of a 32-bit hash of the key's
+    /// normalised text instead (alike on both engines), so such tables narrow down too.
+    pub hashed_key: bool,
 }
+
+/// The hash ranges of a key that is not an integer cover `0..KEY_HASH_END`.
+pub const KEY_HASH_END: i128 = 1 << 32;
 
 impl SidePlan {
     fn leading_key(&self) -> String {
         self.engine.quote(&self.key[0].name)
+    }
+
+    /// What key ranges are ranges of: the integer leading key, or the key text's hash (the
+    /// first 32 bits of its MD5, as an integer on both engines).
+    fn range_expr(&self) -> String {
+        if !self.hashed_key {
+            return self.leading_key();
+        }
+        let cols: Vec<(String, String, bool)> = self
+            .key
+            .iter()
+            .map(|c| (self.norm(c), self.engine.quote(&c.name), c.nullable))
+            .collect();
+        let text = row_text(self.engine, &cols);
+        match self.engine {
+            Engine::MySql => format!("CAST(CONV(SUBSTRING(MD5({text}), 1, 8), 16, 10) AS SIGNED)"),
+            Engine::PostgreSql => format!("('x' || substr(md5({text}), 1, 8))::bit(32)::bigint"),
+        }
+    }
+
+    /// The summary aggregate beside `COUNT(*)`, if any.
+    fn aggregate(&self) -> Option<String> {
+        match self.hash {
+            Some(h) => Some(aggregate(self.engine, h, &self.row_text())),
+            None if self.key_sum => Some(format!("SUM({})", self.range_expr())),
+            None => None,
+        }
+    }
+
+    /// Count and aggregate of `parts` consecutive ranges of `step` hashes from `lo` up to
+    /// `hi`, in one scan: `(bucket, count, aggregate)` rows, bucket 0 for the first range.
+    pub fn parts_sql(&self, lo: i128, hi: i128, step: i128) -> String {
+        let h = self.range_expr();
+        let bucket = match self.engine {
+            Engine::MySql => format!("({h} - {lo}) DIV {step}"),
+            Engine::PostgreSql => format!("({h} - {lo}) / {step}"),
+        };
+        let filter = if lo <= 0 && hi >= KEY_HASH_END {
+            String::new()
+        } else {
+            range_filter(&h, Some(lo), Some(hi))
+        };
+        let agg = self
+            .aggregate()
+            .map(|a| format!(", {a}"))
+            .unwrap_or_default();
+        format!(
+            "SELECT {bucket}, COUNT(*){agg} FROM {}{filter} GROUP BY 1",
+            self.table.quoted(self.engine)
+        )
     }
 
     fn norm(&self, c: &PlannedColumn) -> String {
@@ -113,15 +169,10 @@ impl SidePlan {
     }
 
     pub fn summary_sql(&self, r: KeyRange) -> String {
-        let agg = match self.hash {
-            Some(h) => Some(aggregate(self.engine, h, &self.row_text())),
-            None if self.key_sum => Some(format!("SUM({})", self.leading_key())),
-            None => None,
-        };
         segment_sql(
             &self.table.quoted(self.engine),
-            &range_filter(&self.leading_key(), r.lo, r.hi),
-            agg.as_deref(),
+            &range_filter(&self.range_expr(), r.lo, r.hi),
+            self.aggregate().as_deref(),
         )
     }
 
@@ -137,9 +188,25 @@ impl SidePlan {
             "SELECT {} FROM {}{}",
             cols.join(", "),
             self.table.quoted(self.engine),
-            range_filter(&self.leading_key(), r.lo, r.hi)
+            range_filter(&self.range_expr(), r.lo, r.hi)
         )
     }
+}
+
+/// The common width of `parts` if each starts where the one before ended and all but the
+/// last are that wide (as [`KeyRange::split`] makes them).
+fn equal_steps(parts: &[KeyRange]) -> Option<i128> {
+    let first = parts.first()?;
+    let step = first.hi? - first.lo?;
+    let lo = first.lo?;
+    parts
+        .iter()
+        .enumerate()
+        .all(|(i, p)| {
+            p.lo == Some(lo + i as i128 * step)
+                && (i + 1 == parts.len() || p.hi == Some(lo + (i as i128 + 1) * step))
+        })
+        .then_some(step)
 }
 
 /// A [`SidePlan`] on a live session.
@@ -164,6 +231,9 @@ impl SqlSide<'_> {
 
 impl Side for SqlSide<'_> {
     fn bounds(&mut self) -> Result<Option<(i128, i128)>, String> {
+        if self.plan.hashed_key {
+            return Ok(Some((0, KEY_HASH_END - 1)));
+        }
         let rows = self.run(&self.plan.bounds_sql())?;
         let row = rows.rows.first();
         let num = |i: usize| -> Result<Option<i128>, String> {
@@ -196,6 +266,34 @@ impl Side for SqlSide<'_> {
         })
     }
 
+    /// Hash ranges are summarised in one grouped scan (a range filter on a hash cannot use
+    /// an index: one scan per range would read the table `parts` times).
+    fn summarize_parts(&mut self, parts: &[KeyRange]) -> Result<Vec<Summary>, String> {
+        let Some(step) = equal_steps(parts).filter(|_| self.plan.hashed_key) else {
+            return parts.iter().map(|&r| self.summarize(r)).collect();
+        };
+        let (lo, hi) = (
+            parts[0].lo.unwrap_or(0),
+            parts[parts.len() - 1].hi.unwrap_or(0),
+        );
+        let rows = self.run(&self.plan.parts_sql(lo, hi, step))?;
+        let mut out = vec![Summary::default(); parts.len()];
+        for row in rows.rows {
+            let cell = |i: usize| row.get(i).cloned().flatten();
+            let bucket = cell(0)
+                .and_then(|b| b.parse::<usize>().ok())
+                .filter(|&b| b < parts.len())
+                .ok_or("a hash bucket out of range")?;
+            out[bucket] = Summary {
+                count: cell(1)
+                    .and_then(|c| c.parse().ok())
+                    .ok_or("COUNT(*) gave no number")?,
+                checksum: cell(2),
+            };
+        }
+        Ok(out)
+    }
+
     fn fetch(&mut self, range: KeyRange) -> Result<Vec<Row>, String> {
         let n = self.plan.key.len();
         let rows = self.run(&self.plan.fetch_sql(range))?;
@@ -212,5 +310,68 @@ impl Side for SqlSide<'_> {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(engine: Engine) -> SidePlan {
+        SidePlan {
+            engine,
+            table: TableRef::parse("d.t").unwrap(),
+            key: vec![PlannedColumn {
+                name: "k".into(),
+                form: Kind::Text,
+                nullable: false,
+                round_time: false,
+                raw: true,
+            }],
+            values: Vec::new(),
+            updated: None,
+            hash: None,
+            key_sum: true,
+            hashed_key: true,
+        }
+    }
+
+    #[test]
+    fn a_text_key_is_ranged_by_its_hash_one_grouped_scan_per_level() {
+        let top = KeyRange {
+            lo: Some(0),
+            hi: Some(KEY_HASH_END),
+        }
+        .split(32);
+        let step = equal_steps(&top).unwrap();
+        assert_eq!(step, KEY_HASH_END / 32);
+        let mysql = plan(Engine::MySql).parts_sql(0, KEY_HASH_END, step);
+        assert!(
+            mysql.starts_with(&format!(
+                "SELECT (CAST(CONV(SUBSTRING(MD5(CONCAT_WS(CHAR(31 USING utf8mb4), `k`)), 1, 8), 16, 10) AS SIGNED) - 0) DIV {step}, COUNT(*), SUM("
+            )),
+            "{mysql}"
+        );
+        assert!(
+            mysql.ends_with("FROM `d`.`t` GROUP BY 1"),
+            "the top level reads all rows once: {mysql}"
+        );
+        let pg = plan(Engine::PostgreSql).parts_sql(64, 128, 2);
+        assert!(pg.contains("::bit(32)::bigint - 64) / 2, COUNT(*)"), "{pg}");
+        assert!(
+            pg.contains(" WHERE ") && pg.ends_with(" < 128 GROUP BY 1"),
+            "{pg}"
+        );
+    }
+
+    #[test]
+    fn only_ranges_split_evenly_are_grouped() {
+        let r = |lo, hi| KeyRange {
+            lo: Some(lo),
+            hi: Some(hi),
+        };
+        assert_eq!(equal_steps(&[r(0, 4), r(4, 8), r(8, 10)]), Some(4));
+        assert_eq!(equal_steps(&[r(0, 4), r(5, 8)]), None);
+        assert_eq!(equal_steps(&[KeyRange::ALL]), None);
     }
 }
