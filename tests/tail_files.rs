@@ -342,3 +342,41 @@ fn a_column_provider_fills_names_and_signedness() {
     // The binlog's own SIGNEDNESS metadata wins over the provider's.
     assert_eq!(after[2].1, Cell::UInt(3230202323));
 }
+
+#[test]
+fn a_flipped_byte_fails_the_event_checksum_naming_file_and_offset() {
+    use cdc::binlog::file::{BinlogFile, EventHeader};
+
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["mariadb-bin.000001", "json.binlog.000001"] {
+        // The first rows event: one byte of its row image flipped, header and size intact.
+        let mut file = BinlogFile::open(&fixture(name)).unwrap();
+        let mut buf = Vec::new();
+        let mut target = None;
+        while let Some(offset) = file.next_event(&mut buf).unwrap() {
+            let h = EventHeader::parse(&buf).unwrap();
+            if matches!(h.event_type, 23 | 24 | 25 | 30 | 31 | 32) && buf.len() > 30 {
+                target = Some((offset, buf.len()));
+                break;
+            }
+        }
+        let (offset, len) = target.expect("a rows event");
+        let mut bytes = std::fs::read(fixture(name)).unwrap();
+        bytes[offset as usize + len - 6] ^= 0x01;
+        let bad = dir.path().join(name);
+        std::fs::write(&bad, &bytes).unwrap();
+
+        let out = tail(&["*.*", "--format", "jsonl"], &[bad.as_path()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("{name}: at byte offset {offset}:"))
+                && err.contains("checksum mismatch"),
+            "{name}: {err}"
+        );
+        // The changes before the corrupt event were delivered.
+        let before = String::from_utf8_lossy(&out.stdout).lines().count();
+        let all = jsonl(name).len();
+        assert!(before < all, "{name}: {before} of {all}");
+    }
+}
