@@ -7,6 +7,7 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use mysql_common::binlog::consts::BinlogVersion;
+use mysql_common::binlog::events::Event;
 
 use super::positions;
 use super::stream::{self, Refusal, Start};
@@ -30,6 +31,33 @@ mod ty {
 
 /// MariaDB GTID event flag: the transaction is one statement without BEGIN/COMMIT (DDL).
 const FL_STANDALONE: u8 = 1;
+
+/// An event as the server sent it matches its CRC32 (when the stream carries checksums).
+/// The format description and the dump's artificial events are not checked: the server
+/// computes theirs with flags cleared or makes them up on the fly.
+fn checksum_ok(event: &Event) -> Result<(), String> {
+    use mysql_common::binlog::consts::{BinlogChecksumAlg, EventFlags, EventType};
+    let header = event.header();
+    let artificial = header.flags().contains(EventFlags::LOG_EVENT_ARTIFICIAL_F);
+    let fde = header.event_type_raw() == EventType::FORMAT_DESCRIPTION_EVENT as u8;
+    let crc32 = matches!(
+        event.footer().get_checksum_alg(),
+        Ok(Some(BinlogChecksumAlg::BINLOG_CHECKSUM_ALG_CRC32))
+    );
+    let Some(stored) = event.checksum().filter(|_| crc32 && !artificial && !fde) else {
+        return Ok(());
+    };
+    let stored = u32::from_le_bytes(stored);
+    let computed = event.calc_checksum(BinlogChecksumAlg::BINLOG_CHECKSUM_ALG_CRC32);
+    if stored == computed {
+        Ok(())
+    } else {
+        Err(format!(
+            "event type {}: checksum mismatch: the event says CRC32 {stored:08x}, its bytes give {computed:08x}",
+            header.event_type_raw()
+        ))
+    }
+}
 
 /// Everything the reader needs, decided before it starts.
 pub struct Plan {
@@ -157,6 +185,11 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
                 return Ended::Hangup;
             }
         } else {
+            // Checked here: re-encoding below computes a fresh checksum.
+            if let Err(why) = checksum_ok(&event) {
+                let offset = end.saturating_sub(u64::from(header.event_size()));
+                return Ended::Failed(format!("{file}: at byte offset {offset}: {why}"), None);
+            }
             raw.clear();
             if let Err(e) = event.write(BinlogVersion::Version4, &mut raw) {
                 return Ended::Failed(format!("re-encoding an event of {file}: {e}"), None);
@@ -264,6 +297,8 @@ fn refused(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binlog::file::{BinlogFile, EventHeader};
+    use mysql_common::binlog::events::FormatDescriptionEvent;
 
     #[test]
     fn rotate_names_lose_a_trailing_checksum_only_when_present() {
@@ -280,5 +315,37 @@ mod tests {
             rotate_target(&body, (19 + body.len()) as u32),
             "cdc-bin.000001"
         );
+    }
+
+    #[test]
+    fn a_flipped_byte_in_a_streamed_event_is_a_checksum_mismatch() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/binlogs/mariadb-bin.000001");
+        let mut file = BinlogFile::open(&path).unwrap();
+        let mut buf = Vec::new();
+        let mut fde = FormatDescriptionEvent::new(BinlogVersion::Version4);
+        let mut checked = 0;
+        while file.next_event(&mut buf).unwrap().is_some() {
+            let h = EventHeader::parse(&buf).unwrap();
+            if h.event_type == 15 {
+                let e = Event::read(&fde, &buf[..]).unwrap();
+                fde = e
+                    .read_event::<FormatDescriptionEvent<'_>>()
+                    .unwrap()
+                    .into_owned()
+                    .with_footer(e.footer());
+                continue;
+            }
+            let event = Event::read(&fde, &buf[..]).unwrap();
+            assert_eq!(checksum_ok(&event), Ok(()), "event type {}", h.event_type);
+            let mut bad = buf.clone();
+            let at = bad.len() - 5;
+            bad[at] ^= 0x40;
+            let event = Event::read(&fde, &bad[..]).unwrap();
+            let err = checksum_ok(&event).unwrap_err();
+            assert!(err.contains("checksum mismatch"), "{err}");
+            checked += 1;
+        }
+        assert!(checked > 5, "only {checked} events");
     }
 }
