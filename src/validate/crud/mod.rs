@@ -266,11 +266,12 @@ impl Crud<'_> {
         removed
     }
 
-    /// The source keeps nothing of this run: by key, and in the canary table by run id.
+    /// The source keeps nothing of this run: by key (with the markers, so a real row that took
+    /// the key after the delete step is left alone), and in the canary table by run id.
     fn clean(&self, source: &mut dyn Db, plan: &RowPlan, run_id: &str) -> bool {
         let e = Engine::MySql;
         let table = plan.table.quoted(e);
-        let by_key = match plan.key_predicate(e) {
+        let by_key = match plan.ours_predicate(e) {
             Some(pred) => source
                 .query(&format!("DELETE FROM {table} WHERE {pred}"))
                 .is_ok(),
@@ -287,12 +288,7 @@ impl Crud<'_> {
             None => true,
         };
         if by_key && by_run {
-            if let (Some(dir), Some(p)) = (
-                &self.pending_dir,
-                Pending::of(plan, run_id, &self.source_id),
-            ) {
-                p.forget(dir);
-            }
+            self.forget(plan, run_id);
         }
         by_key && by_run
     }
@@ -348,6 +344,10 @@ impl Crud<'_> {
             match done {
                 Ok(()) => inserted = true,
                 Err(why) => {
+                    if *step == "insert" {
+                        // Not written (a duplicate key is a real row): nothing to remove later.
+                        self.forget(plan, run_id);
+                    }
                     report.steps.push(failed(step, why));
                     not_run(report, &steps[i + 1..]);
                     break;
@@ -380,6 +380,15 @@ impl Crud<'_> {
             }
         }
         inserted
+    }
+
+    fn forget(&self, plan: &RowPlan, run_id: &str) {
+        if let (Some(dir), Some(p)) = (
+            &self.pending_dir,
+            Pending::of(plan, run_id, &self.source_id),
+        ) {
+            p.forget(dir);
+        }
     }
 
     /// A generated row is recorded on disk until it is removed (see [`pending`]).

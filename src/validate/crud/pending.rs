@@ -17,6 +17,9 @@ pub struct Pending {
     pub source: String,
     pub table: String,
     pub key: Vec<(String, String)>,
+    /// Columns whose values only the canary writes: the row is deleted only if they match.
+    #[serde(default)]
+    pub markers: Vec<(String, Vec<String>)>,
 }
 
 /// `$CDC_STATE_DIR`, else `$XDG_STATE_HOME/cdc`, else `$HOME/.local/state/cdc`; then
@@ -45,6 +48,11 @@ impl Pending {
             source: source.to_string(),
             table: plan.table.to_string(),
             key: key?,
+            markers: plan
+                .markers
+                .iter()
+                .map(|(c, vs)| (c.clone(), vs.iter().map(|v| v.text().to_string()).collect()))
+                .collect(),
         })
     }
 
@@ -69,11 +77,18 @@ impl Pending {
     pub fn delete_sql(&self) -> Option<String> {
         let e = Engine::MySql;
         let table = TableRef::parse(&self.table)?;
-        let pred: Vec<String> = self
+        let mut pred: Vec<String> = self
             .key
             .iter()
             .map(|(c, v)| format!("{} = {}", e.quote(c), e.literal(v)))
             .collect();
+        if pred.is_empty() {
+            return None;
+        }
+        pred.extend(self.markers.iter().map(|(c, vs)| {
+            let list: Vec<String> = vs.iter().map(|v| e.literal(v)).collect();
+            format!("{} IN ({})", e.quote(c), list.join(", "))
+        }));
         (!pred.is_empty()).then(|| {
             format!(
                 "DELETE FROM {} WHERE {}",
@@ -84,7 +99,8 @@ impl Pending {
     }
 }
 
-/// Deletes the rows earlier runs against `source` left behind; how many records were done.
+/// Deletes the rows earlier runs against `source` left behind; how many rows went. A record
+/// whose row is not there (never written, or a real row holds the key now) is dropped.
 pub fn remove_leftovers(dir: &Path, source: &str, db: &mut dyn Db) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -107,7 +123,11 @@ pub fn remove_leftovers(dir: &Path, source: &str, db: &mut dyn Db) -> usize {
         if let Some(sql) = p.delete_sql() {
             if db.query(&sql).is_ok() {
                 p.forget(dir);
-                removed += 1;
+                removed += db
+                    .query("SELECT ROW_COUNT()")
+                    .ok()
+                    .and_then(|r| r.scalar().flatten().and_then(|n| n.parse().ok()))
+                    .unwrap_or(0);
             }
         }
     }
@@ -126,13 +146,15 @@ mod tests {
             source: "127.0.0.1:3306".into(),
             table: "shop.orders".into(),
             key: vec![("id".into(), "42".into()), ("region".into(), "e'u".into())],
+            markers: vec![("note".into(), vec!["cdc:i:ab".into(), "cdc:u:ab".into()])],
         };
         p.save(dir.path()).unwrap();
         let text = std::fs::read_to_string(dir.path().join("cdc-1-2.json")).unwrap();
         assert_eq!(serde_json::from_str::<Pending>(&text).unwrap(), p);
         assert_eq!(
             p.delete_sql().unwrap(),
-            "DELETE FROM `shop`.`orders` WHERE `id` = '42' AND `region` = 'e''u'"
+            "DELETE FROM `shop`.`orders` WHERE `id` = '42' AND `region` = 'e''u' \
+             AND `note` IN ('cdc:i:ab', 'cdc:u:ab')"
         );
         p.forget(dir.path());
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());

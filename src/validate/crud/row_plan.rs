@@ -25,6 +25,10 @@ pub struct RowPlan {
     pub probe: Option<Probe>,
     /// The dedicated canary table: rows carry the run id, so leftovers are found by it.
     pub run_column: Option<String>,
+    /// Columns holding values only this run writes (the run id, the probe before and after
+    /// the update, text markers): a row is removed by its key only if these match too, so a
+    /// real row that took the key meanwhile is never touched.
+    pub markers: Vec<(String, Vec<Literal>)>,
 }
 
 impl RowPlan {
@@ -43,6 +47,7 @@ impl RowPlan {
                 updated: Literal::Text("updated".into()),
             }),
             run_column: Some("run_id".into()),
+            markers: vec![("run_id".into(), vec![Literal::Text(run_id.into())])],
         }
     }
 
@@ -106,12 +111,30 @@ impl RowPlan {
                 insert.push((c.name.clone(), v));
             }
         }
+        let mut markers: Vec<(String, Vec<Literal>)> = probe
+            .iter()
+            .map(|p| {
+                (
+                    p.column.clone(),
+                    vec![p.inserted.clone(), p.updated.clone()],
+                )
+            })
+            .collect();
+        for (name, value) in &insert {
+            let text = columns
+                .iter()
+                .any(|c| &c.name == name && !c.primary_key && c.family() == Family::Text);
+            if text && !markers.iter().any(|(m, _)| m == name) {
+                markers.push((name.clone(), vec![value.clone()]));
+            }
+        }
         Ok(RowPlan {
             table: table.clone(),
             insert,
             key,
             probe,
             run_column: None,
+            markers,
         })
     }
 
@@ -139,6 +162,16 @@ impl RowPlan {
             })
             .collect();
         parts.map(|p| p.join(" AND "))
+    }
+
+    /// The key predicate and the markers: this run's row and no other.
+    pub fn ours_predicate(&self, engine: Engine) -> Option<String> {
+        let mut parts = vec![self.key_predicate(engine)?];
+        parts.extend(self.markers.iter().map(|(c, values)| {
+            let list: Vec<String> = values.iter().map(|v| sql_value(engine, v)).collect();
+            format!("{} IN ({})", engine.quote(c), list.join(", "))
+        }));
+        Some(parts.join(" AND "))
     }
 
     /// Fills in the AUTO_INCREMENT key part from LAST_INSERT_ID().
@@ -257,6 +290,10 @@ mod tests {
         assert_eq!(
             plan.key_predicate(Engine::PostgreSql).as_deref(),
             Some("\"id\" = '17'")
+        );
+        assert_eq!(
+            plan.ours_predicate(Engine::MySql).as_deref(),
+            Some("`id` = '17' AND `run_id` IN ('cdc-1-2')")
         );
         assert_eq!(
             plan.insert_sql(),
