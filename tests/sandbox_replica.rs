@@ -63,6 +63,42 @@ fn the_replica_follows_the_sandbox_source() {
         assert!(Instant::now() < until, "the replica did not follow");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The pair is the out-of-the-box pipeline for `cdc validate --crud`, run as the
+    // sandbox's cdc_user on both sides with nothing created by hand.
+    let url = |args: &[&str]| {
+        String::from_utf8_lossy(&sandbox(dir.path(), args).stdout)
+            .trim()
+            .to_string()
+    };
+    let state = tempfile::tempdir().unwrap();
+    let crud = Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(["validate", "--crud", "--format", "json", "--timeout", "20s"])
+        .args(["--source", &url(&["url"])])
+        .args(["--target", &url(&["url", "--replica"])])
+        .env("CDC_STATE_DIR", state.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&crud.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&crud.stderr)));
+    assert_eq!(crud.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["canary"], "retail_db.cdc_canary");
+    let statuses: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["arrived", "arrived", "arrived"], "{report:#}");
+    assert_eq!(report["cleaned"], true);
+    let canary_rows = |port: u16| -> u64 {
+        root(port)
+            .query_first("SELECT COUNT(*) FROM retail_db.cdc_canary")
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(canary_rows(source), 0);
+    assert_eq!(canary_rows(replica), 0);
+
     let status = sandbox(dir.path(), &["status"]);
     assert!(String::from_utf8_lossy(&status.stdout).contains("replica: running"));
 

@@ -708,3 +708,73 @@ fn md5_of(seq: u32) -> u128 {
     )
     .unwrap()
 }
+
+/// A validating account usually holds SELECT and nothing more. MariaDB and PostgreSQL show
+/// such an account no information_schema.table_constraints rows; the key must still be found.
+#[test]
+fn a_select_only_account_finds_the_primary_key_on_mariadb_and_postgresql() {
+    use cdc::validate::normalize::primary_key_sql;
+    use cdc::validate::target::{Engine, TargetConfig};
+
+    let source = server(&[]);
+    source
+        .exec(
+            "CREATE DATABASE vt; \
+             CREATE TABLE vt.pk (b INT, a INT NOT NULL, c VARCHAR(10) NOT NULL, v INT, \
+               PRIMARY KEY (c, a)); \
+             INSERT INTO vt.pk SELECT seq, seq, CONCAT('k', seq), seq FROM vt.seq_1_to_50; \
+             CREATE USER ro@'%' IDENTIFIED BY 'ro-secret'; GRANT SELECT ON vt.* TO ro@'%'",
+        )
+        .unwrap();
+    let ro_url = format!("mysql://ro:ro-secret@127.0.0.1:{}/vt", source.port());
+    let key = |url: &str, engine: Engine, schema: &str| -> Vec<String> {
+        let mut db = TargetConfig::parse(url).unwrap().open().unwrap();
+        db.query(&primary_key_sql(engine, schema, "pk"))
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r[0].clone().unwrap())
+            .collect()
+    };
+    assert_eq!(key(&ro_url, Engine::MySql, "vt"), ["c", "a"]);
+
+    let mut pg = PgSchema::new();
+    let schema = pg.name.clone();
+    let role = format!("{schema}_ro");
+    pg.client
+        .batch_execute(&format!(
+            "CREATE TABLE {schema}.pk (b integer, a integer NOT NULL, c varchar(10) NOT NULL, \
+               v integer, PRIMARY KEY (c, a)); \
+             CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}; \
+             GRANT SELECT ON {schema}.pk TO {role}"
+        ))
+        .unwrap();
+    let pg_ro = format!("postgres://{role}@127.0.0.1:5432/test");
+    let found = key(&pg_ro, Engine::PostgreSql, &schema);
+    pg.client
+        .batch_execute(&format!(
+            "DROP TABLE {schema}.pk; REVOKE ALL ON SCHEMA {schema} FROM {role}; DROP ROLE {role}"
+        ))
+        .unwrap();
+    assert_eq!(found, ["c", "a"]);
+
+    // End to end: the select-only account compares the table instead of calling it keyless.
+    let replica = replica_of(&source, &[]);
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--checksum",
+        "--tables",
+        "vt.pk",
+        "--format",
+        "json",
+        "--settle",
+        "0",
+        "--source",
+        &ro_url,
+        "--target",
+        &replica.root_url(),
+    ]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(table(&doc, "vt.pk")["key"], json!(["c", "a"]));
+    assert_eq!(table(&doc, "vt.pk")["source_rows"], 50);
+}

@@ -24,6 +24,9 @@ pub struct RunOptions {
     /// The longest outage the team declares a connector must survive (`cdc checklist
     /// --max-downtime`); rules read it as `value: $max_downtime`.
     pub max_downtime: Option<Duration>,
+    /// The moment time-bound checks (certificate expiry) measure from, in Unix seconds;
+    /// None reads the clock. Recorded-server tests pin it so their reports stay the same.
+    pub now: Option<i64>,
 }
 
 /// What a rule's `value` may name as `$name`: numbers the run declares rather than the
@@ -48,6 +51,7 @@ impl Default for RunOptions {
             position: None,
             gtid_set: None,
             max_downtime: None,
+            now: None,
         }
     }
 }

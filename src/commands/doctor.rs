@@ -89,6 +89,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         position: args.position.clone(),
         gtid_set: args.gtid_set.clone(),
         max_downtime: args.max_downtime,
+        now: None,
     };
     if args.fix && args.format != Format::Human {
         bail!("--fix prints a plan for people: use it with --format human");

@@ -101,6 +101,7 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
     };
     sbx::load_retail_db(&server).context("loading the retail_db sample")?;
     sbx::create_cdc_user(&server, &password).context("creating cdc_user")?;
+    sbx::create_canary(&server).context("creating the cdc_canary table")?;
     let st = SandboxState {
         port: server.port(),
         pid: server.pid(),
@@ -177,7 +178,7 @@ fn up_replica(dir: &Path) -> Result<()> {
         st.redacted_url(),
         source.port
     );
-    eprintln!("next: cdc validate --source \"$(cdc sandbox url)\" --target \"$(cdc sandbox url --replica)\"");
+    eprintln!("next: cdc validate --source \"$(cdc sandbox url)\" --target \"$(cdc sandbox url --replica)\" --crud");
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use crate::report;
 use crate::validate::crud::pending::pending_dir;
 use crate::validate::crud::{create_table_sql, Crud, RowKind};
 use crate::validate::table::TableRef;
-use crate::validate::target::{Db, MySqlDb, TargetConfig};
+use crate::validate::target::{Db, Engine, MySqlDb, TargetConfig};
 use crate::validate::target_table;
 
 pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
@@ -31,8 +31,14 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
     if args.init {
-        src.query(&create_table_sql(&canary))
-            .with_context(|| format!("creating {}.{}", canary.schema, canary.name))?;
+        let ddl = create_table_sql(&canary);
+        if let Err(e) = src.query(&ddl) {
+            bail!(
+                "creating {canary}: {e}\nAn account that may create it can run:\n  {ddl};\n  \
+                 GRANT INSERT, UPDATE, DELETE ON {quoted} TO <the account cdc validate uses>;",
+                quoted = canary.quoted(Engine::MySql)
+            );
+        }
         output::print(&format!(
             "{}.{} is ready on the source. Add it to the pipeline's captured tables (e.g. Debezium \
              table.include.list, Flink CDC table-name, the Lakeflow table selection), then run \

@@ -42,9 +42,12 @@ pub fn human(r: &CrudReport, color: bool) -> String {
         table.add_row([
             s.step.to_string(),
             paint(&label(&s.status).to_ascii_uppercase(), tone, color),
-            s.latency_ms
-                .map(|ms| format!("{ms} ms"))
-                .unwrap_or_default(),
+            match s.latency_ms {
+                // Already there at the first look, within the same millisecond.
+                Some(0) => "< 1 ms".to_string(),
+                Some(ms) => format!("{ms} ms"),
+                None => String::new(),
+            },
             s.message.clone(),
         ]);
     }
@@ -219,6 +222,20 @@ mod tests {
     #[test]
     fn human_shows_steps_counts_cleanup_and_the_playbook() {
         insta::assert_snapshot!(human(&report(), false));
+    }
+
+    #[test]
+    fn a_step_seen_at_the_first_look_reads_under_a_millisecond() {
+        let mut r = report();
+        r.steps[0].latency_ms = Some(0);
+        let text = human(&r, false);
+        assert!(text.contains("< 1 ms"), "{text}");
+        assert!(!text.contains(" 0 ms"), "{text}");
+        assert_eq!(json_value(&r)["steps"][0]["latency_ms"], 0);
+    }
+
+    fn json_value(r: &CrudReport) -> serde_json::Value {
+        serde_json::from_str(&json(r)).unwrap()
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
             format!("{:.2}s", t.seconds),
         ]);
     }
+    keep_names_whole(&mut table, report);
     out.push_str(&table.to_string());
     out.push('\n');
     for t in &report.tables {
@@ -94,6 +95,26 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
     out
 }
 
+/// Table names are what people search for and paste: the numeric columns wrap their
+/// headers instead, up to names of [`NAME_WIDTH`] characters.
+fn keep_names_whole(table: &mut comfy_table::Table, report: &ValidateReport) {
+    use comfy_table::{ColumnConstraint, Width};
+    let widest = |name: fn(&TableResult) -> &str| {
+        let w = report
+            .tables
+            .iter()
+            .map(|t| name(t).chars().count())
+            .chain([6])
+            .max()
+            .unwrap_or(6);
+        // Content width plus the cell's padding on both sides.
+        ColumnConstraint::LowerBoundary(Width::Fixed((w.min(NAME_WIDTH) + 2) as u16))
+    };
+    table.set_constraints([widest(|t| &t.table), widest(|t| &t.target_table)]);
+}
+
+const NAME_WIDTH: usize = 40;
+
 fn details(out: &mut String, t: &TableResult) {
     let mut lines = Vec::new();
     if let Some(e) = &t.error {
@@ -116,7 +137,11 @@ fn details(out: &mut String, t: &TableResult) {
     }
     lines.extend(t.notes.iter().map(|n| format!("  note: {n}")));
     if !lines.is_empty() {
-        let _ = writeln!(out, "\n{} (key {}):", t.table, t.key.join(", "));
+        if t.key.is_empty() {
+            let _ = writeln!(out, "\n{}:", t.table);
+        } else {
+            let _ = writeln!(out, "\n{} (key {}):", t.table, t.key.join(", "));
+        }
         for l in lines {
             let _ = writeln!(out, "{l}");
         }

@@ -19,5 +19,5 @@ pub use binary::{InitTool, ServerBinary};
 pub use client::{percent_encode, root_query_value};
 pub use error::SandboxError;
 pub use options::ServerOptions;
-pub use seed::{create_cdc_user, load_retail_db};
+pub use seed::{create_canary, create_cdc_user, load_retail_db};
 pub use server::LocalServer;

@@ -2,6 +2,8 @@
 //! Both loads are idempotent so `cdc sandbox up` can run them on every start.
 
 use crate::connection::server::Version;
+use crate::validate::crud::create_table_sql;
+use crate::validate::table::TableRef;
 
 use super::client::sql_string;
 use super::{LocalServer, SandboxError};
@@ -93,6 +95,21 @@ pub fn create_cdc_user(server: &LocalServer, password: &str) -> Result<(), Sandb
         sql.push_str("GRANT BINLOG MONITOR ON *.* TO 'cdc_user'@'%';");
     }
     server.exec(&sql)
+}
+
+/// Creates `retail_db.cdc_canary` (the table `cdc validate --init` makes) and lets cdc_user
+/// write to that table alone, so `cdc validate --crud` runs on the sandbox as it is. Runs
+/// after [`create_cdc_user`]; idempotent.
+pub fn create_canary(server: &LocalServer) -> Result<(), SandboxError> {
+    let canary = TableRef {
+        schema: "retail_db".into(),
+        name: "cdc_canary".into(),
+    };
+    server.exec(&format!(
+        "{};
+         GRANT INSERT, UPDATE, DELETE ON retail_db.cdc_canary TO 'cdc_user'@'%';",
+        create_table_sql(&canary)
+    ))
 }
 
 fn needs_binlog_monitor(version: Option<&str>) -> bool {

@@ -59,16 +59,27 @@ pub fn columns_sql(engine: Engine, schema: &str, table: &str) -> String {
     }
 }
 
-/// The primary key columns in key order (both engines answer the same query).
+/// The primary key columns in key order, from what an account with only SELECT may read:
+/// MariaDB shows such an account no rows of information_schema.table_constraints, and
+/// PostgreSQL neither (only tables it owns or holds another privilege on), which made every
+/// table look keyless. MySQL and MariaDB always name the primary key PRIMARY.
 pub fn primary_key_sql(engine: Engine, schema: &str, table: &str) -> String {
     let (s, t) = (engine.literal(schema), engine.literal(table));
-    format!(
-        "SELECT k.column_name FROM information_schema.table_constraints c \
-         JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name \
-         AND k.table_schema = c.table_schema AND k.table_name = c.table_name \
-         WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = {s} AND c.table_name = {t} \
-         ORDER BY k.ordinal_position"
-    )
+    match engine {
+        Engine::MySql => format!(
+            "SELECT column_name FROM information_schema.key_column_usage \
+             WHERE constraint_name = 'PRIMARY' AND table_schema = {s} AND table_name = {t} \
+             ORDER BY ordinal_position"
+        ),
+        Engine::PostgreSql => format!(
+            "SELECT a.attname::text FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum \
+             WHERE i.indisprimary AND n.nspname = {s} AND c.relname = {t} ORDER BY k.ord"
+        ),
+    }
 }
 
 /// Reads the answer of [`columns_sql`].

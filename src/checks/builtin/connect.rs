@@ -100,7 +100,7 @@ pub fn tls(args: &Args, ctx: &Context) -> Outcome {
         .server_not_after
         .as_deref()
         .and_then(parse_openssl_time)
-        .map(|t| (t - now_secs()) as f64 / 86400.0);
+        .map(|t| (t - ctx.options.now.unwrap_or_else(now_secs)) as f64 / 86400.0);
     if let Some(days) = days_left {
         observed.push_str(&format!(", certificate expires in {days:.0} days"));
         if days < 0.0 {

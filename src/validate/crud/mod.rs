@@ -127,6 +127,8 @@ pub struct Crud<'a> {
     pub row: RowKind,
     pub target_table: &'a TableRef,
     pub timeout: Duration,
+    /// The longest pause between two looks at the target. The first looks come sooner
+    /// (from 2 ms, doubling), so a fast pipeline's latency is measured in milliseconds.
     pub poll: Duration,
     pub delete_mode: &'a DeleteMode,
     /// Set by Ctrl-C: stop waiting, clean up.
@@ -335,8 +337,19 @@ impl Crud<'_> {
                     let hint = match (self.row, e.code) {
                         (RowKind::Canary, Some(1146)) => {
                             " (create it first: cdc validate --init, then add it to the pipeline)"
+                                .to_string()
                         }
-                        _ => "",
+                        // The server also answers so for a table that does not exist.
+                        (RowKind::Canary, Some(1142)) => format!(
+                            " (the source account needs INSERT, UPDATE and DELETE on {}, which \
+                             cdc validate --init creates)",
+                            plan.table
+                        ),
+                        (RowKind::Generated, Some(1142)) => format!(
+                            " (the source account needs INSERT, UPDATE and DELETE on {})",
+                            plan.table
+                        ),
+                        _ => String::new(),
                     };
                     format!("on the source: {e}{hint}")
                 })
@@ -424,6 +437,7 @@ impl Crud<'_> {
                 &p.updated
             })
         };
+        let mut pause = Duration::from_millis(2).min(self.poll);
         loop {
             if self.cancel.load(Ordering::SeqCst) {
                 return StepResult {
@@ -468,7 +482,8 @@ impl Crud<'_> {
                     message: why,
                 };
             }
-            std::thread::sleep(self.poll);
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(self.poll);
         }
     }
 }
