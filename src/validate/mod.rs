@@ -17,6 +17,7 @@ pub mod checksum;
 pub mod crud;
 pub mod diff;
 pub mod normalize;
+pub mod pg_tls;
 pub mod report;
 pub mod table;
 pub mod target;

@@ -2,12 +2,15 @@
 //! of text, quote identifiers, set the session up so both sides print values alike.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::connection::secret::Secret;
 use crate::connection::session::{ConnectError, Session};
 use crate::connection::sql::{Rows, Sql, SqlError};
 use crate::connection::url::{percent_decode, port_number, redacted_base, SourceConfig};
+
+use super::pg_tls::{self, PgSslMode};
 
 /// Which SQL dialect a side speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +88,10 @@ pub struct PgConfig {
     pub password: Option<Secret>,
     pub database: Option<String>,
     pub connect_timeout: Duration,
+    /// `?sslmode=` as libpq reads it (default prefer).
+    pub ssl_mode: PgSslMode,
+    /// `?sslrootcert=/path/ca.pem`.
+    pub ssl_root_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -97,8 +104,10 @@ pub enum PgUrlError {
     Port(String),
     #[error("PostgreSQL URL has a bad percent-escape")]
     Escape,
-    #[error("PostgreSQL URL parameter {0:?} is not supported (only sslmode=disable or prefer: TLS to PostgreSQL is not implemented yet)")]
+    #[error("PostgreSQL URL parameter {0:?} is not supported (sslmode and sslrootcert are)")]
     Param(String),
+    #[error("PostgreSQL URL sslmode={0:?} is not one of disable, allow, prefer, require, verify-ca, verify-full")]
+    SslMode(String),
 }
 
 impl PgConfig {
@@ -141,10 +150,15 @@ impl PgConfig {
         if host.is_empty() {
             return Err(PgUrlError::NoHost);
         }
+        let (mut ssl_mode, mut ssl_root_cert) = (PgSslMode::default(), None);
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            match (k, v.to_ascii_lowercase().as_str()) {
-                ("sslmode", "disable" | "prefer" | "allow") => {}
+            let v = decode(v)?;
+            match k {
+                "sslmode" => {
+                    ssl_mode = PgSslMode::parse(&v).ok_or(PgUrlError::SslMode(v))?;
+                }
+                "sslrootcert" => ssl_root_cert = Some(PathBuf::from(v)),
                 _ => return Err(PgUrlError::Param(k.to_string())),
             }
         }
@@ -155,6 +169,8 @@ impl PgConfig {
             password,
             database: Some(decode(path)?).filter(|d| !d.is_empty()),
             connect_timeout: Duration::from_secs(5),
+            ssl_mode,
+            ssl_root_cert,
         })
     }
 
@@ -214,10 +230,27 @@ impl PgDb {
         if let Some(db) = &cfg.database {
             pc.dbname(db);
         }
-        let mut client = pc.connect(postgres::NoTls).map_err(|e| {
-            let text = cfg.scrub(&e.to_string());
+        pc.ssl_mode(cfg.ssl_mode.driver_mode());
+        let connected = if cfg.ssl_mode == PgSslMode::Disable {
+            pc.connect(postgres::NoTls)
+        } else {
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            let root = pg_tls::root_cert_path(cfg.ssl_root_cert.as_deref(), home.as_deref());
+            let tls =
+                pg_tls::client_config(cfg.ssl_mode, root.as_deref()).map_err(ConnectError::Tls)?;
+            pc.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        };
+        let mut client = connected.map_err(|e| {
+            let text = cfg.scrub(&pg_error_chain(&e));
             if e.as_db_error().is_some() {
                 ConnectError::Auth(SqlError::new(None, text))
+            } else if text.contains("TLS") || text.contains("certificate") {
+                ConnectError::Tls(format!(
+                    "{text} (sslmode={} to {}:{})",
+                    cfg.ssl_mode.name(),
+                    cfg.host,
+                    cfg.port
+                ))
             } else {
                 ConnectError::Tcp {
                     addr: format!("{}:{}", cfg.host, cfg.port),
@@ -266,6 +299,21 @@ impl Db for PgDb {
         }
         Ok(out)
     }
+}
+
+/// The driver's message with its causes ("error performing TLS handshake" alone says
+/// nothing of the certificate it refused).
+fn pg_error_chain(e: &postgres::Error) -> String {
+    let mut text = pg_error_text(e);
+    if e.as_db_error().is_some() {
+        return text;
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 fn pg_error_text(e: &postgres::Error) -> String {
@@ -368,11 +416,27 @@ mod tests {
             PgConfig::parse("postgres://u@h:0/db"),
             Err(PgUrlError::Port("0".into()))
         );
-        assert!(matches!(
-            PgConfig::parse("postgres://u@h/db?sslmode=verify-full"),
-            Err(PgUrlError::Param(_))
-        ));
-        assert!(PgConfig::parse("postgres://u@h/db?sslmode=disable").is_ok());
+        assert_eq!(
+            PgConfig::parse("postgres://u@h/db?sslmode=verify_full"),
+            Err(PgUrlError::SslMode("verify_full".into()))
+        );
+        assert_eq!(
+            PgConfig::parse("postgres://u@h/db?sslcert=/c.pem"),
+            Err(PgUrlError::Param("sslcert".into()))
+        );
+    }
+
+    #[test]
+    fn postgres_urls_carry_libpq_tls_settings() {
+        let c = PgConfig::parse("postgres://u@h/db").unwrap();
+        assert_eq!((c.ssl_mode, c.ssl_root_cert), (PgSslMode::Prefer, None));
+        let c =
+            PgConfig::parse("postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem")
+                .unwrap();
+        assert_eq!(c.ssl_mode, PgSslMode::VerifyFull);
+        assert_eq!(c.ssl_root_cert, Some(PathBuf::from("/etc/ca.pem")));
+        let c = PgConfig::parse("postgres://u@h/db?sslmode=disable").unwrap();
+        assert_eq!(c.ssl_mode, PgSslMode::Disable);
     }
 
     #[test]

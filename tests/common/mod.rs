@@ -7,6 +7,8 @@ use std::process::Command;
 
 use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerOptions};
 
+pub mod pg;
+
 /// The password `retail_server` gives `cdc_user`.
 pub const CDC_PASSWORD: &str = "cdc_pw";
 
