@@ -102,8 +102,22 @@ fn the_replica_follows_the_sandbox_source() {
     let status = sandbox(dir.path(), &["status"]);
     assert!(String::from_utf8_lossy(&status.stdout).contains("replica: running"));
 
-    // up --replica again is idempotent: same ports.
+    // up --replica again is idempotent: same ports. It also gives a sandbox made before
+    // cdc_canary existed (dropped here) the table and cdc_user's grant on it.
+    root(source)
+        .query_drop("DROP TABLE retail_db.cdc_canary")
+        .unwrap();
     assert!(sandbox(dir.path(), &["up", "--replica"]).status.success());
+    assert_eq!(canary_rows(source), 0);
+    let grants: Vec<String> = root(source)
+        .query("SHOW GRANTS FOR 'cdc_user'@'%'")
+        .unwrap();
+    assert!(
+        grants
+            .iter()
+            .any(|g| g.contains("INSERT, UPDATE, DELETE ON `retail_db`.`cdc_canary`")),
+        "{grants:?}"
+    );
     assert_eq!(
         port_of(&sandbox(dir.path(), &["url", "--replica"])),
         replica

@@ -80,6 +80,7 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
             if port.is_some_and(|p| p != st.port) {
                 eprintln!("note: the sandbox already runs on port {}", st.port);
             }
+            sbx::create_canary(st.port).context("creating the cdc_canary table")?;
             println!("{}", st.url());
             return Ok(ExitCode::SUCCESS);
         }
@@ -101,7 +102,7 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
     };
     sbx::load_retail_db(&server).context("loading the retail_db sample")?;
     sbx::create_cdc_user(&server, &password).context("creating cdc_user")?;
-    sbx::create_canary(&server).context("creating the cdc_canary table")?;
+    sbx::create_canary(server.port()).context("creating the cdc_canary table")?;
     let st = SandboxState {
         port: server.port(),
         pid: server.pid(),

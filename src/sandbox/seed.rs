@@ -5,7 +5,7 @@ use crate::connection::server::Version;
 use crate::validate::crud::create_table_sql;
 use crate::validate::table::TableRef;
 
-use super::client::sql_string;
+use super::client::{connect, exec_all, sql_string};
 use super::{LocalServer, SandboxError};
 
 /// Tables exactly as the workshop defines them, made re-runnable; orders references
@@ -99,17 +99,22 @@ pub fn create_cdc_user(server: &LocalServer, password: &str) -> Result<(), Sandb
 
 /// Creates `retail_db.cdc_canary` (the table `cdc validate --init` makes) and lets cdc_user
 /// write to that table alone, so `cdc validate --crud` runs on the sandbox as it is. Runs
-/// after [`create_cdc_user`]; idempotent.
-pub fn create_canary(server: &LocalServer) -> Result<(), SandboxError> {
+/// after [`create_cdc_user`], on every `cdc sandbox up` (a sandbox started by an older cdc
+/// gets it too); idempotent.
+pub fn create_canary(port: u16) -> Result<(), SandboxError> {
     let canary = TableRef {
         schema: "retail_db".into(),
         name: "cdc_canary".into(),
     };
-    server.exec(&format!(
-        "{};
-         GRANT INSERT, UPDATE, DELETE ON retail_db.cdc_canary TO 'cdc_user'@'%';",
-        create_table_sql(&canary)
-    ))
+    let mut root = connect("127.0.0.1", port, "root", "")?;
+    exec_all(
+        &mut root,
+        &format!(
+            "{};
+             GRANT INSERT, UPDATE, DELETE ON retail_db.cdc_canary TO 'cdc_user'@'%';",
+            create_table_sql(&canary)
+        ),
+    )
 }
 
 fn needs_binlog_monitor(version: Option<&str>) -> bool {
