@@ -86,6 +86,16 @@ fn sslmodes_encrypt_and_verify_as_libpq_does() {
         assert!(!text.contains("pg-secret"), "{text}");
     }
 
+    // The public CAs (sslrootcert=system, verify-full implied) do not know the test CA.
+    let refused = open(&url("127.0.0.1", "sslrootcert=system"))
+        .err()
+        .expect("the public CAs accepted a private certificate");
+    let text = refused.to_string();
+    assert!(
+        text.contains("UnknownIssuer") && text.contains("verify-full"),
+        "{text}"
+    );
+
     // End to end: validate compares a table over verify-full.
     let source = common::server(&[]);
     source

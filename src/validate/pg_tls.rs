@@ -57,6 +57,11 @@ impl PgSslMode {
     }
 }
 
+/// `sslrootcert=system` (libpq 16): the well-known public CAs (Mozilla's list, as the MySQL
+/// driver uses for VERIFY_IDENTITY without ssl-ca), for servers with a publicly signed
+/// certificate. It implies verify-full.
+pub const SYSTEM_ROOTS: &str = "system";
+
 /// The CA file: `sslrootcert`, else libpq's default `~/.postgresql/root.crt` if it exists.
 pub fn root_cert_path(explicit: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
     explicit.map(Path::to_path_buf).or_else(|| {
@@ -80,6 +85,9 @@ pub fn client_config(mode: PgSslMode, root: Option<&Path>) -> Result<ClientConfi
             ))
         }
         (PgSslMode::Disable | PgSslMode::Prefer, _) | (_, None) => None,
+        (_, Some(path)) if path == Path::new(SYSTEM_ROOTS) => Some(RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        }),
         (_, Some(path)) => Some(load_roots(path)?),
     };
     let inner = match roots {

@@ -2,7 +2,7 @@
 //! of text, quote identifiers, set the session up so both sides print values alike.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::connection::secret::Secret;
@@ -106,6 +106,10 @@ pub enum PgUrlError {
     Escape,
     #[error("PostgreSQL URL parameter {0:?} is not supported (sslmode and sslrootcert are)")]
     Param(String),
+    #[error(
+        "PostgreSQL URL: sslmode={0} may not be used with sslrootcert=system (use verify-full)"
+    )]
+    WeakSystemRoots(&'static str),
     #[error("PostgreSQL URL sslmode={0:?} is not one of disable, allow, prefer, require, verify-ca, verify-full")]
     SslMode(String),
 }
@@ -150,18 +154,27 @@ impl PgConfig {
         if host.is_empty() {
             return Err(PgUrlError::NoHost);
         }
-        let (mut ssl_mode, mut ssl_root_cert) = (PgSslMode::default(), None);
+        let (mut ssl_mode, mut ssl_root_cert) = (None, None);
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let v = decode(v)?;
             match k {
                 "sslmode" => {
-                    ssl_mode = PgSslMode::parse(&v).ok_or(PgUrlError::SslMode(v))?;
+                    ssl_mode = Some(PgSslMode::parse(&v).ok_or(PgUrlError::SslMode(v))?);
                 }
                 "sslrootcert" => ssl_root_cert = Some(PathBuf::from(v)),
                 _ => return Err(PgUrlError::Param(k.to_string())),
             }
         }
+        // As libpq 16: the public CAs only make sense with the host name checked.
+        let system = ssl_root_cert.as_deref() == Some(Path::new(pg_tls::SYSTEM_ROOTS));
+        let ssl_mode = match ssl_mode {
+            None if system => PgSslMode::VerifyFull,
+            Some(m) if system && m != PgSslMode::VerifyFull => {
+                return Err(PgUrlError::WeakSystemRoots(m.name()))
+            }
+            m => m.unwrap_or_default(),
+        };
         Ok(PgConfig {
             host,
             port,
@@ -437,6 +450,12 @@ mod tests {
         assert_eq!(c.ssl_root_cert, Some(PathBuf::from("/etc/ca.pem")));
         let c = PgConfig::parse("postgres://u@h/db?sslmode=disable").unwrap();
         assert_eq!(c.ssl_mode, PgSslMode::Disable);
+        let c = PgConfig::parse("postgres://u@h/db?sslrootcert=system").unwrap();
+        assert_eq!(c.ssl_mode, PgSslMode::VerifyFull);
+        assert_eq!(
+            PgConfig::parse("postgres://u@h/db?sslrootcert=system&sslmode=require"),
+            Err(PgUrlError::WeakSystemRoots("require"))
+        );
     }
 
     #[test]
