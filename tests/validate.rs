@@ -285,6 +285,37 @@ fn bad_arguments_and_unreachable_servers_exit_2_without_the_password() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("postgres://p:***@127.0.0.1:1/db"), "{err}");
     assert!(!err.contains("sekrit"), "{err}");
+    // A port that accepts and never speaks: given up on within --connect-timeout.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(2).collect();
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        drop(held);
+    });
+    let started = std::time::Instant::now();
+    let target = format!("postgres://p:sekrit@127.0.0.1:{silent}/db");
+    let out = cdc(&[
+        "validate",
+        "--source",
+        &s.root_url(),
+        "--target",
+        &target,
+        "--tables",
+        "a.b",
+        "--checksum",
+        "--connect-timeout",
+        "1s",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no PostgreSQL answer within 1 s"), "{err}");
+    assert!(!err.contains("sekrit"), "{err}");
     // No mode, or both: a usage error.
     let out = cdc(&[
         "validate",

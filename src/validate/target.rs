@@ -244,15 +244,34 @@ impl PgDb {
             pc.dbname(db);
         }
         pc.ssl_mode(cfg.ssl_mode.driver_mode());
-        let connected = if cfg.ssl_mode == PgSslMode::Disable {
-            pc.connect(postgres::NoTls)
+        let tls = if cfg.ssl_mode == PgSslMode::Disable {
+            None
         } else {
             let home = std::env::var_os("HOME").map(PathBuf::from);
             let root = pg_tls::root_cert_path(cfg.ssl_root_cert.as_deref(), home.as_deref());
-            let tls =
-                pg_tls::client_config(cfg.ssl_mode, root.as_deref()).map_err(ConnectError::Tls)?;
-            pc.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+            Some(pg_tls::client_config(cfg.ssl_mode, root.as_deref()).map_err(ConnectError::Tls)?)
         };
+        // The driver bounds the TCP connect only: a port that accepts and then says nothing
+        // would hold the TLS handshake or the startup forever. The whole connect gets the
+        // timeout; a connect given up on is left to end with the process.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(match tls {
+                None => pc.connect(postgres::NoTls),
+                Some(c) => pc.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
+            });
+        });
+        let addr = format!("{}:{}", cfg.host, cfg.port);
+        let connected = rx
+            .recv_timeout(cfg.connect_timeout)
+            .map_err(|_| ConnectError::Tcp {
+                addr: addr.clone(),
+                reason: format!(
+                    "no PostgreSQL answer within {} s (sslmode={})",
+                    cfg.connect_timeout.as_secs_f32(),
+                    cfg.ssl_mode.name()
+                ),
+            })?;
         let mut client = connected.map_err(|e| {
             let text = cfg.scrub(&pg_error_chain(&e));
             if e.as_db_error().is_some() {
@@ -265,10 +284,7 @@ impl PgDb {
                     cfg.port
                 ))
             } else {
-                ConnectError::Tcp {
-                    addr: format!("{}:{}", cfg.host, cfg.port),
-                    reason: text,
-                }
+                ConnectError::Tcp { addr, reason: text }
             }
         })?;
         client
