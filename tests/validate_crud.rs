@@ -702,8 +702,11 @@ fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_i
         .output()
         .unwrap();
         let report = json_of(&out);
-        assert_eq!(out.status.code(), Some(1), "{report:#}");
+        // Refused before anything was written: the run could not happen (2), and no
+        // playbook blames the pipeline.
+        assert_eq!(out.status.code(), Some(2), "{report:#}");
         assert_eq!(report["steps"][0]["status"], "failed");
+        assert_eq!(report["playbook"], serde_json::Value::Null, "{report:#}");
         let message = report["steps"][0]["message"].as_str().unwrap();
         assert!(message.contains(says), "{table}: {message}");
         assert_eq!(report["cleaned"], true);
@@ -712,25 +715,52 @@ fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_i
         assert_eq!(count(&s, t), 0, "{t}: nothing was written");
     }
     // The canary table was never created: the run says how to create it.
-    let (code, report) = common::cdc_json(&[
-        "validate",
-        "--crud",
-        "--source",
-        &url,
-        "--target",
-        &url,
-        "--canary",
-        "w.cdc_canary",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 1, "{report:#}");
+    let crud = |extra: &[&str]| {
+        let mut args = vec![
+            "validate",
+            "--crud",
+            "--source",
+            &url,
+            "--target",
+            &url,
+            "--canary",
+            "w.cdc_canary",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        common::cdc_json(&args)
+    };
+    let (code, report) = crud(&[]);
+    assert_eq!(code, 2, "{report:#}");
     let message = report["steps"][0]["message"].as_str().unwrap();
     assert!(message.contains("cdc validate --init"), "{message}");
     assert_eq!(
         report["cleaned"], true,
         "nothing was written, nothing is left"
     );
+    // A soft delete column the existing target table lacks: refused before anything is
+    // written, instead of waiting out the delete step's timeout.
+    let init = common::cdc(&[
+        "validate",
+        "--init",
+        "--source",
+        &url,
+        "--canary",
+        "w.cdc_canary",
+    ]);
+    assert_eq!(init.status.code(), Some(0));
+    let (code, report) = crud(&["--delete-mode", "soft:is_deleted=1", "--timeout", "30s"]);
+    assert_eq!(code, 2, "{report:#}");
+    let message = report["steps"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("column is_deleted, which the target table w.cdc_canary lacks"),
+        "{message}"
+    );
+    assert_eq!(report["steps"][1]["message"], "an earlier step failed");
+    assert_eq!(report["playbook"], serde_json::Value::Null);
+    assert_eq!(count(&s, "w.cdc_canary"), 0);
+
     let out = common::cdc(&["validate", "--init", "--source", &url, "--table", "w.child"]);
     assert_eq!(
         out.status.code(),

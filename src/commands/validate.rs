@@ -13,7 +13,9 @@ use crate::validate::checksum::Hash;
 use crate::validate::report::ValidateReport;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, MySqlDb, TargetConfig};
-use crate::validate::{estimate_rows, target_table, validate_table, Mode, Pair, Settings};
+use crate::validate::{
+    estimate_rows, parse_target_pattern, target_table, validate_table, Mode, Pair, Settings,
+};
 
 use super::output;
 use super::source::{parse_duration, SourceArgs};
@@ -68,7 +70,7 @@ pub struct ValidateArgs {
     pub delete_mode: DeleteMode,
     /// The target table for each: a name, or a pattern with {db} and {table}, e.g.
     /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db).
-    #[arg(long, value_name = "PATTERN")]
+    #[arg(long, value_name = "PATTERN", value_parser = parse_target_pattern)]
     pub target_table: Option<String>,
     /// Compare row counts per key range: finds missing and extra keys.
     #[arg(long)]

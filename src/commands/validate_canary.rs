@@ -120,7 +120,7 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
         ),
     };
     output::print(&text)?;
-    if cancel.load(Ordering::SeqCst) {
+    if cancel.load(Ordering::SeqCst) || report.could_not_run() {
         return Ok(ExitCode::from(2));
     }
     Ok(if report.passed() {

@@ -98,6 +98,8 @@ pub fn human(r: &CrudReport, color: bool) -> String {
     });
     if let Some(p) = &r.playbook {
         out.push_str(&format!("Not carried end to end: see cdc playbook {p}\n"));
+    } else if r.could_not_run() {
+        out.push_str("The canary could not be written: the pipeline was not tested.\n");
     }
     out
 }
@@ -232,6 +234,17 @@ mod tests {
         assert!(text.contains("< 1 ms"), "{text}");
         assert!(!text.contains(" 0 ms"), "{text}");
         assert_eq!(json_value(&r)["steps"][0]["latency_ms"], 0);
+    }
+
+    #[test]
+    fn a_canary_the_source_refused_does_not_blame_the_pipeline() {
+        let mut r = report();
+        r.steps[0].status = StepStatus::Failed;
+        r.steps[0].message = "w.nokey has no primary key".into();
+        r.playbook = None;
+        let text = human(&r, false);
+        assert!(text.contains("the pipeline was not tested"), "{text}");
+        assert!(!text.contains("changes-not-captured"), "{text}");
     }
 
     fn json_value(r: &CrudReport) -> serde_json::Value {

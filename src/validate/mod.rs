@@ -107,6 +107,30 @@ pub fn target_table(pattern: Option<&str>, source: &TableRef) -> TableRef {
     })
 }
 
+/// Checks a `--target-table` value before anything runs: a name or `schema.name`, where each
+/// part may use `{db}` and `{table}`, and no part is empty.
+pub fn parse_target_pattern(pattern: &str) -> Result<String, String> {
+    let filled = pattern.replace("{db}", "d").replace("{table}", "t");
+    if let Some(at) = filled.find(['{', '}']) {
+        let rest = &filled[at..];
+        let token = rest.split_inclusive('}').next().unwrap_or(rest);
+        return Err(format!(
+            "{token:?} is not a placeholder: use {{db}} and {{table}}, e.g. bronze.{{table}}"
+        ));
+    }
+    let trimmed = filled.trim();
+    let well_formed = match trimmed.split_once('.') {
+        Some(_) => TableRef::parse(trimmed).is_some(),
+        None => !trimmed.is_empty(),
+    };
+    if !well_formed {
+        return Err(format!(
+            "{pattern:?} is not a table name or schema.table (each part may use {{db}} and {{table}})"
+        ));
+    }
+    Ok(pattern.trim().to_string())
+}
+
 /// The source's estimate of a table's rows (information_schema; free), for a progress bar.
 pub fn estimate_rows(db: &mut dyn Db, table: &TableRef) -> Option<u64> {
     let e = db.engine();
@@ -438,5 +462,24 @@ mod tests {
             "retail_db.orders_v2"
         );
         assert!(TableRef::parse("nodot").is_none());
+    }
+
+    #[test]
+    fn target_patterns_are_checked_before_anything_runs() {
+        for ok in [
+            "bronze.{table}",
+            "{db}_copy.t_{table}",
+            "orders_v2",
+            " bronze.orders ",
+        ] {
+            assert!(parse_target_pattern(ok).is_ok(), "{ok}");
+        }
+        let e = parse_target_pattern("{x}.{table}").unwrap_err();
+        assert!(e.starts_with("\"{x}\" is not a placeholder"), "{e}");
+        let e = parse_target_pattern("bronze.{tabel").unwrap_err();
+        assert!(e.contains("{tabel"), "{e}");
+        for bad in ["bronze.", ".orders", "a.b.c", "", "  "] {
+            assert!(parse_target_pattern(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -111,6 +111,13 @@ impl CrudReport {
                 .iter()
                 .all(|c| matches!(c.status, CountStatus::Match | CountStatus::Lag))
     }
+
+    /// The canary could not be written (a table refused by name, a missing grant or table,
+    /// a soft-delete column the target lacks): the pipeline was never put to the test, so
+    /// this is no finding about it.
+    pub fn could_not_run(&self) -> bool {
+        self.steps.iter().any(|s| s.status == StepStatus::Failed)
+    }
 }
 
 /// Which row the canary writes.
@@ -197,17 +204,18 @@ impl Crud<'_> {
             playbook: None,
         };
         report.leftovers_removed = self.remove_leftovers(source, &run_id);
-        let plan = match self.row {
-            RowKind::Canary => Ok(RowPlan::canary(self.table, &run_id)),
-            RowKind::Generated => RowPlan::for_table(source, self.table, &token(&run_id)),
-        };
+        let plan = self
+            .check_delete_column(target)
+            .and_then(|()| match self.row {
+                RowKind::Canary => Ok(RowPlan::canary(self.table, &run_id)),
+                RowKind::Generated => RowPlan::for_table(source, self.table, &token(&run_id)),
+            });
         let mut plan = match plan {
             Ok(p) => p,
             Err(e) => {
                 report.steps.push(failed("insert", e));
                 not_run(&mut report, &["update", "delete"]);
                 report.cleaned = true;
-                report.playbook = Some("changes-not-captured".into());
                 return report;
             }
         };
@@ -237,10 +245,38 @@ impl Crud<'_> {
                 self.cancel,
             );
         }
-        if !report.passed() {
+        if !report.passed() && !report.could_not_run() {
             report.playbook = Some("changes-not-captured".into());
         }
         report
+    }
+
+    /// A soft delete mode names a column the target table must have. A table not there yet
+    /// may still be created by the pipeline (the steps wait for it); a table without the
+    /// column would only make the delete step wait out its timeout, so it is refused first.
+    fn check_delete_column(&self, target: &mut dyn Db) -> Result<(), String> {
+        let column = match self.delete_mode {
+            DeleteMode::Hard => return Ok(()),
+            DeleteMode::SoftEquals { column, .. } | DeleteMode::SoftNotNull { column } => column,
+        };
+        let e = target.engine();
+        let table = self.target_table.quoted(e);
+        if target
+            .query(&format!("SELECT 1 FROM {table} WHERE 1 = 0"))
+            .is_err()
+        {
+            return Ok(());
+        }
+        match target.query(&format!(
+            "SELECT {} FROM {table} WHERE 1 = 0",
+            e.quote(column)
+        )) {
+            Ok(_) => Ok(()),
+            Err(err) => Err(format!(
+                "--delete-mode names column {column}, which the target table {} lacks: {err}",
+                self.target_table
+            )),
+        }
     }
 
     /// Rows of runs that crashed before cleaning up: in the canary table, by run id and
@@ -506,12 +542,17 @@ fn same_value(seen: &str, want: &Literal) -> bool {
 }
 
 fn not_run(report: &mut CrudReport, later: &[&'static str]) {
+    let message = match report.steps.last().map(|s| s.status) {
+        Some(StepStatus::Failed) => "an earlier step failed",
+        Some(StepStatus::Interrupted) => "interrupted",
+        _ => "an earlier step did not arrive",
+    };
     for step in later {
         report.steps.push(StepResult {
             step,
             status: StepStatus::NotRun,
             latency_ms: None,
-            message: "an earlier step did not arrive".into(),
+            message: message.into(),
         });
     }
 }
