@@ -808,4 +808,49 @@ fn a_select_only_account_finds_the_primary_key_on_mariadb_and_postgresql() {
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(table(&doc, "vt.pk")["key"], json!(["c", "a"]));
     assert_eq!(table(&doc, "vt.pk")["source_rows"], 50);
+
+    // A bare database (or db.*) is every base table of it the account can see, once each;
+    // a pattern that matches nothing is an error, not an empty success.
+    source
+        .exec("CREATE TABLE vt.other (id INT PRIMARY KEY); CREATE VIEW vt.v AS SELECT 1 AS x")
+        .unwrap();
+    wait_caught_up(&source, &replica);
+    let (code, doc) = cdc_json(&[
+        "validate",
+        "--counts",
+        "--tables",
+        "vt.pk,vt",
+        "--format",
+        "json",
+        "--settle",
+        "0",
+        "--source",
+        &ro_url,
+        "--target",
+        &replica.root_url(),
+    ]);
+    assert_eq!(code, 0, "{doc:#}");
+    let names: Vec<&str> = doc["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["vt.pk", "vt.other"]);
+    let out = cdc(&[
+        "validate",
+        "--counts",
+        "--tables",
+        "nope_*.*",
+        "--source",
+        &ro_url,
+        "--target",
+        &replica.root_url(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--tables nope_*.*: no table on the source matches"),
+        "{err}"
+    );
 }

@@ -11,6 +11,7 @@ use crate::connection::url::SourceConfig;
 use crate::report;
 use crate::validate::checksum::Hash;
 use crate::validate::report::ValidateReport;
+use crate::validate::scope;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, MySqlDb, TargetConfig};
 use crate::validate::{
@@ -125,14 +126,25 @@ impl ValidateArgs {
         }
     }
 
-    /// `--tables` as table names (empty when not given).
+    /// `--tables` as written (empty when not given): `db.t`, or a pattern (`db.*`, `*.*`,
+    /// `db.orders_*`, a bare `db`) that [`scope::expand`] resolves on the source.
     fn table_list(&self) -> Result<Vec<TableRef>> {
         self.tables
             .as_deref()
             .unwrap_or_default()
             .split(',')
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| TableRef::parse(t).with_context(|| format!("--tables: {t:?} is not db.table")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let t = if t.contains('.') {
+                    t.to_string()
+                } else {
+                    format!("{t}.*")
+                };
+                TableRef::parse(&t).with_context(|| {
+                    format!("--tables: {t:?} is not db.table, db.*, *.* or a database")
+                })
+            })
             .collect()
     }
 
@@ -192,11 +204,13 @@ pub fn validate(
         .open()
         .map_err(|e| anyhow::anyhow!("{}", target.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target.redacted()))?;
+    let tables =
+        scope::expand(&mut sdb, tables).map_err(|e| anyhow::anyhow!("{}", source.scrub(&e)))?;
     let scrub = |t: &str| target.scrub(&source.scrub(t));
     let settings = args.settings();
     let bar_wanted = std::io::stderr().is_terminal();
     let mut results = Vec::new();
-    for st in tables {
+    for st in &tables {
         let tt = target_table(args.target_table.as_deref(), st);
         let bar = if bar_wanted {
             let bar = ProgressBar::new(estimate_rows(&mut sdb, st).unwrap_or(0));

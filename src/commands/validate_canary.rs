@@ -15,6 +15,7 @@ use crate::connection::url::SourceConfig;
 use crate::report;
 use crate::validate::crud::pending::pending_dir;
 use crate::validate::crud::{create_table_sql, Crud, RowKind};
+use crate::validate::scope;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine, MySqlDb, TargetConfig};
 use crate::validate::target_table;
@@ -56,7 +57,8 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("{}", target_cfg.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target_cfg.redacted()))?;
     let target_name = target_table(args.target_table.as_deref(), &canary);
-    let mut counted = args.table_list()?;
+    let mut counted = scope::expand(&mut src, &args.table_list()?)
+        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e)))?;
     if counted.is_empty() {
         counted.push(canary.clone());
     }

@@ -43,7 +43,6 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
     let mut table = new_table(
         [
             "Table",
-            "Target",
             "Status",
             "Source rows",
             "Target rows",
@@ -58,8 +57,7 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
     );
     for t in &report.tables {
         table.add_row([
-            t.table.clone(),
-            t.target_table.clone(),
+            name_cell(t),
             paint(t.status.label(), tone(t.status), color),
             count(t.source_rows),
             count(t.target_rows),
@@ -95,22 +93,34 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
     out
 }
 
+/// The source table, and below it the target's name when `--target-table` gave another.
+fn name_cell(t: &TableResult) -> String {
+    if t.target_table == t.table {
+        t.table.clone()
+    } else {
+        format!("{}\n→ {}", t.table, t.target_table)
+    }
+}
+
 /// Table names are what people search for and paste: the numeric columns wrap their
 /// headers instead, up to names of [`NAME_WIDTH`] characters.
 fn keep_names_whole(table: &mut comfy_table::Table, report: &ValidateReport) {
     use comfy_table::{ColumnConstraint, Width};
-    let widest = |name: fn(&TableResult) -> &str| {
-        let w = report
-            .tables
-            .iter()
-            .map(|t| name(t).chars().count())
-            .chain([6])
-            .max()
-            .unwrap_or(6);
-        // Content width plus the cell's padding on both sides.
-        ColumnConstraint::LowerBoundary(Width::Fixed((w.min(NAME_WIDTH) + 2) as u16))
-    };
-    table.set_constraints([widest(|t| &t.table), widest(|t| &t.target_table)]);
+    let widest = report
+        .tables
+        .iter()
+        .flat_map(|t| {
+            name_cell(t)
+                .lines()
+                .map(|l| l.chars().count())
+                .collect::<Vec<_>>()
+        })
+        .chain(["Table".len()])
+        .max()
+        .unwrap_or(5);
+    // Content width plus the cell's padding on both sides.
+    let fixed = Width::Fixed((widest.min(NAME_WIDTH) + 2) as u16);
+    table.set_constraints([ColumnConstraint::LowerBoundary(fixed)]);
 }
 
 const NAME_WIDTH: usize = 40;
@@ -258,6 +268,20 @@ mod tests {
         assert_eq!(t["changed"], serde_json::json!([[4, "a"]]));
         assert_eq!(t["extra"], serde_json::json!([]));
         assert_eq!(v["tables"][1]["status"], "match");
+    }
+
+    #[test]
+    fn human_names_the_target_table_only_where_it_is_renamed() {
+        let renamed = human(&sample(), false, 100);
+        assert!(renamed.contains("→ bronze.orders"), "{renamed}");
+        insta::assert_snapshot!("renamed", renamed);
+        let mut same = sample();
+        for t in &mut same.tables {
+            t.target_table = t.table.clone();
+        }
+        let same = human(&same, false, 100);
+        assert!(!same.contains('→'), "{same}");
+        insta::assert_snapshot!("same_names", same);
     }
 
     #[test]

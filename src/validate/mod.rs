@@ -19,6 +19,7 @@ pub mod diff;
 pub mod normalize;
 pub mod pg_tls;
 pub mod report;
+pub mod scope;
 pub mod table;
 pub mod target;
 
