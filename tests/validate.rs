@@ -791,20 +791,14 @@ fn a_select_only_account_finds_the_primary_key_on_mariadb_and_postgresql() {
 
     // End to end: the select-only account compares the table instead of calling it keyless.
     let replica = replica_of(&source, &[]);
-    let (code, doc) = cdc_json(&[
-        "validate",
-        "--checksum",
-        "--tables",
-        "vt.pk",
-        "--format",
-        "json",
-        "--settle",
-        "0",
-        "--source",
-        &ro_url,
-        "--target",
-        &replica.root_url(),
-    ]);
+    let target = replica.root_url();
+    let as_ro = |mode: &str, tables: &str| {
+        cdc_json(&[
+            "validate", mode, "--tables", tables, "--format", "json", "--settle", "0", "--source",
+            &ro_url, "--target", &target,
+        ])
+    };
+    let (code, doc) = as_ro("--checksum", "vt.pk");
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(table(&doc, "vt.pk")["key"], json!(["c", "a"]));
     assert_eq!(table(&doc, "vt.pk")["source_rows"], 50);
@@ -815,20 +809,7 @@ fn a_select_only_account_finds_the_primary_key_on_mariadb_and_postgresql() {
         .exec("CREATE TABLE vt.other (id INT PRIMARY KEY); CREATE VIEW vt.v AS SELECT 1 AS x")
         .unwrap();
     wait_caught_up(&source, &replica);
-    let (code, doc) = cdc_json(&[
-        "validate",
-        "--counts",
-        "--tables",
-        "vt.pk,vt",
-        "--format",
-        "json",
-        "--settle",
-        "0",
-        "--source",
-        &ro_url,
-        "--target",
-        &replica.root_url(),
-    ]);
+    let (code, doc) = as_ro("--counts", "vt.pk,vt");
     assert_eq!(code, 0, "{doc:#}");
     let names: Vec<&str> = doc["tables"]
         .as_array()
@@ -838,14 +819,7 @@ fn a_select_only_account_finds_the_primary_key_on_mariadb_and_postgresql() {
         .collect();
     assert_eq!(names, ["vt.pk", "vt.other"]);
     let out = cdc(&[
-        "validate",
-        "--counts",
-        "--tables",
-        "nope_*.*",
-        "--source",
-        &ro_url,
-        "--target",
-        &replica.root_url(),
+        "validate", "--counts", "--tables", "nope_*.*", "--source", &ro_url, "--target", &target,
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
