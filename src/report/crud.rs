@@ -5,7 +5,7 @@ use crate::validate::crud::counts::CountStatus;
 use crate::validate::crud::{CrudReport, StepStatus};
 
 use super::junit::{escape_attr, escape_text};
-use super::{new_table, paint, Tone};
+use super::{new_table, paint, table_and_target, Tone};
 
 pub fn json(r: &CrudReport) -> String {
     let mut s = serde_json::to_string_pretty(r).expect("plain data");
@@ -55,14 +55,7 @@ pub fn human(r: &CrudReport, color: bool) -> String {
     out.push('\n');
     if !r.counts.is_empty() {
         let mut table = new_table(
-            [
-                "Table",
-                "Target",
-                "Source rows",
-                "Target rows",
-                "Status",
-                "Note",
-            ],
+            ["Table", "Source rows", "Target rows", "Status", "Note"],
             color,
             super::DEFAULT_WIDTH,
         );
@@ -74,8 +67,7 @@ pub fn human(r: &CrudReport, color: bool) -> String {
             };
             let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
             table.add_row([
-                c.table.clone(),
-                c.target_table.clone(),
+                table_and_target(&c.table, &c.target_table),
                 n(c.source_rows),
                 n(c.target_rows),
                 paint(&label(&c.status).to_ascii_uppercase(), tone, color),

@@ -107,6 +107,16 @@ pub(crate) fn new_table<const N: usize>(
     table
 }
 
+/// A source table, and below it the target's name when it differs (`--target-table`): one
+/// column instead of a second one that mostly repeats the first.
+pub(crate) fn table_and_target(table: &str, target: &str) -> String {
+    if table == target {
+        table.to_string()
+    } else {
+        format!("{table}\n→ {target}")
+    }
+}
+
 /// A terminal color or style. Applied only when the renderer was asked for color.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tone {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::validate::report::{Key, TableResult, TableStatus, ValidateReport};
 
 use super::junit::{escape_attr, escape_text};
-use super::{new_table, paint, Tone};
+use super::{new_table, paint, table_and_target, Tone};
 
 fn tone(s: TableStatus) -> Tone {
     match s {
@@ -93,13 +93,8 @@ pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
     out
 }
 
-/// The source table, and below it the target's name when `--target-table` gave another.
 fn name_cell(t: &TableResult) -> String {
-    if t.target_table == t.table {
-        t.table.clone()
-    } else {
-        format!("{}\n→ {}", t.table, t.target_table)
-    }
+    table_and_target(&t.table, &t.target_table)
 }
 
 /// Table names are what people search for and paste: the numeric columns wrap their
