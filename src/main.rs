@@ -22,9 +22,12 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// The pre-production checklist: server items checked, the rest attested in an answers file.
     Checklist(checklist::ChecklistArgs),
-    /// Compare tables on the source with their copies on a target (counts or checksums).
+    /// Prove a pipeline carries changes (--crud) and compare source and target tables.
+    // --platform picks doctor's fixes; it means nothing here.
+    #[command(mut_arg("platform", |a| a.hide(true)))]
     Validate(validate::ValidateArgs),
-    /// The row changes of tables, from binlog files (--file), as plain lines or jsonl.
+    /// Watch the row changes of tables live as a replica, or read them from binlog files.
+    #[command(mut_arg("platform", |a| a.hide(true)))]
     Tail(tail::TailArgs),
     /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
     Sandbox {

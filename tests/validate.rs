@@ -316,6 +316,12 @@ fn bad_arguments_and_unreachable_servers_exit_2_without_the_password() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no PostgreSQL answer within 1 s"), "{err}");
     assert!(!err.contains("sekrit"), "{err}");
+    // --platform picks doctor's fixes: validate's help does not offer it.
+    let help = String::from_utf8_lossy(&cdc(&["validate", "--help"]).stdout).to_string();
+    assert!(
+        help.contains("--crud") && !help.contains("--platform"),
+        "{help}"
+    );
     // No mode, or both: a usage error.
     let out = cdc(&[
         "validate",
