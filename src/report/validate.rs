@@ -104,12 +104,7 @@ fn keep_names_whole(table: &mut comfy_table::Table, report: &ValidateReport) {
     let widest = report
         .tables
         .iter()
-        .flat_map(|t| {
-            name_cell(t)
-                .lines()
-                .map(|l| l.chars().count())
-                .collect::<Vec<_>>()
-        })
+        .filter_map(|t| name_cell(t).lines().map(|l| l.chars().count()).max())
         .chain(["Table".len()])
         .max()
         .unwrap_or(5);

@@ -4,6 +4,7 @@
 use crate::connection::server::Version;
 use crate::validate::crud::create_table_sql;
 use crate::validate::table::TableRef;
+use crate::validate::target::Engine;
 
 use super::client::{connect, exec_all, sql_string};
 use super::{LocalServer, SandboxError};
@@ -111,8 +112,9 @@ pub fn create_canary(port: u16) -> Result<(), SandboxError> {
         &mut root,
         &format!(
             "{};
-             GRANT INSERT, UPDATE, DELETE ON retail_db.cdc_canary TO 'cdc_user'@'%';",
-            create_table_sql(&canary)
+             GRANT INSERT, UPDATE, DELETE ON {} TO 'cdc_user'@'%';",
+            create_table_sql(&canary),
+            canary.quoted(Engine::MySql)
         ),
     )
 }

@@ -376,14 +376,14 @@ impl Crud<'_> {
                                 .to_string()
                         }
                         // The server also answers so for a table that does not exist.
-                        (RowKind::Canary, Some(1142)) => format!(
-                            " (the source account needs INSERT, UPDATE and DELETE on {}, which \
-                             cdc validate --init creates)",
-                            plan.table
-                        ),
-                        (RowKind::Generated, Some(1142)) => format!(
-                            " (the source account needs INSERT, UPDATE and DELETE on {})",
-                            plan.table
+                        (row, Some(1142)) => format!(
+                            " (the source account needs INSERT, UPDATE and DELETE on {}{})",
+                            plan.table,
+                            if row == RowKind::Canary {
+                                ", which cdc validate --init creates"
+                            } else {
+                                ""
+                            }
                         ),
                         _ => String::new(),
                     };
