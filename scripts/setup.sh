@@ -3,7 +3,18 @@
 # that is already there: a MariaDB server (mariadbd + mariadb-install-db), the mariadb client
 # tools, openssl (test certificates), and PostgreSQL (the `cdc validate` target tests expect a
 # server on 127.0.0.1:5432, user postgres with trust auth, database `test`).
+#
+# `setup.sh --test` also builds, once, the MySQL 9.7 and MariaDB 11.8 server roots the tests
+# run (scripts/server-roots.sh; about two minutes and 1 GB the first time, then reused).
 set -euo pipefail
+
+with_roots=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) with_roots=true ;;
+    *) echo "setup: unknown option $arg (usage: setup.sh [--test])" >&2; exit 2 ;;
+  esac
+done
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
 
@@ -57,6 +68,10 @@ if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   fi
 else
   echo "setup: PostgreSQL is not running on 127.0.0.1:5432: the validate target tests will fail" >&2
+fi
+
+if $with_roots; then
+  bash "$(dirname "$0")/server-roots.sh"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

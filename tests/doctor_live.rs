@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use common::{cdc, check, status};
+use common::{cdc, check, status, Kind};
 
 /// Runs doctor with JSON output and returns (exit code, report).
 fn doctor_json(url: &str, extra: &[&str]) -> (i32, Value) {
@@ -35,18 +35,9 @@ fn general_log_entries(text: &str) -> Vec<(&str, &str, String)> {
         .collect()
 }
 
-/// Polls until `done` (replication threads start asynchronously), at most 20 s.
-fn wait_for(done: impl Fn() -> bool) {
-    let until = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < until, "condition not reached within 20 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// Rotates and purges until only the current binlog is left. MariaDB keeps a file until its
 /// binlog checkpoint has moved past it, which happens shortly after a rotation.
-fn purge_all_but_the_current_binlog(server: &cdc::sandbox::LocalServer) {
+fn purge_all_but_the_current_binlog(kind: Kind, server: &cdc::sandbox::LocalServer) {
     use mysql::prelude::Queryable;
     let mut conn = server.connect("root", "").unwrap();
     let mut first_column = |sql: &str| -> Vec<String> {
@@ -54,7 +45,7 @@ fn purge_all_but_the_current_binlog(server: &cdc::sandbox::LocalServer) {
             .unwrap()
     };
     server.exec("FLUSH BINARY LOGS").unwrap();
-    let current = first_column("SHOW MASTER STATUS").remove(0);
+    let current = first_column(kind.binlog_status()).remove(0);
     let until = Instant::now() + Duration::from_secs(20);
     loop {
         server
@@ -73,9 +64,8 @@ fn cdc_url(server: &cdc::sandbox::LocalServer) -> String {
     server.url("cdc_user", common::CDC_PASSWORD)
 }
 
-#[test]
-fn a_correctly_configured_server_passes_clean() {
-    let server = common::retail_server(&[]);
+fn a_correctly_configured_server_passes_clean(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
     let bad: Vec<&Value> = report["checks"]
         .as_array()
@@ -85,7 +75,8 @@ fn a_correctly_configured_server_passes_clean() {
         .collect();
     assert!(bad.is_empty(), "not clean: {bad:#?}");
     assert_eq!(code, 0);
-    assert_eq!(report["source"]["flavor"], "mariadb");
+    let flavor = if kind.is_mysql() { "mysql" } else { "mariadb" };
+    assert_eq!(report["source"]["flavor"], flavor);
     assert_eq!(report["source"]["platform"], "self-managed");
     for id in [
         "connect.tcp",
@@ -113,11 +104,31 @@ fn a_correctly_configured_server_passes_clean() {
     let s = &report["summary"];
     assert_eq!(s["fail"], 0);
     assert!(s["pass"].as_u64().unwrap() >= 15, "{s}");
+
+    // The account our own fixes recommend, and nothing more: no check may fail to read
+    // what it needs (performance_schema, mysql.*) and fall into ERROR.
+    server
+        .exec(&format!(
+            "CREATE USER 'scoped'@'%' IDENTIFIED BY 'scoped_pw';
+             GRANT REPLICATION SLAVE, {} ON *.* TO 'scoped'@'%';
+             GRANT SELECT ON retail_db.* TO 'scoped'@'%'",
+            kind.replication_client()
+        ))
+        .unwrap();
+    let (code, report) = doctor_json(&server.url("scoped", "scoped_pw"), &[]);
+    let bad: Vec<&Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
+        .collect();
+    assert!(bad.is_empty(), "the scoped account is not clean: {bad:#?}");
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["error"], 0);
 }
 
-#[test]
-fn binlog_off_fails_and_skips_what_depends_on_it() {
-    let server = common::retail_server(&["--skip-log-bin"]);
+fn binlog_off_fails_and_skips_what_depends_on_it(kind: Kind) {
+    let server = common::retail_server_on(kind, &["--skip-log-bin"]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
     assert_eq!(code, 1);
     assert_eq!(status(&report, "binlog.enabled"), "fail");
@@ -130,9 +141,8 @@ fn binlog_off_fails_and_skips_what_depends_on_it() {
     );
 }
 
-#[test]
-fn statement_format_fails_with_a_fix() {
-    let server = common::retail_server(&["--binlog-format=STATEMENT"]);
+fn statement_format_fails_with_a_fix(kind: Kind) {
+    let server = common::retail_server_on(kind, &["--binlog-format=STATEMENT"]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
     assert_eq!(code, 1);
     let c = check(&report, "binlog.format");
@@ -142,23 +152,21 @@ fn statement_format_fails_with_a_fix() {
     assert_eq!(c["playbook"], "binlog-format-not-row");
 }
 
-#[test]
-fn minimal_row_image_fails() {
-    let server = common::retail_server(&["--binlog-row-image=MINIMAL"]);
+fn minimal_row_image_fails(kind: Kind) {
+    let server = common::retail_server_on(kind, &["--binlog-row-image=MINIMAL"]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
     assert_eq!(code, 1);
     assert_eq!(status(&report, "binlog.row_image"), "fail");
     assert_eq!(check(&report, "binlog.row_image")["observed"], "MINIMAL");
 }
 
-#[test]
-fn short_retention_fails_and_medium_retention_warns() {
-    let server = common::retail_server(&["--binlog-expire-logs-seconds=3600"]);
+fn short_retention_fails_and_medium_retention_warns(kind: Kind) {
+    let server = common::retail_server_on(kind, &["--binlog-expire-logs-seconds=3600"]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
     assert_eq!(code, 1);
     assert_eq!(status(&report, "binlog.retention"), "fail");
 
-    let server = common::retail_server(&["--binlog-expire-logs-seconds=259200"]);
+    let server = common::retail_server_on(kind, &["--binlog-expire-logs-seconds=259200"]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
     assert_eq!(status(&report, "binlog.retention"), "warn");
     assert_eq!(code, 0, "a warning alone is not a failure");
@@ -175,9 +183,8 @@ fn short_retention_fails_and_medium_retention_warns() {
     assert_eq!(code, 1);
 }
 
-#[test]
-fn a_user_without_replication_privileges_fails_grants() {
-    let server = common::retail_server(&[]);
+fn a_user_without_replication_privileges_fails_grants(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     server
         .exec("CREATE USER 'reader'@'%' IDENTIFIED BY 'reader_pw'; GRANT SELECT ON retail_db.* TO 'reader'@'%'")
         .unwrap();
@@ -192,9 +199,8 @@ fn a_user_without_replication_privileges_fails_grants() {
     assert!(c["fix"]["sql"].to_string().contains("'reader'@'%'"), "{c}");
 }
 
-#[test]
-fn tables_without_primary_key_and_myisam_tables_are_named() {
-    let server = common::retail_server(&[]);
+fn tables_without_primary_key_and_myisam_tables_are_named(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     server
         .exec(
             "CREATE TABLE retail_db.audit_log (msg TEXT) ENGINE=InnoDB;
@@ -239,9 +245,8 @@ fn tables_without_primary_key_and_myisam_tables_are_named() {
     assert_eq!(code, 0);
 }
 
-#[test]
-fn binlog_filters_that_drop_a_captured_schema_fail() {
-    let server = common::retail_server(&["--binlog-ignore-db=retail_db"]);
+fn binlog_filters_that_drop_a_captured_schema_fail(kind: Kind) {
+    let server = common::retail_server_on(kind, &["--binlog-ignore-db=retail_db"]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
     assert_eq!(code, 1);
     let c = check(&report, "binlog.filters");
@@ -290,9 +295,8 @@ fn a_server_that_never_answers_is_given_up_on_within_the_timeout() {
     assert_eq!(status(&report, "connect.auth"), "fail");
 }
 
-#[test]
-fn the_password_never_appears_in_any_output() {
-    let server = common::retail_server(&[]);
+fn the_password_never_appears_in_any_output(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     let secret = "Hunter2-Secret";
     let url = server.url("cdc_user", secret);
     for format in ["human", "json", "junit", "markdown"] {
@@ -312,12 +316,11 @@ fn the_password_never_appears_in_any_output() {
     }
 }
 
-#[test]
-fn doctor_only_reads() {
+fn doctor_only_reads(kind: Kind) {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("general.log");
     let log_arg = format!("--general-log-file={}", log.display());
-    let server = common::retail_server(&["--general-log=1", &log_arg]);
+    let server = common::retail_server_on(kind, &["--general-log=1", &log_arg]);
     let (_, report) = doctor_json(&cdc_url(&server), &["--profile", "debezium"]);
     assert_eq!(report["summary"]["error"], 0, "{report:#}");
     let text = std::fs::read_to_string(&log).unwrap();
@@ -378,9 +381,8 @@ fn an_invalid_check_file_stops_the_run_with_exit_2() {
     assert!(err.contains("checks[0].expect[0].op"), "{err}");
 }
 
-#[test]
-fn a_custom_check_replaces_the_builtin_with_the_same_id() {
-    let server = common::retail_server(&["--binlog-format=MIXED"]);
+fn a_custom_check_replaces_the_builtin_with_the_same_id(kind: Kind) {
+    let server = common::retail_server_on(kind, &["--binlog-format=MIXED"]);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("relaxed.yaml"),
@@ -399,9 +401,8 @@ fn a_custom_check_replaces_the_builtin_with_the_same_id() {
     assert_eq!(code, 0, "{report:#}");
 }
 
-#[test]
-fn a_purged_stored_position_is_reported() {
-    let server = common::retail_server(&[]);
+fn a_purged_stored_position_is_reported(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     let first = server
         .query_value("SELECT @@log_bin_basename")
         .unwrap()
@@ -420,7 +421,7 @@ fn a_purged_stored_position_is_reported() {
     );
     assert_eq!(status(&report, "position.available"), "pass", "{report:#}");
     assert_eq!(code, 0);
-    purge_all_but_the_current_binlog(&server);
+    purge_all_but_the_current_binlog(kind, &server);
     let (code, report) = doctor_json(
         &cdc_url(&server),
         &["--position", &format!("{first_file}:4")],
@@ -446,18 +447,19 @@ fn list_prints_the_catalogue() {
     }
 }
 
-#[test]
-fn privileges_held_through_a_default_role_count() {
-    let server = common::retail_server(&[]);
+fn privileges_held_through_a_default_role_count(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     server
-        .exec(
+        .exec(&format!(
             "CREATE ROLE cdc_reader;
-             GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO cdc_reader;
+             GRANT REPLICATION SLAVE, {rc} ON *.* TO cdc_reader;
              GRANT SELECT ON retail_db.* TO cdc_reader;
              CREATE USER 'via_role'@'%' IDENTIFIED BY 'role_pw';
              GRANT cdc_reader TO 'via_role'@'%';
-             SET DEFAULT ROLE cdc_reader FOR 'via_role'@'%'",
-        )
+             SET DEFAULT ROLE cdc_reader {for_to} 'via_role'@'%'",
+            rc = kind.replication_client(),
+            for_to = if kind.is_mysql() { "TO" } else { "FOR" }
+        ))
         .unwrap();
     let (_, report) = doctor_json(&server.url("via_role", "role_pw"), &[]);
     assert_eq!(
@@ -474,15 +476,15 @@ fn privileges_held_through_a_default_role_count() {
     );
 }
 
-#[test]
-fn debezium_needs_the_locking_snapshot_privileges_generic_does_not() {
-    let server = common::retail_server(&[]);
+fn debezium_needs_the_locking_snapshot_privileges_generic_does_not(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     server
-        .exec(
+        .exec(&format!(
             "CREATE USER 'lean'@'%' IDENTIFIED BY 'lean_pw';
-             GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'lean'@'%';
+             GRANT REPLICATION SLAVE, {rc} ON *.* TO 'lean'@'%';
              GRANT SELECT ON retail_db.* TO 'lean'@'%'",
-        )
+            rc = kind.replication_client()
+        ))
         .unwrap();
     let url = server.url("lean", "lean_pw");
     let (_, generic) = doctor_json(&url, &[]);
@@ -496,30 +498,11 @@ fn debezium_needs_the_locking_snapshot_privileges_generic_does_not() {
     assert_eq!(code, 1);
 }
 
-#[test]
-fn a_replica_that_does_not_log_what_it_applies_fails() {
-    let source = common::retail_server(&[]);
-    let replica = common::retail_server(&["--server-id=2", "--log-slave-updates=OFF"]);
-    // Both already hold retail_db: replicate only what the source writes from now on.
-    let source_pos = source
-        .query_value("SELECT @@GLOBAL.gtid_binlog_pos")
-        .unwrap()
-        .unwrap_or_default();
-    replica
-        .exec(&format!(
-            "SET GLOBAL gtid_slave_pos = '{source_pos}';
-             CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos;
-             START SLAVE",
-            source.port()
-        ))
-        .unwrap();
-    wait_for(|| {
-        replica
-            .query_value("SELECT VARIABLE_VALUE FROM information_schema.global_status WHERE VARIABLE_NAME = 'SLAVE_RUNNING'")
-            .ok()
-            .flatten()
-            .is_some_and(|v| v == "ON")
-    });
+fn a_replica_that_does_not_log_what_it_applies_fails(kind: Kind) {
+    let source = common::retail_server_on(kind, &[]);
+    // A real replica of the same server, logging nothing it applies; retail_db and
+    // cdc_user reach it by replication.
+    let replica = common::replica_of(&source, &[]);
     let (code, report) = doctor_json(&cdc_url(&replica), &[]);
     let c = check(&report, "replica.log_updates");
     assert_eq!(c["status"], "fail", "{c}");
@@ -550,7 +533,7 @@ fn a_mariadb_gtid_position_behind_the_purged_logs_is_reported() {
         "{:#}",
         check(&report, "position.available")
     );
-    purge_all_but_the_current_binlog(&server);
+    purge_all_but_the_current_binlog(Kind::Mariadb1011, &server);
     let (code, report) = doctor_json(&cdc_url(&server), &["--gtid-set", "0-1-1"]);
     let c = check(&report, "position.available");
     assert_eq!(c["status"], "fail", "{c}");
@@ -574,3 +557,33 @@ fn general_log_lines_parse_with_and_without_the_date_column() {
         ]
     );
 }
+
+/// Each test above that takes a `Kind` runs on MariaDB 10.11 and, as its twin, on MySQL 9.7.
+macro_rules! on_each_server {
+    ($($name:ident),* $(,)?) => {
+        mod mariadb_10_11 {
+            $(#[test] fn $name() { super::$name(super::Kind::Mariadb1011) })*
+        }
+        mod mysql_9_7 {
+            $(#[test] fn $name() { super::$name(super::Kind::Mysql97) })*
+        }
+    };
+}
+
+on_each_server!(
+    a_correctly_configured_server_passes_clean,
+    binlog_off_fails_and_skips_what_depends_on_it,
+    statement_format_fails_with_a_fix,
+    minimal_row_image_fails,
+    short_retention_fails_and_medium_retention_warns,
+    a_user_without_replication_privileges_fails_grants,
+    tables_without_primary_key_and_myisam_tables_are_named,
+    binlog_filters_that_drop_a_captured_schema_fail,
+    the_password_never_appears_in_any_output,
+    doctor_only_reads,
+    a_custom_check_replaces_the_builtin_with_the_same_id,
+    a_purged_stored_position_is_reported,
+    privileges_held_through_a_default_role_count,
+    debezium_needs_the_locking_snapshot_privileges_generic_does_not,
+    a_replica_that_does_not_log_what_it_applies_fails,
+);

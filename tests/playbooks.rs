@@ -1,14 +1,16 @@
 //! The playbooks as data: they load, they link to checks and back, their error patterns match
-//! their own examples, and their diagnostic queries run on a real MariaDB server.
+//! their own examples, and their diagnostic queries run on real MariaDB 10.11, 11.8 and MySQL 9.7
+//! servers.
 
 mod common;
 
 use std::collections::HashSet;
 
-use cdc::checks::condition::version_matches;
+use cdc::checks::condition::{when_holds, Target};
 use cdc::checks::load::Catalogue;
+use cdc::checks::probe::select;
+use cdc::checks::profile::Profile;
 use cdc::checks::scope::TableScope;
-use cdc::checks::spec::Condition;
 use cdc::connection::server::{Flavor, Platform, Version};
 use cdc::playbooks::load::{compile_pattern, Library};
 use mysql::prelude::Queryable;
@@ -224,47 +226,35 @@ fn databricks_gateway_steps_are_scoped() {
     }
 }
 
-/// Whether a diagnostic's `when` lets it run on a self-managed MariaDB of this version.
-fn runs_on_mariadb(when: Option<&Condition>, version: Version) -> bool {
-    let Some(w) = when else { return true };
-    if w.flavor.is_some_and(|f| f != Flavor::Mariadb) {
-        return false;
-    }
-    if let Some(req) = &w.version {
-        if !version_matches(req, version).expect("well-formed version condition") {
-            return false;
-        }
-    }
-    if let Some(ps) = &w.platform {
-        if !ps.contains(&Platform::SelfManaged) {
-            return false;
-        }
-    }
-    true
-}
-
-#[test]
-fn diagnostics_run_on_mariadb() {
-    let server = common::retail_server(&[]);
+/// Runs every playbook diagnostic that applies to a self-managed server of `kind` (the
+/// variant its `when` picks, as `cdc playbook --run` does) and fails on any statement the
+/// server rejects and any variable it does not have.
+fn diagnostics_run_on(kind: common::Kind) {
+    let server = common::retail_server_on(kind, &[]);
     let version_string = server.query_value("SELECT VERSION()").unwrap().unwrap();
     let version = Version::parse(&version_string).unwrap();
+    let target = Target {
+        flavor: Some(if kind.is_mysql() {
+            Flavor::Mysql
+        } else {
+            Flavor::Mariadb
+        }),
+        version: Some(version),
+        platform: Some(Platform::SelfManaged),
+        profile: Profile::Generic,
+    };
     let mut conn = server.connect("root", "").unwrap();
     let scope = TableScope::default();
     let mut ran = 0;
     let mut failures = Vec::new();
     for p in library().playbooks {
         for d in &p.diagnostics {
-            if !runs_on_mariadb(d.when.as_ref(), version) {
+            if !when_holds(d.when.as_ref(), &target) {
                 continue;
             }
-            let probe = &d.probe;
-            if probe
-                .when
-                .as_ref()
-                .is_some_and(|w| !runs_on_mariadb(Some(w), version))
-            {
+            let Some(probe) = select(&d.probe, &target) else {
                 continue;
-            }
+            };
             let mut variables: Vec<&str> = Vec::new();
             if let Some(v) = &probe.variable {
                 variables.push(v);
@@ -277,10 +267,7 @@ fn diagnostics_run_on_mariadb() {
                     .query(format!("SHOW GLOBAL VARIABLES LIKE '{v}'"))
                     .unwrap();
                 if found.is_empty() {
-                    failures.push(format!(
-                        "{} / {}: no variable {v} on MariaDB",
-                        p.id, d.title
-                    ));
+                    failures.push(format!("{} / {}: no variable {v}", p.id, d.title));
                 }
                 ran += 1;
             }
@@ -314,11 +301,26 @@ fn diagnostics_run_on_mariadb() {
             }
         }
     }
-    eprintln!("{ran} diagnostic probes ran on MariaDB {version}");
+    eprintln!("{ran} diagnostic probes ran on {kind:?} {version}");
     assert!(ran > 20, "only {ran} diagnostics ran");
     assert!(
         failures.is_empty(),
-        "diagnostics failed on MariaDB:\n{}",
+        "diagnostics failed on {kind:?} {version}:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn diagnostics_run_on_mariadb_10_11() {
+    diagnostics_run_on(common::Kind::Mariadb1011);
+}
+
+#[test]
+fn diagnostics_run_on_mariadb_11_8() {
+    diagnostics_run_on(common::Kind::Mariadb118);
+}
+
+#[test]
+fn diagnostics_run_on_mysql_9_7() {
+    diagnostics_run_on(common::Kind::Mysql97);
 }

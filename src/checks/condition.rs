@@ -41,6 +41,24 @@ impl Condition {
         }
         true
     }
+
+    /// "mysql >=8.0.22", "rds, aurora": where this holds, for a reader.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.flavor, &self.version) {
+            (Some(f), Some(v)) => parts.push(format!("{f} {v}")),
+            (Some(f), None) => parts.push(f.to_string()),
+            (None, Some(v)) => parts.push(format!("version {v}")),
+            (None, None) => {}
+        }
+        if let Some(ps) = &self.platform {
+            parts.push(ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(ps) = &self.profile {
+            parts.push(ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "));
+        }
+        parts.join("; ")
+    }
 }
 
 /// An optional `when`: absent means everywhere.
@@ -79,6 +97,21 @@ pub fn version_matches(req: &str, v: Version) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_describe_themselves() {
+        let c = Condition {
+            flavor: Some(Flavor::Mysql),
+            version: Some(">=8.0.22".into()),
+            ..Condition::default()
+        };
+        assert_eq!(c.describe(), "mysql >=8.0.22");
+        let c = Condition {
+            platform: Some(vec![Platform::Rds, Platform::Aurora]),
+            ..Condition::default()
+        };
+        assert_eq!(c.describe(), "rds, aurora");
+    }
 
     fn target(flavor: Flavor, v: &str, platform: Platform) -> Target {
         Target {

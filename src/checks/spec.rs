@@ -100,6 +100,16 @@ pub enum Probes {
     Variants(Vec<Probe>),
 }
 
+impl Probes {
+    /// Every variant, in the order they are tried.
+    pub fn variants(&self) -> Vec<&Probe> {
+        match self {
+            Probes::One(p) => vec![p.as_ref()],
+            Probes::Variants(ps) => ps.iter().collect(),
+        }
+    }
+}
+
 /// Exactly one of `variable`, `variables`, `sql` or `builtin`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -239,6 +249,7 @@ mod tests {
         "grants",
         "binlog.filters",
         "replica.log_updates",
+        "replica.preserve_commit_order",
         "position.available",
     ];
 

@@ -27,8 +27,11 @@ pub fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
         .diagnostics
         .iter()
         .filter(|d| when_holds(d.when.as_ref(), &target))
-        .map(|d| {
-            let query = shown_query(&d.probe);
+        .filter_map(|d| {
+            // The statement this server understands (SHOW REPLICAS, SHOW SLAVE HOSTS...);
+            // a diagnostic none of whose variants applies here is left out.
+            let chosen = probe::select(&d.probe, &target)?;
+            let query = shown_query(chosen);
             let mut r = DiagnosticResult {
                 title: d.title.clone(),
                 query,
@@ -37,7 +40,7 @@ pub fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
                 expected: d.healthy.clone(),
                 message: String::new(),
             };
-            let outcome = probe::run(&d.probe, ctx);
+            let outcome = probe::run(chosen, ctx);
             // A value with no rules is shown for information only.
             let informational = d.expect.is_empty() && matches!(outcome, Outcome::Value(_));
             let judged = judge(outcome, &d.expect, &target, Severity::Fail);
@@ -49,7 +52,7 @@ pub fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
                 Status::Warn | Status::Fail => Some(false),
                 Status::Skip | Status::Error => None,
             };
-            r
+            Some(r)
         })
         .collect()
 }

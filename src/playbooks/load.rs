@@ -4,6 +4,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::spec::Playbook;
 use crate::checks::load::{validate_probe, validate_rules, LoadError};
+use crate::checks::spec::Probes;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_playbooks.rs"));
 
@@ -75,8 +76,13 @@ pub fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadError> {
     }
     for (i, d) in playbook.diagnostics.iter().enumerate() {
         let field = format!("diagnostics[{i}]");
-        validate_probe(&d.probe)
-            .map_err(|m| err(line_of(&d.title), &format!("{field}.probe"), m))?;
+        for (j, probe) in d.probe.variants().into_iter().enumerate() {
+            let at = match d.probe {
+                Probes::One(_) => format!("{field}.probe"),
+                Probes::Variants(_) => format!("{field}.probe[{j}]"),
+            };
+            validate_probe(probe).map_err(|m| err(line_of(&d.title), &at, m))?;
+        }
         validate_rules(&d.expect, &format!("{field}.expect"))
             .map_err(|(f, m)| err(line_of(&d.title), &f, m))?;
     }

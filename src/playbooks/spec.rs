@@ -28,7 +28,7 @@
 
 use serde::Deserialize;
 
-use crate::checks::spec::{Condition, Probe, Rule};
+use crate::checks::spec::{Condition, Probes, Rule};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,8 +78,10 @@ pub struct ErrorPattern {
 #[serde(deny_unknown_fields)]
 pub struct Diagnostic {
     pub title: String,
-    /// Same probes as checks (variable, variables, sql with `rows: list`, builtin).
-    pub probe: Probe,
+    /// Same probes as checks (variable, variables, sql with `rows: list`, builtin): one, or
+    /// variants picked by their `when` (`SHOW REPLICAS` on MySQL 8.0.22+, else `SHOW SLAVE
+    /// HOSTS`), like a check's.
+    pub probe: Probes,
     /// Rules a healthy answer satisfies.
     #[serde(default)]
     pub expect: Vec<Rule>,

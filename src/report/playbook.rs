@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{paint, Tone};
+use crate::checks::spec::Probe;
 use crate::playbooks::diagnostics::{shown_query, DiagnosticResult};
 use crate::playbooks::spec::{Playbook, StepScope};
 
@@ -52,7 +53,10 @@ pub fn render(p: &Playbook, results: Option<&[DiagnosticResult]>, color: bool) -
             None => {
                 for d in &p.diagnostics {
                     let _ = writeln!(out, "  - {}", d.title);
-                    let _ = writeln!(out, "      {}", shown_query(&d.probe));
+                    for probe in d.probe.variants() {
+                        let _ =
+                            writeln!(out, "      {}{}", shown_query(probe), variant_scope(probe));
+                    }
                     let _ = writeln!(out, "      healthy: {}", d.healthy);
                 }
             }
@@ -120,6 +124,14 @@ fn render_results(out: &mut String, results: &[DiagnosticResult], color: bool) {
         if !r.message.is_empty() {
             let _ = writeln!(out, "            {}", r.message);
         }
+    }
+}
+
+/// "   (mysql >=8.0.22)" after a variant that holds only somewhere; nothing otherwise.
+fn variant_scope(probe: &Probe) -> String {
+    match &probe.when {
+        Some(w) => format!("   ({})", w.describe()),
+        None => String::new(),
     }
 }
 

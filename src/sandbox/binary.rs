@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::SandboxError;
+use crate::connection::server::Version;
 
 /// Directories searched after PATH: a non-root user's PATH often lacks sbin, and the
 /// MySQL tarball installs under /usr/local/mysql.
@@ -31,6 +32,44 @@ impl ServerBinary {
         ServerBinary::find_in(&search_dirs())
     }
 
+    /// The server at `server` (`cdc sandbox up --server`, a test harness root): what it
+    /// is comes from its `--version`, its initialiser from beside it (then PATH).
+    pub fn at(server: &Path) -> Result<ServerBinary, SandboxError> {
+        if !is_executable(server) {
+            return Err(SandboxError::NotAServer {
+                path: server.to_path_buf(),
+                why: "no executable file there".into(),
+            });
+        }
+        let line = version_line(server);
+        if line.contains("MariaDB") {
+            let init = install_db(
+                &search_dirs(),
+                server,
+                &["mariadb-install-db", "mysql_install_db"],
+            )?;
+            return Ok(ServerBinary {
+                server: server.to_path_buf(),
+                init,
+            });
+        }
+        if parse_version_line(&line).is_none() {
+            let said = line.trim();
+            return Err(SandboxError::NotAServer {
+                path: server.to_path_buf(),
+                why: if said.is_empty() {
+                    "it prints no version for --version".into()
+                } else {
+                    format!("its --version says {said:?}")
+                },
+            });
+        }
+        Ok(ServerBinary {
+            server: server.to_path_buf(),
+            init: InitTool::InitializeInsecure,
+        })
+    }
+
     /// Looks only in `dirs`, in order; `mariadbd` anywhere wins over `mysqld`.
     pub fn find_in(dirs: &[PathBuf]) -> Result<ServerBinary, SandboxError> {
         if let Some(server) = find_exe(dirs, "mariadbd") {
@@ -53,6 +92,18 @@ impl ServerBinary {
     /// "MariaDB 10.11.6" / "MySQL 8.0.36" from `--version`; None when it says nothing useful.
     pub fn version(&self) -> Option<String> {
         parse_version_line(&version_line(&self.server))
+    }
+
+    /// MySQL (initialised by `--initialize-insecure`), not MariaDB.
+    pub fn is_mysql(&self) -> bool {
+        self.init == InitTool::InitializeInsecure
+    }
+
+    /// The version number alone (0.0.0 when `--version` says nothing useful).
+    pub fn version_number(&self) -> Version {
+        self.version()
+            .and_then(|v| Version::parse(v.rsplit(' ').next().unwrap_or("")))
+            .unwrap_or_default()
     }
 }
 

@@ -19,6 +19,9 @@ pub enum SandboxError {
     )]
     MissingInstallTool { server: PathBuf, tool: String },
 
+    #[error("{path} is not a MariaDB or MySQL server binary: {why}")]
+    NotAServer { path: PathBuf, why: String },
+
     #[error("initialising the data directory {dir} failed: {output}")]
     Install { dir: PathBuf, output: String },
 

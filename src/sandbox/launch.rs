@@ -14,6 +14,7 @@ use super::binary::{InitTool, ServerBinary};
 use super::client;
 use super::process;
 use super::SandboxError;
+use crate::connection::server::Version;
 
 pub(super) const HOST: &str = "127.0.0.1";
 /// A cold start is ~0.1 s here; 30 s leaves room for a loaded CI machine.
@@ -53,10 +54,14 @@ pub(super) fn install(
         InitTool::InstallDb(tool) => {
             let mut c = Command::new(tool);
             // Options it does not know itself (--tmpdir) are passed on to the server.
+            // --skip-name-resolve --force: a minimal root (a container, a debootstrap root)
+            // cannot resolve its own host name, which the tool otherwise insists on.
             c.arg("--no-defaults")
                 .arg(&datadir)
                 .arg(&tmpdir)
-                .arg("--skip-test-db");
+                .arg("--skip-test-db")
+                .arg("--skip-name-resolve")
+                .arg("--force");
             // MariaDB >= 10.4 defaults root to unix_socket auth; TCP tests need a
             // plain passwordless root. Older install tools do not know the option.
             if tool.file_name().is_some_and(|n| n == "mariadb-install-db") {
@@ -65,10 +70,21 @@ pub(super) fn install(
             c
         }
         InitTool::InitializeInsecure => {
+            // --initialize-insecure creates only 'root'@'localhost', which a TCP login from
+            // 127.0.0.1 under --skip-name-resolve does not match: add 'root'@'127.0.0.1'.
+            let init_file = tmp_dir.join("cdc-init-root.sql");
+            std::fs::write(
+                &init_file,
+                "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';\n\
+                 GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n",
+            )
+            .map_err(|e| SandboxError::io(format!("writing {}", init_file.display()), e))?;
             let mut c = Command::new(&binary.server);
             c.arg("--no-defaults")
                 .arg("--initialize-insecure")
-                .arg(&datadir);
+                .arg(&datadir)
+                .arg(&tmpdir)
+                .arg(format!("--init-file={}", init_file.display()));
             c
         }
     };
@@ -87,12 +103,17 @@ pub(super) fn install(
     Err(SandboxError::Install {
         dir: data_dir.to_path_buf(),
         // The cause comes first; the rest is generic advice.
-        output: text.lines().take(8).collect::<Vec<_>>().join("\n"),
+        output: text
+            .lines()
+            .filter(|l| !l.contains("[Warning]"))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n"),
     })
 }
 
 /// The options every sandbox server gets, before the caller's extra ones.
-fn base_args(root: &Path, data_dir: &Path, port: u16) -> Vec<String> {
+fn base_args(binary: &ServerBinary, root: &Path, data_dir: &Path, port: u16) -> Vec<String> {
     let mut socket = root.join("s.sock");
     if socket.as_os_str().len() > MAX_SOCKET_PATH {
         socket = std::env::temp_dir().join(format!("cdc-sbx-{port}.sock"));
@@ -109,10 +130,33 @@ fn base_args(root: &Path, data_dir: &Path, port: u16) -> Vec<String> {
         format!("--tmpdir={}", root.join("tmp").display()),
         "--skip-name-resolve".to_string(),
         "--innodb-buffer-pool-size=16M".to_string(),
-        "--innodb-log-file-size=4M".to_string(),
     ];
+    args.extend(flavor_args(binary.is_mysql(), binary.version_number()));
     if process::running_as_root() {
         args.push("--user=root".to_string());
+    }
+    args
+}
+
+/// What differs between MySQL and MariaDB in a small local server's start-up.
+fn flavor_args(mysql: bool, version: Version) -> Vec<String> {
+    if !mysql {
+        return vec!["--innodb-log-file-size=4M".to_string()];
+    }
+    let mut args = vec![
+        // The default directory (/var/lib/mysql-files) rarely exists outside a package
+        // install; without it the server refuses to start.
+        "--secure-file-priv=".to_string(),
+    ];
+    if version >= Version::new(8, 0, 0) {
+        // Else the X plugin also takes port 33060, which a second server cannot have.
+        args.push("--mysqlx=OFF".to_string());
+    }
+    if version >= Version::new(8, 0, 30) {
+        // innodb_log_file_size is gone in 9.x; 8 MB is the smallest capacity allowed.
+        args.push("--innodb-redo-log-capacity=32M".to_string());
+    } else {
+        args.push("--innodb-log-file-size=4M".to_string());
     }
     args
 }
@@ -136,7 +180,7 @@ pub(super) fn spawn_and_wait(
         .try_clone()
         .map_err(|e| SandboxError::io("duplicating the log handle", e))?;
     let mut child = Command::new(&binary.server)
-        .args(base_args(root, data_dir, port))
+        .args(base_args(binary, root, data_dir, port))
         .args(extra)
         .stdin(Stdio::null())
         .stdout(log)
@@ -215,7 +259,11 @@ mod tests {
     #[test]
     fn no_defaults_comes_first_and_socket_stays_short() {
         let long = PathBuf::from(format!("/{}", "d".repeat(120)));
-        let args = base_args(&long, &long.join("data"), 3307);
+        let binary = ServerBinary {
+            server: PathBuf::from("/nonexistent/mariadbd"),
+            init: InitTool::InstallDb(PathBuf::from("/nonexistent/mariadb-install-db")),
+        };
+        let args = base_args(&binary, &long, &long.join("data"), 3307);
         assert_eq!(args[0], "--no-defaults");
         let socket = args.iter().find(|a| a.starts_with("--socket=")).unwrap();
         assert!(
@@ -224,6 +272,26 @@ mod tests {
         );
         assert!(args.contains(&"--port=3307".to_string()));
         assert!(args.contains(&"--bind-address=127.0.0.1".to_string()));
+    }
+
+    #[test]
+    fn mysql_gets_its_own_start_up_options() {
+        let maria = flavor_args(false, Version::new(10, 11, 9));
+        assert_eq!(maria, ["--innodb-log-file-size=4M"]);
+        let mysql97 = flavor_args(true, Version::new(9, 7, 4));
+        assert!(mysql97.contains(&"--mysqlx=OFF".to_string()), "{mysql97:?}");
+        assert!(mysql97.contains(&"--secure-file-priv=".to_string()));
+        assert!(
+            !mysql97
+                .iter()
+                .any(|a| a.starts_with("--innodb-log-file-size")),
+            "9.x has no innodb_log_file_size: {mysql97:?}"
+        );
+        let mysql57 = flavor_args(true, Version::new(5, 7, 44));
+        assert!(
+            !mysql57.iter().any(|a| a.starts_with("--mysqlx")),
+            "{mysql57:?}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod process;
 pub mod seed;
 mod server;
 pub mod state;
+mod template;
 
 pub use binary::{InitTool, ServerBinary};
 pub use client::{percent_encode, root_query_value};

@@ -10,6 +10,7 @@ use tempfile::TempDir;
 use super::binary::ServerBinary;
 use super::client;
 use super::launch::{error_log_path, free_port, install, is_empty_dir, spawn_and_wait, HOST};
+use super::template::install_from_template;
 use super::{SandboxError, ServerOptions};
 
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -76,7 +77,11 @@ impl LocalServer {
         std::fs::create_dir_all(&tmp_dir)
             .map_err(|e| SandboxError::io(format!("creating {}", tmp_dir.display()), e))?;
         if is_empty_dir(&data_dir) {
-            install(&binary, &data_dir, &tmp_dir)?;
+            match root {
+                // Throwaway servers (the tests start dozens) copy one initialisation.
+                Root::Temp(_) => install_from_template(&binary, &data_dir, &tmp_dir)?,
+                Root::Kept(_) => install(&binary, &data_dir, &tmp_dir)?,
+            }
         }
         let attempts = if opts.port.is_some() {
             1

@@ -5,25 +5,99 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerOptions};
+use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerBinary, ServerOptions};
 
 pub mod pg;
 
 /// The password `retail_server` gives `cdc_user`.
 pub const CDC_PASSWORD: &str = "cdc_pw";
 
+/// The servers the tests run: the machine's MariaDB 10.11, and MySQL 9.7 and MariaDB 11.8
+/// from the roots `scripts/setup.sh --test` builds (`scripts/server-roots.sh`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Mariadb1011,
+    Mariadb118,
+    Mysql97,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Mariadb1011, Kind::Mariadb118, Kind::Mysql97];
+
+    /// The server binary. A missing root is a setup failure, never a skipped test.
+    pub fn binary(self) -> ServerBinary {
+        let found = match self {
+            Kind::Mariadb1011 => ServerBinary::find(),
+            Kind::Mariadb118 => ServerBinary::at(&roots().join("mariadb-11.8.bin/mariadbd")),
+            Kind::Mysql97 => ServerBinary::at(&roots().join("mysql-9.7.bin/mysqld")),
+        };
+        found.unwrap_or_else(|e| {
+            panic!("{self:?}: {e}\n(run `bash scripts/setup.sh --test` to build the server roots)")
+        })
+    }
+
+    pub fn is_mysql(self) -> bool {
+        self == Kind::Mysql97
+    }
+
+    /// REPLICATION CLIENT as this server names it (BINLOG MONITOR on MariaDB 10.5+).
+    pub fn replication_client(self) -> &'static str {
+        if self.is_mysql() {
+            "REPLICATION CLIENT"
+        } else {
+            "BINLOG MONITOR"
+        }
+    }
+
+    /// The statement that shows the current binlog file and position.
+    pub fn binlog_status(self) -> &'static str {
+        if self.is_mysql() {
+            "SHOW BINARY LOG STATUS"
+        } else {
+            "SHOW MASTER STATUS"
+        }
+    }
+
+    /// The server's executed GTID set (MySQL) or binlog position (MariaDB).
+    pub fn gtid_position(self) -> &'static str {
+        if self.is_mysql() {
+            "SELECT @@GLOBAL.gtid_executed"
+        } else {
+            "SELECT @@GLOBAL.gtid_binlog_pos"
+        }
+    }
+}
+
+/// Where `scripts/server-roots.sh` keeps the roots (`CDC_SERVER_ROOTS` overrides).
+pub fn roots() -> PathBuf {
+    std::env::var_os("CDC_SERVER_ROOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/cdc/roots"))
+}
+
 /// A CDC-ready server (binlog on, ROW, FULL images) with `args` appended; later args win,
 /// so `&["--skip-log-bin"]` turns the binlog off.
 pub fn server(args: &[&str]) -> LocalServer {
+    server_on(Kind::Mariadb1011, args)
+}
+
+/// `server(args)` on the server of `kind`.
+pub fn server_on(kind: Kind, args: &[&str]) -> LocalServer {
     let opts = args
         .iter()
         .fold(ServerOptions::cdc_ready(), |o, a| o.arg(*a));
-    LocalServer::start(opts).unwrap_or_else(|e| panic!("starting a test server: {e}"))
+    LocalServer::start_with(kind.binary(), opts)
+        .unwrap_or_else(|e| panic!("starting a {kind:?} test server: {e}"))
 }
 
 /// `server(args)` plus the retail_db sample and `cdc_user` / `cdc_pw`.
 pub fn retail_server(args: &[&str]) -> LocalServer {
-    let s = server(args);
+    retail_server_on(Kind::Mariadb1011, args)
+}
+
+/// `retail_server(args)` on the server of `kind`.
+pub fn retail_server_on(kind: Kind, args: &[&str]) -> LocalServer {
+    let s = server_on(kind, args);
     load_retail_db(&s).unwrap_or_else(|e| panic!("loading retail_db: {e}"));
     create_cdc_user(&s, CDC_PASSWORD).unwrap_or_else(|e| panic!("creating cdc_user: {e}"));
     s
@@ -138,27 +212,52 @@ pub fn status(report: &serde_json::Value, id: &str) -> String {
         .to_string()
 }
 
-/// A MariaDB replica of `source` fed by real binlog replication (GTID, as root), started
-/// with `args` appended, caught up with everything the source had when it returns.
+/// A replica of `source` fed by real binlog replication (GTID, as root) on the same kind of
+/// server, started with `args` appended, caught up with everything the source had when it
+/// returns. It logs no replicated changes unless `args` say so.
 pub fn replica_of(source: &LocalServer, args: &[&str]) -> LocalServer {
-    let mut all = vec!["--server-id=2", "--log-slave-updates=OFF"];
+    let mysql = source.binary().is_mysql();
+    let mut all = vec![
+        "--server-id=2",
+        if mysql {
+            "--log-replica-updates=OFF"
+        } else {
+            "--log-slave-updates=OFF"
+        },
+    ];
     all.extend_from_slice(args);
-    let replica = server(&all);
-    replica
-        .exec(&format!(
+    let opts = all
+        .iter()
+        .fold(ServerOptions::cdc_ready(), |o, a| o.arg(*a));
+    let replica = LocalServer::start_with(source.binary().clone(), opts)
+        .unwrap_or_else(|e| panic!("starting a replica: {e}"));
+    let start = if mysql {
+        format!(
+            "CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT={}, \
+             SOURCE_USER='root', SOURCE_PASSWORD='', SOURCE_AUTO_POSITION=1, \
+             GET_SOURCE_PUBLIC_KEY=1; START REPLICA",
+            source.port()
+        )
+    } else {
+        format!(
             "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, MASTER_USER='root', \
              MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; START SLAVE",
             source.port()
-        ))
+        )
+    };
+    replica
+        .exec(&start)
         .unwrap_or_else(|e| panic!("starting replication: {e}"));
+    let running_sql = if mysql {
+        "SELECT IF(COUNT(*) = 1, 'ON', 'OFF') FROM performance_schema.replication_connection_status \
+         WHERE SERVICE_STATE = 'ON'"
+    } else {
+        "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
+         WHERE VARIABLE_NAME = 'SLAVE_RUNNING'"
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let running = replica
-            .query_value(
-                "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
-                 WHERE VARIABLE_NAME = 'SLAVE_RUNNING'",
-            )
-            .unwrap();
+        let running = replica.query_value(running_sql).unwrap();
         if running.as_deref() == Some("ON") {
             break;
         }
@@ -174,13 +273,21 @@ pub fn replica_of(source: &LocalServer, args: &[&str]) -> LocalServer {
 
 /// Waits (up to 30 s) until `replica` has applied everything `source` has logged so far.
 pub fn wait_caught_up(source: &LocalServer, replica: &LocalServer) {
+    let mysql = source.binary().is_mysql();
     let pos = source
-        .query_value("SELECT @@gtid_binlog_pos")
+        .query_value(if mysql {
+            "SELECT @@GLOBAL.gtid_executed"
+        } else {
+            "SELECT @@gtid_binlog_pos"
+        })
         .unwrap()
         .unwrap_or_default();
-    let waited = replica
-        .query_value(&format!("SELECT MASTER_GTID_WAIT('{pos}', 30)"))
-        .unwrap();
+    let wait = if mysql {
+        format!("SELECT WAIT_FOR_EXECUTED_GTID_SET('{pos}', 30)")
+    } else {
+        format!("SELECT MASTER_GTID_WAIT('{pos}', 30)")
+    };
+    let waited = replica.query_value(&wait).unwrap();
     assert_eq!(
         waited.as_deref(),
         Some("0"),

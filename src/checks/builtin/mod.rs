@@ -16,7 +16,7 @@ use super::context::Context;
 use super::probe::Outcome;
 
 /// Every builtin a check file may name (validated at load time).
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 10] = [
     "connect.tcp",
     "connect.auth",
     "connect.tls",
@@ -25,6 +25,7 @@ pub const NAMES: [&str; 9] = [
     "binlog.retention",
     "binlog.filters",
     "replica.log_updates",
+    "replica.preserve_commit_order",
     "position.available",
 ];
 
@@ -39,7 +40,8 @@ pub fn run(name: &str, args: &Args, ctx: &mut Context) -> Outcome {
         "grants" => grants::run(args, ctx),
         "binlog.retention" => retention::run(ctx),
         "binlog.filters" => filters::run(ctx),
-        "replica.log_updates" => replica::run(ctx),
+        "replica.log_updates" => replica::log_updates(ctx),
+        "replica.preserve_commit_order" => replica::preserve_commit_order(ctx),
         "position.available" => position::run(ctx),
         other => Outcome::Error(format!("unknown builtin probe {other:?}")),
     }
