@@ -1,5 +1,7 @@
-//! `cdc doctor --fix` and `--fix --apply` against a real misconfigured MariaDB.
+//! `cdc doctor --fix` and `--fix --apply` against a real misconfigured MariaDB 10.11 and
+//! MySQL 9.7 (SET GLOBAL there, SET PERSIST here).
 
+#[macro_use]
 mod common;
 
 use std::process::Output;
@@ -14,21 +16,26 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// The online fix for binlog_format: persisted across restarts where the server can.
+fn set_format(kind: common::Kind) -> String {
+    let verb = if kind.is_mysql() { "PERSIST" } else { "GLOBAL" };
+    format!("SET {verb} binlog_format = 'ROW';")
+}
+
 const MISCONFIGURED: [&str; 3] = [
     "--binlog-format=STATEMENT",
     "--binlog-row-image=MINIMAL",
     "--binlog-row-metadata=MINIMAL",
 ];
 
-#[test]
-fn the_plan_separates_online_changes_from_restarts_and_changes_nothing() {
-    let server = common::retail_server(&MISCONFIGURED);
+fn the_plan_separates_online_changes_from_restarts_and_changes_nothing(kind: common::Kind) {
+    let server = common::retail_server_on(kind, &MISCONFIGURED);
     let out = cdc(&["doctor", "--source", &server.root_url(), "--fix"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     let plan = &t[t.find("Fix plan for").expect(&t)..];
     let online = plan.find("Online changes").expect(plan);
-    let format_fix = plan.find("SET GLOBAL binlog_format = 'ROW';").expect(plan);
+    let format_fix = plan.find(&set_format(kind)).expect(plan);
     assert!(online < format_fix, "{plan}");
     assert!(plan.contains("binlog.row_image"), "{plan}");
     // The password-less root account holds ALL PRIVILEGES: that is a manual step, never applied.
@@ -44,9 +51,8 @@ fn the_plan_separates_online_changes_from_restarts_and_changes_nothing() {
     );
 }
 
-#[test]
-fn apply_without_yes_off_a_terminal_refuses_and_changes_nothing() {
-    let server = common::retail_server(&MISCONFIGURED);
+fn apply_without_yes_off_a_terminal_refuses_and_changes_nothing(kind: common::Kind) {
+    let server = common::retail_server_on(kind, &MISCONFIGURED);
     let out = cdc(&["doctor", "--source", &server.root_url(), "--fix", "--apply"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--yes"), "{}", text(&out));
@@ -59,9 +65,8 @@ fn apply_without_yes_off_a_terminal_refuses_and_changes_nothing() {
     );
 }
 
-#[test]
-fn apply_makes_the_dynamic_checks_pass() {
-    let server = common::retail_server(&MISCONFIGURED);
+fn apply_makes_the_dynamic_checks_pass(kind: common::Kind) {
+    let server = common::retail_server_on(kind, &MISCONFIGURED);
     let out = cdc(&[
         "doctor",
         "--source",
@@ -71,10 +76,7 @@ fn apply_makes_the_dynamic_checks_pass() {
         "--yes",
     ]);
     let t = text(&out);
-    assert!(
-        t.contains("applied  SET GLOBAL binlog_format = 'ROW';"),
-        "{t}"
-    );
+    assert!(t.contains(&format!("applied  {}", set_format(kind))), "{t}");
     for id in ["binlog.format", "binlog.row_image", "binlog.row_metadata"] {
         let line = t
             .lines()
@@ -105,3 +107,9 @@ fn apply_makes_the_dynamic_checks_pass() {
     }
     assert_eq!(out.status.code(), Some(0), "{report:#}");
 }
+
+on_each_server!(
+    the_plan_separates_online_changes_from_restarts_and_changes_nothing,
+    apply_without_yes_off_a_terminal_refuses_and_changes_nothing,
+    apply_makes_the_dynamic_checks_pass,
+);

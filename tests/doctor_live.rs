@@ -1,5 +1,6 @@
 //! `cdc doctor` against real MariaDB servers started by the tests, one per configuration.
 
+#[macro_use]
 mod common;
 
 use std::net::TcpListener;
@@ -556,18 +557,6 @@ fn general_log_lines_parse_with_and_without_the_date_column() {
             ("11", "Query", "SHOW GLOBAL VARIABLES".to_string()),
         ]
     );
-}
-
-/// Each test above that takes a `Kind` runs on MariaDB 10.11 and, as its twin, on MySQL 9.7.
-macro_rules! on_each_server {
-    ($($name:ident),* $(,)?) => {
-        mod mariadb_10_11 {
-            $(#[test] fn $name() { super::$name(super::Kind::Mariadb1011) })*
-        }
-        mod mysql_9_7 {
-            $(#[test] fn $name() { super::$name(super::Kind::Mysql97) })*
-        }
-    };
 }
 
 on_each_server!(

@@ -1,5 +1,7 @@
-//! connect.tls against real MariaDB servers with certificates made by the tests.
+//! connect.tls against real MariaDB 10.11 and MySQL 9.7 servers with certificates made by the
+//! tests.
 
+#[macro_use]
 mod common;
 
 use serde_json::Value;
@@ -13,6 +15,7 @@ fn doctor(url: &str) -> (i32, Value) {
 /// A retail server with TLS from a fresh CA; the certificate is valid for `days`.
 /// The temporary directory holding the PEM files lives as long as the returned guard.
 fn tls_server(
+    kind: common::Kind,
     days: u32,
 ) -> (
     tempfile::TempDir,
@@ -23,13 +26,14 @@ fn tls_server(
     let tls = common::tls_certs(dir.path(), days);
     let args: Vec<String> = tls.server_args();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = common::retail_server(&args);
+    let server = common::retail_server_on(kind, &args);
     (dir, tls, server)
 }
 
-#[test]
-fn a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones() {
-    let (_dir, tls, server) = tls_server(365);
+fn a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones(
+    kind: common::Kind,
+) {
+    let (_dir, tls, server) = tls_server(kind, 365);
     // Set after start-up: the harness itself loads the sample over a plain root session.
     server
         .exec("SET GLOBAL require_secure_transport = ON")
@@ -88,9 +92,8 @@ fn a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones(
     assert_eq!(code, 0);
 }
 
-#[test]
-fn verification_against_the_wrong_ca_fails() {
-    let (_dir, _tls, server) = tls_server(365);
+fn verification_against_the_wrong_ca_fails(kind: common::Kind) {
+    let (_dir, _tls, server) = tls_server(kind, 365);
     let other = tempfile::tempdir().unwrap();
     let stranger = common::tls_certs(other.path(), 365);
     let url = format!(
@@ -110,9 +113,8 @@ fn verification_against_the_wrong_ca_fails() {
     assert_eq!(tls_check["observed"], "handshake failed");
 }
 
-#[test]
-fn a_certificate_expiring_within_30_days_warns() {
-    let (_dir, _tls, server) = tls_server(10);
+fn a_certificate_expiring_within_30_days_warns(kind: common::Kind) {
+    let (_dir, _tls, server) = tls_server(kind, 10);
     let url = format!(
         "{}?ssl-mode=REQUIRED",
         server.url("cdc_user", common::CDC_PASSWORD)
@@ -133,3 +135,9 @@ fn a_certificate_expiring_within_30_days_warns() {
     );
     assert_eq!(code, 0, "a warning alone does not fail the run");
 }
+
+on_each_server!(
+    a_server_that_requires_tls_refuses_plain_sessions_and_accepts_encrypted_ones,
+    verification_against_the_wrong_ca_fails,
+    a_certificate_expiring_within_30_days_warns,
+);

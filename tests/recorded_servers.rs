@@ -9,7 +9,7 @@ use cdc::checks::load::Catalogue;
 use cdc::checks::profile::Profile;
 use cdc::checks::result::{CheckResult, Report, Status};
 use cdc::checks::run::inspect;
-use cdc::connection::recorded::Recorded;
+use cdc::connection::recorded::{Answer, Recorded, RecordedError};
 use cdc::connection::session::TlsState;
 use cdc::connection::tls::SslMode;
 use cdc::report::{render_with_width, Format};
@@ -196,6 +196,89 @@ fn rds_retention_comes_from_rds_configuration() {
     }
     let report = run_on(server, Profile::Generic);
     assert_eq!(status(&report, "binlog.retention"), Status::Pass);
+}
+
+/// `server` with the answer to the statement containing `fragment` replaced.
+fn answering(mut server: Recorded, fragment: &str, answer: Answer) -> Recorded {
+    let q = server
+        .queries
+        .iter_mut()
+        .find(|q| q.sql.as_deref().is_some_and(|s| s.contains(fragment)))
+        .unwrap_or_else(|| panic!("no recorded statement with {fragment:?}"));
+    q.columns = answer.columns;
+    q.rows = answer.rows;
+    q.error = answer.error;
+    server
+}
+
+#[test]
+fn rds_retention_that_cannot_be_read_is_an_error_not_the_variable() {
+    // Without SELECT on mysql.rds_configuration (MySQL answers 1142), the 30 days of
+    // binlog_expire_logs_seconds mean nothing on RDS: never a pass on that fallback.
+    let denied = Answer {
+        sql: None,
+        contains: None,
+        columns: vec![],
+        rows: vec![],
+        error: Some(RecordedError {
+            code: 1142,
+            message: "SELECT command denied to user 'cdc'@'10.0.3.9' for table 'rds_configuration'"
+                .into(),
+        }),
+    };
+    let server = answering(recorded("mysql-8.0-rds"), "rds_configuration", denied);
+    let report = run_on(server, Profile::Generic);
+    let retention = get(&report, "binlog.retention");
+    assert_eq!(retention.status, Status::Error, "{retention:?}");
+    assert!(
+        retention
+            .message
+            .contains("SELECT ON mysql.rds_configuration"),
+        "{retention:?}"
+    );
+    assert!(!retention.observed.contains("30 days"), "{retention:?}");
+}
+
+#[test]
+fn the_rds_master_user_is_an_admin_without_super() {
+    let master = Answer {
+        sql: None,
+        contains: None,
+        columns: vec!["Grants for admin@%".into()],
+        rows: vec![
+            vec![Some("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER ON *.* TO `admin`@`%` WITH GRANT OPTION".into())],
+            vec![Some("GRANT ROLE_ADMIN,SET_USER_ID,XA_RECOVER_ADMIN ON *.* TO `admin`@`%` WITH GRANT OPTION".into())],
+            vec![Some("GRANT `rds_superuser_role`@`%` TO `admin`@`%`".into())],
+        ],
+        error: None,
+    };
+    let server = answering(recorded("mysql-8.0-rds"), "SHOW GRANTS", master);
+    let report = run_on(server, Profile::Generic);
+    let c = get(&report, "grants.least_privilege");
+    assert_eq!(c.status, Status::Warn, "{c:?}");
+    assert!(c.message.contains("rds_superuser_role"), "{c:?}");
+    assert!(c.message.contains("ROLE_ADMIN"), "{c:?}");
+    // RDS's fix is a dedicated account, not a REVOKE on the master user.
+    let fix = c.fix.as_ref().unwrap();
+    assert!(
+        fix.sql.iter().any(|s| s.starts_with("CREATE USER")),
+        "{fix:?}"
+    );
+    assert!(!fix.sql.iter().any(|s| s.starts_with("REVOKE")), "{fix:?}");
+}
+
+#[test]
+fn aurora_null_retention_speaks_of_aurora() {
+    let mut server = recorded("mysql-8.0-rds");
+    server
+        .variables
+        .insert("aurora_version".into(), "3.08.0".into());
+    let report = run_on(server, Profile::Generic);
+    assert_eq!(report.source.platform.as_deref(), Some("aurora"));
+    let retention = get(&report, "binlog.retention");
+    assert_eq!(retention.status, Status::Fail, "{retention:?}");
+    assert!(retention.observed.contains("Aurora"), "{retention:?}");
+    assert!(!retention.observed.contains("RDS"), "{retention:?}");
 }
 
 #[test]

@@ -9,6 +9,20 @@ use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerBinary, S
 
 pub mod pg;
 
+/// `on_each_server!(a, b)`: each named test function, which takes a [`Kind`], runs on
+/// MariaDB 10.11 (`mariadb_10_11::a`) and as its twin on MySQL 9.7 (`mysql_9_7::a`).
+#[allow(unused_macros)]
+macro_rules! on_each_server {
+    ($($name:ident),* $(,)?) => {
+        mod mariadb_10_11 {
+            $(#[test] fn $name() { super::$name(super::common::Kind::Mariadb1011) })*
+        }
+        mod mysql_9_7 {
+            $(#[test] fn $name() { super::$name(super::common::Kind::Mysql97) })*
+        }
+    };
+}
+
 /// The password `retail_server` gives `cdc_user`.
 pub const CDC_PASSWORD: &str = "cdc_pw";
 

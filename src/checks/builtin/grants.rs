@@ -86,22 +86,50 @@ pub fn run(args: &Args, ctx: &mut Context) -> Outcome {
             format!("{account} lacks {}", missing.join("; ")),
         );
     }
-    let extra: Vec<String> = list_arg(args, "superfluous")
-        .into_iter()
-        .filter(|p| grants.global.contains(p))
-        .collect();
+    let extra = superfluous(&grants, args);
     let held = summary(&grants);
     if !extra.is_empty() {
         return Outcome::verdict(
             Level::Warn,
             held,
             format!(
-                "{account} holds {} on *.*: more than CDC needs (least privilege)",
-                extra.join(", ")
+                "{account} holds {}: more than CDC needs (least privilege)",
+                capped(&extra, 6)
             ),
         );
     }
     Outcome::verdict(Level::Ok, held, "")
+}
+
+/// What the account holds that the check's `superfluous` globs (`SUPER`, `*_ADMIN`...) or
+/// `superfluous_roles` (`rds_superuser_role`) name: administrative power a CDC reader never
+/// needs. MySQL 8 lists an admin's privileges one by one, dynamic ones included, so "ALL
+/// PRIVILEGES" alone would miss it.
+fn superfluous(grants: &Grants, args: &Args) -> Vec<String> {
+    let patterns = list_arg(args, "superfluous");
+    let mut found: Vec<String> = grants
+        .global
+        .iter()
+        .filter(|p| patterns.iter().any(|g| glob_match(g, p)))
+        .map(|p| format!("{p} on *.*"))
+        .collect();
+    let role_patterns = list_arg(args, "superfluous_roles");
+    found.extend(
+        grants
+            .roles
+            .iter()
+            .filter(|r| role_patterns.iter().any(|g| glob_match(g, r)))
+            .map(|r| format!("the role {r}")),
+    );
+    found
+}
+
+/// "a, b, c and 12 more": long privilege lists (an admin holds 80) stay readable.
+fn capped(items: &[String], at: usize) -> String {
+    if items.len() <= at {
+        return items.join(", ");
+    }
+    format!("{} and {} more", items[..at].join(", "), items.len() - at)
 }
 
 fn summary(g: &Grants) -> String {
@@ -113,7 +141,8 @@ fn summary(g: &Grants) -> String {
         .filter(|p| *p != "USAGE")
         .collect();
     if !global.is_empty() {
-        parts.push(format!("{} on *.*", global.join(", ")));
+        let global: Vec<String> = global.iter().map(|p| p.to_string()).collect();
+        parts.push(format!("{} on *.*", capped(&global, 12)));
     }
     for (schema, privs) in &g.schemas {
         let p: Vec<&str> = privs.iter().map(String::as_str).collect();
@@ -192,7 +221,7 @@ fn parse_line(line: &str) -> Option<Line> {
     let to = find_top_level(body, " TO ")?;
     match on {
         Some(on) if on < to => {
-            let privileges = split_top_level(&body[..on])
+            let privileges: Vec<String> = split_top_level(&body[..on])
                 .into_iter()
                 .map(|p| {
                     let p = p.split('(').next().unwrap_or("").trim();
@@ -200,6 +229,11 @@ fn parse_line(line: &str) -> Option<Line> {
                 })
                 .filter(|p| !p.is_empty())
                 .collect();
+            let mut privileges: Vec<String> = privileges;
+            // Admin power of its own: the account can hand its privileges on.
+            if body[to..].trim_end().ends_with("WITH GRANT OPTION") {
+                privileges.push("GRANT OPTION".to_string());
+            }
             let object = parse_object(body[on + 4..to].trim());
             Some(Line::Privileges { privileges, object })
         }
@@ -331,6 +365,49 @@ mod tests {
             "a table grant is not a schema grant"
         );
         assert_eq!(g.roles, vec!["r_cdc", "r_two"]);
+    }
+
+    fn least_privilege_args() -> Args {
+        let yaml = "superfluous: [SUPER, ALL PRIVILEGES, GRANT OPTION, '*_ADMIN', '* ADMIN', SYSTEM_USER]\nsuperfluous_roles: [rds_superuser_role]";
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn admins_without_super_are_found() {
+        let args = least_privilege_args();
+        // MySQL 8+ root: static privileges one by one, then the dynamic ones.
+        let root = grants(&[
+            "GRANT SELECT, INSERT, RELOAD, SHUTDOWN ON *.* TO `root`@`localhost` WITH GRANT OPTION",
+            "GRANT BINLOG_ADMIN,SYSTEM_VARIABLES_ADMIN,SYSTEM_USER ON *.* TO `root`@`localhost` WITH GRANT OPTION",
+        ]);
+        let found = superfluous(&root, &args);
+        assert!(
+            found.contains(&"BINLOG_ADMIN on *.*".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"GRANT OPTION on *.*".to_string()),
+            "{found:?}"
+        );
+        // The RDS master user: no SUPER, a role instead.
+        let rds = grants(&["GRANT `rds_superuser_role`@`%` TO `admin`@`%`"]);
+        assert_eq!(superfluous(&rds, &args), ["the role rds_superuser_role"]);
+        // MariaDB 10.5+ split SUPER into "... ADMIN" privileges.
+        let maria = grants(&["GRANT READ_ONLY ADMIN, BINLOG ADMIN ON *.* TO `ops`@`%`"]);
+        assert_eq!(superfluous(&maria, &args).len(), 2);
+        // A scoped CDC account holds none of them.
+        let cdc = grants(&[
+            "GRANT RELOAD, REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR ON *.* TO `cdc`@`%`",
+            "GRANT SELECT ON `shop`.* TO `cdc`@`%`",
+        ]);
+        assert!(superfluous(&cdc, &args).is_empty());
+    }
+
+    #[test]
+    fn long_lists_are_capped() {
+        let items: Vec<String> = (1..=9).map(|i| format!("P{i}")).collect();
+        assert_eq!(capped(&items, 3), "P1, P2, P3 and 6 more");
+        assert_eq!(capped(&items[..2], 3), "P1, P2");
     }
 
     #[test]

@@ -9,23 +9,46 @@ pub fn run(ctx: &mut Context) -> Outcome {
     let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };
-    if matches!(server.platform, Platform::Rds | Platform::Aurora) {
-        if let Some(sql) = ctx.sql.as_deref_mut() {
-            let q =
-                "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
-            if let Ok(rows) = sql.query(q) {
-                let hours = rows.scalar().flatten().map(str::to_string);
-                return Outcome::Value(from_rds_hours(hours.as_deref()));
-            }
-        }
+    let platform = server.platform;
+    if !matches!(platform, Platform::Rds | Platform::Aurora) {
+        return Outcome::Value(from_variables(server));
     }
-    Outcome::Value(from_variables(server))
+    // RDS and Aurora purge by their own setting and ignore binlog_expire_logs_seconds: when
+    // it cannot be read, the retention is unknown, never the variable's value.
+    let Some(sql) = ctx.sql.as_deref_mut() else {
+        return Outcome::Skip("no connection".into());
+    };
+    match sql.query(RDS_RETENTION) {
+        Ok(rows) => {
+            let hours = rows.scalar().flatten().map(str::to_string);
+            Outcome::Value(from_rds_hours(platform, hours.as_deref()))
+        }
+        Err(e) => Outcome::Error(format!(
+            "cannot read 'binlog retention hours' from mysql.rds_configuration ({e}): grant \
+             SELECT ON mysql.rds_configuration to this account, or run \
+             CALL mysql.rds_show_configuration as the master user; {} ignores \
+             binlog_expire_logs_seconds for its own purging",
+            if platform == Platform::Aurora {
+                "Aurora"
+            } else {
+                "RDS"
+            }
+        )),
+    }
 }
 
-/// RDS keeps binlogs only as long as 'binlog retention hours' says; NULL means purge at once.
-pub fn from_rds_hours(hours: Option<&str>) -> Observed {
+const RDS_RETENTION: &str =
+    "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
+
+/// RDS and Aurora keep binlogs only as long as 'binlog retention hours' says. NULL: RDS
+/// purges them as soon as it can, Aurora lazily (usually within a day); neither promises
+/// anything, so NULL counts as no retention.
+pub fn from_rds_hours(platform: Platform, hours: Option<&str>) -> Observed {
     let h = hours.and_then(parse_number).unwrap_or(0.0);
     let shown = match hours {
+        None if platform == Platform::Aurora => {
+            "NULL (Aurora purges binlogs lazily, usually within a day)".to_string()
+        }
         None => "NULL (RDS purges binlogs as soon as it can)".to_string(),
         Some(_) => format!(
             "{} (binlog retention hours={h})",
@@ -127,8 +150,17 @@ mod tests {
 
     #[test]
     fn rds_hours_null_is_zero() {
-        assert_eq!(from_rds_hours(None).as_number(), Some(0.0));
-        assert!(from_rds_hours(None).display().contains("NULL"));
-        assert_eq!(from_rds_hours(Some("168")).as_number(), Some(604_800.0));
+        assert_eq!(from_rds_hours(Platform::Rds, None).as_number(), Some(0.0));
+        let rds = from_rds_hours(Platform::Rds, None).display();
+        assert!(rds.contains("NULL") && rds.contains("RDS"), "{rds}");
+        let aurora = from_rds_hours(Platform::Aurora, None).display();
+        assert!(
+            aurora.contains("Aurora") && !aurora.contains("RDS"),
+            "{aurora}"
+        );
+        assert_eq!(
+            from_rds_hours(Platform::Rds, Some("168")).as_number(),
+            Some(604_800.0)
+        );
     }
 }
