@@ -21,6 +21,12 @@ pub enum SandboxCommand {
         /// Port to listen on (default: a free one).
         #[arg(long)]
         port: Option<u16>,
+        /// The server binary to run: a mariadbd or mysqld (MySQL 5.7+; its initialiser is
+        /// `mysqld --initialize-insecure`, MariaDB's the mariadb-install-db beside it or on
+        /// PATH). Default: the one that made the sandbox, else mariadbd, then mysqld, on PATH
+        /// and in the usual sbin directories.
+        #[arg(long, value_name = "PATH", env = "CDC_SANDBOX_SERVER")]
+        server: Option<PathBuf>,
         /// Also start a second server replicating from the sandbox over the binlog: a
         /// target for `cdc validate` (`cdc sandbox url --replica`).
         #[arg(long)]
@@ -46,8 +52,12 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
     let dir = state::sandbox_dir()
         .context("cannot place the sandbox: set CDC_SANDBOX_DIR, XDG_CACHE_HOME or HOME")?;
     match cmd {
-        SandboxCommand::Up { port, replica } => {
-            let code = up(&dir, *port)?;
+        SandboxCommand::Up {
+            port,
+            replica,
+            server,
+        } => {
+            let code = up(&dir, *port, server.as_deref())?;
             if *replica {
                 up_replica(&dir)?;
             }
@@ -73,7 +83,7 @@ fn load_state(dir: &Path) -> Result<Option<SandboxState>> {
     state::load(dir).context("reading the sandbox state")
 }
 
-fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
+fn up(dir: &Path, port: Option<u16>, server: Option<&Path>) -> Result<ExitCode> {
     let previous = load_state(dir)?;
     if let Some(st) = &previous {
         if st.is_running(&data_dir(dir)) {
@@ -87,7 +97,7 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
     }
 
     create_private_dir(dir)?;
-    let binary = ServerBinary::find()?;
+    let binary = sandbox_binary(dir, server, previous.as_ref())?;
     let version = binary
         .version()
         .unwrap_or_else(|| "MariaDB/MySQL".to_string());
@@ -124,6 +134,40 @@ fn up(dir: &Path, port: Option<u16>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The server to run: the one asked for, else the one whose data directory this is, else
+/// the first found. A data directory is never handed to another server than its own.
+fn sandbox_binary(
+    dir: &Path,
+    asked: Option<&Path>,
+    previous: Option<&SandboxState>,
+) -> Result<ServerBinary> {
+    let has_data = !is_empty_dir(&data_dir(dir));
+    let made_by = previous.map(|st| st.binary.as_path()).filter(|_| has_data);
+    let binary = match (asked, made_by) {
+        (Some(asked), Some(made_by)) if !same_file(asked, made_by) => bail!(
+            "the sandbox in {} was made by {}; to run {} instead, remove it first \
+             (`cdc sandbox down --purge`) or use another CDC_SANDBOX_DIR",
+            dir.display(),
+            made_by.display(),
+            asked.display()
+        ),
+        (Some(path), _) | (None, Some(path)) => ServerBinary::at(path)?,
+        (None, None) => ServerBinary::find()?,
+    };
+    Ok(binary)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_none())
+}
+
 /// Starts the replica (unless it runs already), points it at the running source and waits
 /// until it has caught up, so the first `cdc validate` sees the same rows on both.
 fn up_replica(dir: &Path) -> Result<()> {
@@ -136,7 +180,9 @@ fn up_replica(dir: &Path) -> Result<()> {
         }
     }
     create_private_dir(&rdir)?;
-    let binary = ServerBinary::find()?;
+    // The source's own server: replication between flavors is not what anyone runs.
+    let binary = ServerBinary::at(&source.binary)?;
+    let mysql = binary.is_mysql();
     let previous_port = load_state(&rdir)?.map(|st| st.port);
     let opts = ServerOptions::cdc_ready().dir(&rdir).arg("--server-id=2");
     let server = match previous_port {
@@ -149,18 +195,36 @@ fn up_replica(dir: &Path) -> Result<()> {
     .with_context(|| format!("starting the sandbox replica in {}", rdir.display()))?;
     // A fresh replica reads the source's binlog from the start: schema, sample and
     // cdc_user (with the same password) arrive by replication.
+    let (point, position, wait) = if mysql {
+        (
+            format!(
+                "STOP REPLICA; CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', \
+                 SOURCE_PORT={}, SOURCE_USER='root', SOURCE_PASSWORD='', \
+                 SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1; START REPLICA",
+                source.port
+            ),
+            "SELECT @@GLOBAL.gtid_executed",
+            "WAIT_FOR_EXECUTED_GTID_SET",
+        )
+    } else {
+        (
+            format!(
+                "STOP SLAVE; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, \
+                 MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; START SLAVE",
+                source.port
+            ),
+            "SELECT @@GLOBAL.gtid_binlog_pos",
+            "MASTER_GTID_WAIT",
+        )
+    };
     server
-        .exec(&format!(
-            "STOP SLAVE; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, \
-             MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; START SLAVE",
-            source.port
-        ))
+        .exec(&point)
         .context("pointing the replica at the sandbox source")?;
-    let source_pos = sbx::root_query_value(source.port, "SELECT @@GLOBAL.gtid_binlog_pos")
+    let source_pos = sbx::root_query_value(source.port, position)
         .context("reading the source's GTID position")?
         .unwrap_or_default();
     let caught_up = server
-        .query_value(&format!("SELECT MASTER_GTID_WAIT('{source_pos}', 30)"))
+        .query_value(&format!("SELECT {wait}('{source_pos}', 30)"))
         .context("waiting for the replica to catch up")?;
     if caught_up.as_deref() != Some("0") {
         bail!("the sandbox replica did not catch up with the source within 30 s");
