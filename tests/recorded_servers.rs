@@ -225,6 +225,8 @@ fn rds_retention_that_cannot_be_read_is_an_error_not_the_variable() {
             message: "SELECT command denied to user 'cdc'@'10.0.3.9' for table 'rds_configuration'"
                 .into(),
         }),
+        unlike_9_7: None,
+        on_9_7: None,
     };
     let server = answering(recorded("mysql-8.0-rds"), "rds_configuration", denied);
     let report = run_on(server, Profile::Generic);
@@ -251,6 +253,8 @@ fn the_rds_master_user_is_an_admin_without_super() {
             vec![Some("GRANT `rds_superuser_role`@`%` TO `admin`@`%`".into())],
         ],
         error: None,
+        unlike_9_7: None,
+        on_9_7: None,
     };
     let server = answering(recorded("mysql-8.0-rds"), "SHOW GRANTS", master);
     let report = run_on(server, Profile::Generic);

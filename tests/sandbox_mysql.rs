@@ -54,7 +54,9 @@ fn a_mysql_sandbox_works_end_to_end() {
     let orders: Option<u64> = conn.query_first("SELECT COUNT(*) FROM orders").unwrap();
     assert_eq!(orders, Some(3));
     let canary: Option<u64> = conn
-        .query_first("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'cdc_canary'")
+        .query_first(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'cdc_canary'",
+        )
         .unwrap();
     assert_eq!(canary, Some(1));
     let version: Option<String> = conn.query_first("SELECT VERSION()").unwrap();
@@ -69,7 +71,10 @@ fn a_mysql_sandbox_works_end_to_end() {
         .iter()
         .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
         .collect();
-    assert!(bad.is_empty(), "doctor is not clean on the sandbox: {bad:#?}");
+    assert!(
+        bad.is_empty(),
+        "doctor is not clean on the sandbox: {bad:#?}"
+    );
     assert_eq!(code, 0);
     assert_eq!(report["source"]["flavor"], "mysql");
 
