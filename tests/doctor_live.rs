@@ -513,6 +513,48 @@ fn a_replica_that_does_not_log_what_it_applies_fails(kind: Kind) {
     assert_eq!(status(&report, "replica.log_updates"), "pass");
 }
 
+fn a_server_id_in_use_is_named(kind: Kind) {
+    let source = common::retail_server_on(kind, &[]);
+    let _replica = common::replica_of(&source, &["--server-id=4242"]);
+    let root = source.root_url();
+    let (code, report) = doctor_json(&root, &["--server-id", "4242"]);
+    let c = check(&report, "server.reader_id");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("a replica"), "{c}");
+    assert_eq!(c["playbook"], "duplicate-server-id");
+    assert_eq!(code, 1);
+    let (_, report) = doctor_json(&root, &["--server-id", "1"]);
+    let c = check(&report, "server.reader_id");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("the server itself"),
+        "{c}"
+    );
+    let (_, report) = doctor_json(&root, &["--server-id", "77"]);
+    let c = check(&report, "server.reader_id");
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(c["observed"].as_str().unwrap().contains("4242"), "{c}");
+    // Without --server-id there is nothing to compare.
+    let (_, report) = doctor_json(&root, &[]);
+    assert_eq!(status(&report, "server.reader_id"), "skip");
+    // The CDC account: MySQL lists replicas to REPLICATION SLAVE; MariaDB 10.5+ wants
+    // REPLICATION MASTER ADMIN, and says so instead of passing on half the answer.
+    let (_, report) = doctor_json(&cdc_url(&source), &["--server-id", "4242"]);
+    let c = check(&report, "server.reader_id");
+    if kind.is_mysql() {
+        assert_eq!(c["status"], "fail", "{c}");
+    } else {
+        assert_eq!(c["status"], "warn", "{c}");
+        assert!(
+            c["message"]
+                .as_str()
+                .unwrap()
+                .contains("REPLICATION MASTER ADMIN"),
+            "{c}"
+        );
+    }
+}
+
 #[test]
 fn a_mariadb_gtid_position_behind_the_purged_logs_is_reported() {
     let server = common::retail_server(&[]);
@@ -575,4 +617,5 @@ on_each_server!(
     privileges_held_through_a_default_role_count,
     debezium_needs_the_locking_snapshot_privileges_generic_does_not,
     a_replica_that_does_not_log_what_it_applies_fails,
+    a_server_id_in_use_is_named,
 );

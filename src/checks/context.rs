@@ -21,6 +21,9 @@ pub struct RunOptions {
     pub position: Option<String>,
     /// `--gtid-set SET`: a connector's stored GTID set.
     pub gtid_set: Option<String>,
+    /// `--server-id N`: the server_id the connector registers with, checked against the
+    /// ids the server knows.
+    pub server_id: Option<u32>,
     /// The longest outage the team declares a connector must survive (`cdc checklist
     /// --max-downtime`); rules read it as `value: $max_downtime`.
     pub max_downtime: Option<Duration>,
@@ -50,6 +53,7 @@ impl Default for RunOptions {
             tables: TableScope::default(),
             position: None,
             gtid_set: None,
+            server_id: None,
             max_downtime: None,
             now: None,
         }

@@ -251,6 +251,7 @@ mod tests {
         "replica.log_updates",
         "replica.preserve_commit_order",
         "position.available",
+        "server.reader_id",
     ];
 
     fn catalogue() -> Vec<(String, CheckFile)> {

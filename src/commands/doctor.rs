@@ -49,6 +49,11 @@ pub struct DoctorArgs {
     /// A connector's stored GTID set to look for (position.available).
     #[arg(long, value_name = "SET")]
     pub gtid_set: Option<String>,
+    /// The server_id the connector registers with (Debezium database.server.id, Flink CDC
+    /// server-id, a replica's server_id): it must differ from the server's and from every
+    /// registered replica's (server.reader_id).
+    #[arg(long, value_name = "ID")]
+    pub server_id: Option<u32>,
     /// The longest outage a connector must survive: binlog retention must be at least this
     /// (30m, 24h, 3d, 1w).
     #[arg(long, value_name = "SPAN", value_parser = super::checklist::parse_span)]
@@ -88,6 +93,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         tables,
         position: args.position.clone(),
         gtid_set: args.gtid_set.clone(),
+        server_id: args.server_id,
         max_downtime: args.max_downtime,
         now: None,
     };

@@ -39,6 +39,8 @@ pub fn run(args: &TailArgs, filter: TableFilter) -> Result<ExitCode> {
     };
     let sql: &mut dyn Sql = &mut control;
     let server = read_server(sql, &source.host).context("reading the server's variables")?;
+    // Without the replica list (a privilege) the default range still keeps clear of
+    // hand-picked ids.
     let (used, _) = server_id::ids_in_use(sql, &server);
     let id = match server_id::pick(args.server_id, &used, std::process::id()) {
         Ok(id) => id,

@@ -53,9 +53,10 @@ pub fn render(p: &Playbook, results: Option<&[DiagnosticResult]>, color: bool) -
             None => {
                 for d in &p.diagnostics {
                     let _ = writeln!(out, "  - {}", d.title);
-                    for probe in d.probe.variants() {
-                        let _ =
-                            writeln!(out, "      {}{}", shown_query(probe), variant_scope(probe));
+                    let variants = d.probe.variants();
+                    for probe in &variants {
+                        let scope = variant_scope(probe, variants.len() > 1);
+                        let _ = writeln!(out, "      {}{scope}", shown_query(probe));
                     }
                     let _ = writeln!(out, "      healthy: {}", d.healthy);
                 }
@@ -127,10 +128,12 @@ fn render_results(out: &mut String, results: &[DiagnosticResult], color: bool) {
     }
 }
 
-/// "   (mysql >=8.0.22)" after a variant that holds only somewhere; nothing otherwise.
-fn variant_scope(probe: &Probe) -> String {
+/// "   (mysql >=8.0.22)" after a variant that holds only somewhere, "   (otherwise)" after
+/// the fallback of several; nothing after a probe that is the only one.
+fn variant_scope(probe: &Probe, one_of_several: bool) -> String {
     match &probe.when {
         Some(w) => format!("   ({})", w.describe()),
+        None if one_of_several => "   (otherwise)".to_string(),
         None => String::new(),
     }
 }

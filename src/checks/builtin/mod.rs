@@ -5,6 +5,7 @@ mod filters;
 mod grants;
 mod position;
 mod private;
+mod reader_id;
 mod replica;
 mod retention;
 
@@ -16,7 +17,7 @@ use super::context::Context;
 use super::probe::Outcome;
 
 /// Every builtin a check file may name (validated at load time).
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 11] = [
     "connect.tcp",
     "connect.auth",
     "connect.tls",
@@ -27,6 +28,7 @@ pub const NAMES: [&str; 10] = [
     "replica.log_updates",
     "replica.preserve_commit_order",
     "position.available",
+    "server.reader_id",
 ];
 
 pub type Args = BTreeMap<String, Value>;
@@ -43,6 +45,7 @@ pub fn run(name: &str, args: &Args, ctx: &mut Context) -> Outcome {
         "replica.log_updates" => replica::log_updates(ctx),
         "replica.preserve_commit_order" => replica::preserve_commit_order(ctx),
         "position.available" => position::run(ctx),
+        "server.reader_id" => reader_id::run(ctx),
         other => Outcome::Error(format!("unknown builtin probe {other:?}")),
     }
 }

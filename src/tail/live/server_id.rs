@@ -4,8 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::connection::server::{Flavor, ServerInfo, Version};
-use crate::connection::sql::Sql;
+pub use crate::connection::replicas::ids_in_use;
 
 /// Default ids come from this range, far above the small ids people give servers.
 const RANGE_START: u32 = 0x6364_0000; // "cd" in the high bytes
@@ -17,47 +16,6 @@ pub enum ServerIdError {
     InUse { id: u32, who: String },
     #[error("server_id 0 cannot stream the binlog: pick another with --server-id")]
     Zero,
-}
-
-/// The ids in use: the server's own and its registered replicas', with who holds them.
-pub fn ids_in_use(sql: &mut dyn Sql, server: &ServerInfo) -> (Vec<(u32, String)>, bool) {
-    let mut used = Vec::new();
-    if let Some(own) = server.variable("server_id").and_then(|v| v.parse().ok()) {
-        used.push((own, "the server itself".to_string()));
-    }
-    let statement = if server.flavor == Flavor::Mysql && server.version >= Version::new(8, 0, 22) {
-        "SHOW REPLICAS"
-    } else {
-        "SHOW SLAVE HOSTS"
-    };
-    let complete = match sql.query(statement) {
-        Ok(rows) => {
-            let id_col = rows.column("Server_id").unwrap_or(0);
-            let host_col = rows.column("Host");
-            let port_col = rows.column("Port");
-            for row in &rows.rows {
-                let cell = |i: Option<usize>| {
-                    i.and_then(|i| row.get(i).cloned().flatten())
-                        .unwrap_or_default()
-                };
-                if let Ok(id) = cell(Some(id_col)).parse::<u32>() {
-                    let host = cell(host_col);
-                    let port = cell(port_col);
-                    let who = if host.is_empty() {
-                        "a replica".to_string()
-                    } else {
-                        format!("a replica at {host}:{port}")
-                    };
-                    used.push((id, who));
-                }
-            }
-            true
-        }
-        // Listing replicas needs REPLICATION MASTER ADMIN on MariaDB 10.5+; without it the
-        // default range still keeps clear of hand-picked ids.
-        Err(_) => false,
-    };
-    (used, complete)
 }
 
 /// The id to use: the requested one if free, else the first free one of the default range,
