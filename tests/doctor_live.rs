@@ -556,6 +556,32 @@ fn a_server_id_in_use_is_named(kind: Kind) {
 }
 
 #[test]
+fn mariadb_11_8_passes_once_it_writes_legacy_event_positions() {
+    // 11.4+ writes log_pos 0 inside transactions unless told otherwise: a warning, and
+    // Debezium's failure, until binlog_legacy_event_pos is ON.
+    let server = common::retail_server_on(Kind::Mariadb118, &[]);
+    let (code, report) = doctor_json(&cdc_url(&server), &[]);
+    let not_clean: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(not_clean, ["binlog.legacy_event_pos"], "{report:#}");
+    assert_eq!(code, 0);
+    let (code, _) = doctor_json(&cdc_url(&server), &["--profile", "debezium"]);
+    assert_eq!(code, 1);
+    server
+        .exec("SET GLOBAL binlog_legacy_event_pos = ON")
+        .unwrap();
+    let (code, report) = doctor_json(&cdc_url(&server), &["--profile", "debezium"]);
+    assert_eq!(status(&report, "binlog.legacy_event_pos"), "pass");
+    assert_eq!(report["summary"]["fail"], 0, "{report:#}");
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn a_mariadb_gtid_position_behind_the_purged_logs_is_reported() {
     let server = common::retail_server(&[]);
     // Write a few transactions, rotate, and purge the logs that held them.
