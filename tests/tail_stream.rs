@@ -1,6 +1,7 @@
-//! The live binlog stream `cdc tail` reads, against a real MariaDB: the session settings give
-//! MariaDB GTID events and heartbeats, and refusals are named.
+//! The live binlog stream `cdc tail` reads, against a real MariaDB 10.11, MariaDB 11.8 or
+//! MySQL 9.7: the session settings give GTID events and heartbeats, and refusals are named.
 
+#[macro_use]
 mod common;
 
 use std::sync::mpsc;
@@ -11,20 +12,46 @@ use cdc::connection::session::Session;
 use cdc::connection::url::SourceConfig;
 use cdc::tail::live::stream::{request, setup, Refusal, Start};
 
+use common::Kind;
+
 const HEARTBEAT_LOG_EVENT: u8 = 27;
-/// MariaDB writes version-1 row events (MySQL 8 writes 30).
-const WRITE_ROWS_EVENT: u8 = 23;
-const MARIADB_GTID_EVENT: u8 = 162;
+
+/// MariaDB writes version-1 row events, MySQL version 2.
+fn write_rows_event(kind: Kind) -> u8 {
+    if kind.is_mysql() {
+        30
+    } else {
+        23
+    }
+}
+
+/// MariaDB's GTID event, MySQL's (untagged) GTID_LOG_EVENT.
+fn gtid_event(kind: Kind) -> u8 {
+    if kind.is_mysql() {
+        33
+    } else {
+        162
+    }
+}
+
+fn flavor(kind: Kind) -> Flavor {
+    if kind.is_mysql() {
+        Flavor::Mysql
+    } else {
+        Flavor::Mariadb
+    }
+}
 
 fn stream(
+    kind: Kind,
     server: &cdc::sandbox::LocalServer,
     start: Start,
     server_id: u32,
 ) -> Result<mysql::BinlogStream, cdc::connection::sql::SqlError> {
     let cfg = SourceConfig::parse(&server.url("cdc_user", common::CDC_PASSWORD)).unwrap();
     let session = Session::open(&cfg).unwrap();
-    let setup = setup(Flavor::Mariadb, &start, Duration::from_millis(200));
-    session.into_binlog_stream(&setup, request(Flavor::Mariadb, &start, server_id).unwrap())
+    let setup = setup(flavor(kind), &start, Duration::from_millis(200));
+    session.into_binlog_stream(&setup, request(flavor(kind), &start, server_id).unwrap())
 }
 
 /// Reads event types on a thread until `want` was seen (or 20 s passed).
@@ -51,47 +78,50 @@ fn collect(mut s: mysql::BinlogStream, want: Vec<u8>) -> Vec<u8> {
     seen
 }
 
-#[test]
-fn a_stream_from_now_sees_new_rows_gtids_and_heartbeats() {
-    let server = common::retail_server(&[]);
+fn a_stream_from_now_sees_new_rows_gtids_and_heartbeats(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     let mut root = server.connect("root", "").unwrap();
     let (log, pos): (String, u64) = {
         use mysql::prelude::Queryable;
-        let row: mysql::Row = root.query_first("SHOW MASTER STATUS").unwrap().unwrap();
+        let row: mysql::Row = root.query_first(kind.binlog_status()).unwrap().unwrap();
         (row.get(0).unwrap(), row.get(1).unwrap())
     };
-    let s = stream(&server, Start::Position { file: log, pos }, 0x6364_0001).unwrap();
+    let s = stream(
+        kind,
+        &server,
+        Start::Position { file: log, pos },
+        0x6364_0001,
+    )
+    .unwrap();
     server
         .exec("INSERT INTO retail_db.products (product_name, price) VALUES ('streamed', 2.5)")
         .unwrap();
-    let seen = collect(
-        s,
-        vec![MARIADB_GTID_EVENT, WRITE_ROWS_EVENT, HEARTBEAT_LOG_EVENT],
-    );
-    for t in [MARIADB_GTID_EVENT, WRITE_ROWS_EVENT, HEARTBEAT_LOG_EVENT] {
+    let want = [
+        gtid_event(kind),
+        write_rows_event(kind),
+        HEARTBEAT_LOG_EVENT,
+    ];
+    let seen = collect(s, want.to_vec());
+    for t in want {
         assert!(seen.contains(&t), "event type {t} not seen in {seen:?}");
     }
 }
 
-#[test]
-fn a_mariadb_gtid_start_resumes_after_that_transaction() {
-    let server = common::retail_server(&[]);
-    let pos = server
-        .query_value("SELECT @@GLOBAL.gtid_binlog_pos")
-        .unwrap()
-        .unwrap();
-    let s = stream(&server, Start::Gtid(pos), 0x6364_0002).unwrap();
+fn a_gtid_start_resumes_after_that_transaction(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
+    let pos = server.query_value(kind.gtid_position()).unwrap().unwrap();
+    let s = stream(kind, &server, Start::Gtid(pos), 0x6364_0002).unwrap();
     server
         .exec("INSERT INTO retail_db.products (product_name, price) VALUES ('after', 1)")
         .unwrap();
-    let seen = collect(s, vec![WRITE_ROWS_EVENT]);
-    assert!(seen.contains(&WRITE_ROWS_EVENT), "{seen:?}");
+    let seen = collect(s, vec![write_rows_event(kind)]);
+    assert!(seen.contains(&write_rows_event(kind)), "{seen:?}");
 }
 
-#[test]
-fn a_purged_start_is_refused_as_purged() {
-    let server = common::retail_server(&[]);
+fn a_purged_start_is_refused_as_purged(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
     let err = match stream(
+        kind,
         &server,
         Start::Position {
             file: "cdc-bin.000000".into(),
@@ -107,3 +137,9 @@ fn a_purged_start_is_refused_as_purged() {
     };
     assert_eq!(Refusal::of(&err), Refusal::Purged, "{err}");
 }
+
+on_each_binlog_server!(
+    a_stream_from_now_sees_new_rows_gtids_and_heartbeats,
+    a_gtid_start_resumes_after_that_transaction,
+    a_purged_start_is_refused_as_purged,
+);

@@ -9,6 +9,18 @@ use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerBinary, S
 
 pub mod pg;
 
+/// `on_each_binlog_server!(a, b)`: as [`on_each_server!`], on MariaDB 11.8 as well (whose
+/// binlog differs: log_pos 0 inside transactions).
+#[allow(unused_macros)]
+macro_rules! on_each_binlog_server {
+    ($($name:ident),* $(,)?) => {
+        on_each_server!($($name),*);
+        mod mariadb_11_8 {
+            $(#[test] fn $name() { super::$name(super::common::Kind::Mariadb118) })*
+        }
+    };
+}
+
 /// `on_each_server!(a, b)`: each named test function, which takes a [`Kind`], runs on
 /// MariaDB 10.11 (`mariadb_10_11::a`) and as its twin on MySQL 9.7 (`mysql_9_7::a`).
 #[allow(unused_macros)]
@@ -69,6 +81,16 @@ impl Kind {
             "SHOW BINARY LOG STATUS"
         } else {
             "SHOW MASTER STATUS"
+        }
+    }
+
+    /// How this server's GTIDs begin: MariaDB `0-1-` (domain 0, server 1), MySQL `uuid:`.
+    pub fn gtid_prefix(self, server: &LocalServer) -> String {
+        if self.is_mysql() {
+            let uuid = server.query_value("SELECT @@GLOBAL.server_uuid").unwrap();
+            format!("{}:", uuid.unwrap())
+        } else {
+            "0-1-".to_string()
         }
     }
 
@@ -181,18 +203,44 @@ fn openssl(args: &[&str]) {
     );
 }
 
+/// How long one `cdc` run may take in a test before it counts as hung.
+const CDC_RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Runs the `cdc` binary with an environment that cannot leak into the test: no CDC_SOURCE,
-/// MYSQL_* or colors, and no standard input.
+/// MYSQL_* or colors, and no standard input. A run that does not end within two minutes is
+/// killed and fails the test (a hung `--until now` must not hang CI).
 pub fn cdc(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cdc"))
+    use std::process::Stdio;
+    let child = Command::new(env!("CARGO_BIN_EXE_cdc"))
         .args(args)
         .env_remove("CDC_SOURCE")
         .env_remove("MYSQL_PWD")
         .env_remove("MYSQL_HOST")
         .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run cdc")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run cdc");
+    let pid = child.id();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(CDC_RUN_LIMIT).is_err() {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            return true;
+        }
+        false
+    });
+    let out = child.wait_with_output().expect("wait for cdc");
+    let _ = done_tx.send(());
+    let killed = watchdog.join().unwrap_or(false);
+    assert!(
+        !killed,
+        "cdc {args:?} did not end within {CDC_RUN_LIMIT:?}; it printed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Runs `cdc args` and parses its standard output as JSON: (exit code, document).

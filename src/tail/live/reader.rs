@@ -7,7 +7,7 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use mysql_common::binlog::consts::BinlogVersion;
-use mysql_common::binlog::events::Event;
+use mysql_common::binlog::events::{BinlogEventHeader, Event};
 
 use super::positions;
 use super::stream::{self, Refusal, Start};
@@ -158,6 +158,12 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
         Start::Position { file, .. } => file.clone(),
         Start::Gtid(_) => String::new(),
     };
+    // Where the next event starts. MariaDB 11.4+ writes log_pos 0 inside transactions, so
+    // positions there come from adding up event sizes from the last one the server gave.
+    let mut at: u64 = match start {
+        Start::Position { pos, .. } => *pos,
+        Start::Gtid(_) => 0,
+    };
     let mut committed: Option<(String, u64)> = None;
     let mut pending: Vec<RowChange> = Vec::new();
     let mut in_txn = false;
@@ -175,10 +181,16 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
         };
         let header = event.header();
         let kind = header.event_type_raw();
-        let end = u64::from(header.log_pos());
         if kind == ty::ROTATE {
-            file = rotate_target(event.data(), header.event_size());
+            file = rotate_target(&header, event.data());
+            if let Some(pos) = event.data().get(..8) {
+                at = u64::from_le_bytes(pos.try_into().expect("8 bytes"));
+            }
             continue;
+        }
+        let end = event_end(&header, at);
+        if kind != ty::HEARTBEAT {
+            at = end;
         }
         if kind == ty::HEARTBEAT {
             if tx.send(Feed::Heartbeat).is_err() {
@@ -265,17 +277,51 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
     }
 }
 
-/// A ROTATE body is the next file's start position (8 bytes) and its name. The first, fake
-/// rotate arrives before the format description, so the parser could not know to cut its
-/// checksum: the event size says whether 4 bytes of CRC32 follow the name.
-fn rotate_target(body: &[u8], event_size: u32) -> String {
-    const HEADER: usize = 19;
+/// A ROTATE body is the next file's start position (8 bytes) and its name. The dump's first,
+/// artificial rotate arrives before the format description, so the driver cannot know
+/// whether a checksum follows the name: MariaDB sends one, MySQL does not. The last four
+/// bytes are a checksum exactly when they are the CRC32 of the header and what precedes them.
+fn rotate_target(header: &BinlogEventHeader, body: &[u8]) -> String {
     let mut name = body.get(8..).unwrap_or_default();
-    let checksum_left = body.len() + HEADER == event_size as usize;
-    if checksum_left && name.len() >= 4 {
-        name = &name[..name.len() - 4];
+    if name.len() >= 4 {
+        let (head, tail) = body.split_at(body.len() - 4);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&header_bytes(header));
+        crc.update(head);
+        if crc.finalize().to_le_bytes() == tail {
+            name = &name[..name.len() - 4];
+        }
     }
     String::from_utf8_lossy(name).into_owned()
+}
+
+/// Where an event ends in its file: its log_pos, or, where the server wrote 0 (MariaDB 11.4+
+/// inside a transaction), the position it started at plus its size. The dump's artificial
+/// events and a format description resent from the file's start take no room.
+fn event_end(header: &BinlogEventHeader, at: u64) -> u64 {
+    use mysql_common::binlog::consts::{EventFlags, EventType};
+    let log_pos = u64::from(header.log_pos());
+    if log_pos != 0 || at == 0 {
+        return log_pos;
+    }
+    let artificial = header.flags().contains(EventFlags::LOG_EVENT_ARTIFICIAL_F);
+    let fde = header.event_type_raw() == EventType::FORMAT_DESCRIPTION_EVENT as u8;
+    if artificial || fde {
+        return at;
+    }
+    at + u64::from(header.event_size())
+}
+
+/// The 19 bytes of a v4 event header, as the server wrote them.
+fn header_bytes(h: &BinlogEventHeader) -> [u8; 19] {
+    let mut b = [0u8; 19];
+    b[0..4].copy_from_slice(&h.timestamp().to_le_bytes());
+    b[4] = h.event_type_raw();
+    b[5..9].copy_from_slice(&h.server_id().to_le_bytes());
+    b[9..13].copy_from_slice(&h.event_size().to_le_bytes());
+    b[13..17].copy_from_slice(&h.log_pos().to_le_bytes());
+    b[17..19].copy_from_slice(&h.flags_raw().to_le_bytes());
+    b
 }
 
 fn refused(
@@ -300,21 +346,55 @@ mod tests {
     use crate::binlog::file::{BinlogFile, EventHeader};
     use mysql_common::binlog::events::FormatDescriptionEvent;
 
-    #[test]
-    fn rotate_names_lose_a_trailing_checksum_only_when_present() {
+    /// A ROTATE event's header and body, with a CRC32 after the name when `crc`.
+    fn rotate(name: &[u8], crc: bool) -> (BinlogEventHeader, Vec<u8>) {
         let mut body = 4u64.to_le_bytes().to_vec();
-        body.extend_from_slice(b"cdc-bin.000001");
-        // Parsed (checksum already cut): event size = header + body + 4.
-        assert_eq!(
-            rotate_target(&body, (19 + body.len() + 4) as u32),
-            "cdc-bin.000001"
+        body.extend_from_slice(name);
+        let size = 19 + body.len() + 4;
+        let header = BinlogEventHeader::new(
+            0,
+            mysql_common::binlog::consts::EventType::ROTATE_EVENT,
+            1,
+            size as u32,
+            0,
+            mysql_common::binlog::consts::EventFlags::empty(),
         );
-        body.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
-        // The fake rotate: the CRC is still in the body.
-        assert_eq!(
-            rotate_target(&body, (19 + body.len()) as u32),
-            "cdc-bin.000001"
-        );
+        if crc {
+            let mut h = crc32fast::Hasher::new();
+            h.update(&header_bytes(&header));
+            h.update(&body);
+            body.extend_from_slice(&h.finalize().to_le_bytes());
+        }
+        (header, body)
+    }
+
+    #[test]
+    fn positions_inside_mariadb_11_transactions_come_from_event_sizes() {
+        use mysql_common::binlog::consts::{EventFlags, EventType};
+        let h = |log_pos, size, flags| {
+            BinlogEventHeader::new(0, EventType::WRITE_ROWS_EVENT, 1, size, log_pos, flags)
+        };
+        // The server's own position wins.
+        assert_eq!(event_end(&h(900, 50, EventFlags::empty()), 400), 900);
+        // log_pos 0 inside a transaction: where it started plus its size.
+        assert_eq!(event_end(&h(0, 50, EventFlags::empty()), 400), 450);
+        // Artificial events take no room; nothing is known before the first real position.
+        let artificial = EventFlags::LOG_EVENT_ARTIFICIAL_F;
+        assert_eq!(event_end(&h(0, 50, artificial), 400), 400);
+        assert_eq!(event_end(&h(0, 50, EventFlags::empty()), 0), 0);
+    }
+
+    #[test]
+    fn rotate_names_lose_a_trailing_checksum_only_when_there_is_one() {
+        // MariaDB's artificial rotate: the CRC is still in the body.
+        let (h, body) = rotate(b"cdc-bin.000001", true);
+        assert_eq!(rotate_target(&h, &body), "cdc-bin.000001");
+        // MySQL's has none; its name is whole (it once lost "0001").
+        let (h, body) = rotate(b"mysql-bin.000001", false);
+        assert_eq!(rotate_target(&h, &body), "mysql-bin.000001");
+        // A rotate whose checksum the driver already cut.
+        let (h, body) = rotate(b"binlog.000123", false);
+        assert_eq!(rotate_target(&h, &body), "binlog.000123");
     }
 
     #[test]
