@@ -1,11 +1,12 @@
-//! `cdc validate` against real servers: a MariaDB replica fed by binlog replication, and a
-//! PostgreSQL target loaded by the test.
+//! `cdc validate` against real servers: a MariaDB 10.11 or MySQL 9.7 replica fed by binlog
+//! replication, a PostgreSQL target loaded by the test, and MySQL against MariaDB.
 
+#[macro_use]
 mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{cdc, cdc_json, replica_of, server, wait_caught_up};
+use common::{cdc, cdc_json, replica_of, server, wait_caught_up, Kind};
 use serde_json::{json, Value};
 
 const BIG_ROWS: u32 = 60_000;
@@ -19,23 +20,52 @@ fn table<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} in {doc:#}"))
 }
 
-/// A source with `vt.big` (BIG_ROWS rows, NULLs, decimals, fractional timestamps) and
-/// `vt.plain` (no last_updated column).
-fn source_with_tables() -> cdc::sandbox::LocalServer {
-    let s = server(&[]);
+/// `seq` from 1 to `n` in a FROM clause: MariaDB's sequence engine, a recursive CTE on MySQL.
+/// `setup` goes before the statement (MySQL stops a CTE at 1000 rows by default).
+fn seq(kind: Kind, db: &str, n: u32) -> (String, String) {
+    if kind.is_mysql() {
+        (
+            format!("SET SESSION cte_max_recursion_depth = {n}; "),
+            format!(
+                "(WITH RECURSIVE s (seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s \
+                 WHERE seq < {n}) SELECT seq FROM s) AS g"
+            ),
+        )
+    } else {
+        (String::new(), format!("{db}.seq_1_to_{n}"))
+    }
+}
+
+/// `vt.big` (BIG_ROWS rows, NULLs, decimals, fractional timestamps) and `vt.plain` (no
+/// last_updated column), made the same way on any server.
+fn create_tables(kind: Kind, s: &cdc::sandbox::LocalServer) {
+    let (setup, big) = seq(kind, "vt", BIG_ROWS);
+    let (_, plain) = seq(kind, "vt", 300);
     s.exec(&format!(
-        "CREATE DATABASE vt; \
+        "{setup}CREATE DATABASE vt; \
          CREATE TABLE vt.big (id INT PRIMARY KEY, name VARCHAR(60) NULL, amount DECIMAL(12,2), \
            created DATETIME(6), last_updated TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) \
            ON UPDATE CURRENT_TIMESTAMP(6)) DEFAULT CHARSET=utf8mb4; \
          INSERT INTO vt.big (id, name, amount, created) SELECT seq, \
            IF(seq % 10 = 0, NULL, CONCAT('row ', seq)), seq / 7, \
-           '2024-01-01' + INTERVAL seq * 1000003 MICROSECOND FROM vt.seq_1_to_{BIG_ROWS}; \
+           '2024-01-01' + INTERVAL seq * 1000003 MICROSECOND FROM {big}; \
          CREATE TABLE vt.plain (k INT PRIMARY KEY, v VARCHAR(10)); \
-         INSERT INTO vt.plain SELECT seq, CONCAT('v', seq) FROM vt.seq_1_to_300"
+         INSERT INTO vt.plain SELECT seq, CONCAT('v', seq) FROM {plain}"
     ))
     .unwrap();
+}
+
+/// A source of `kind` holding [`create_tables`].
+fn source_with_tables(kind: Kind) -> cdc::sandbox::LocalServer {
+    let s = common::server_on(kind, &[]);
+    create_tables(kind, &s);
     s
+}
+
+/// The replica's applier, stopped or started.
+fn applier(kind: Kind, replica: &cdc::sandbox::LocalServer, verb: &str) {
+    let what = if kind.is_mysql() { "REPLICA" } else { "SLAVE" };
+    replica.exec(&format!("{verb} {what} SQL_THREAD")).unwrap();
 }
 
 fn ids(v: &Value) -> Vec<i64> {
@@ -49,9 +79,8 @@ fn ids(v: &Value) -> Vec<i64> {
     out
 }
 
-#[test]
-fn replica_healthy_then_drifted() {
-    let source = source_with_tables();
+fn replica_healthy_then_drifted(kind: Kind) {
+    let source = source_with_tables(kind);
     let replica = replica_of(&source, &[]);
     let (src, tgt) = (source.root_url(), replica.root_url());
     let tables = "vt.big,vt.plain";
@@ -120,26 +149,54 @@ fn replica_healthy_then_drifted() {
     );
     assert_eq!(table(&doc, "vt.plain")["status"], "match");
 
-    // The cross-engine hash finds the same keys between two MariaDB servers.
-    let (code, doc) = cdc_json(&[
-        "validate",
-        "--source",
-        &src,
-        "--target",
-        &tgt,
-        "--tables",
-        "vt.big",
-        "--checksum",
-        "--hash",
-        "md5-sum",
-        "--settle",
-        "0",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 1);
-    let big = table(&doc, "vt.big");
-    assert_eq!(ids(&big["changed"]), [5, 12345, 30000, 59999], "{big:#}");
+    // The cross-engine hashes find the same keys between two servers of one kind. MySQL 9.6+
+    // has no MD5() by default: md5-sum says how to get it, sha256-sum works everywhere.
+    let summed: &[&str] = if kind.is_mysql() {
+        let out = cdc(&[
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            &tgt,
+            "--tables",
+            "vt.big",
+            "--checksum",
+            "--hash",
+            "md5-sum",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let all = format!("{}{err}", String::from_utf8_lossy(&out.stdout));
+        assert!(all.contains("component_classic_hashing"), "{all}");
+        &["sha256-sum"]
+    } else {
+        &["md5-sum", "sha256-sum"]
+    };
+    for hash in summed {
+        let (code, doc) = cdc_json(&[
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            &tgt,
+            "--tables",
+            "vt.big",
+            "--checksum",
+            "--hash",
+            hash,
+            "--settle",
+            "0",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 1, "{hash}: {doc:#}");
+        let big = table(&doc, "vt.big");
+        assert_eq!(
+            ids(&big["changed"]),
+            [5, 12345, 30000, 59999],
+            "{hash}: {big:#}"
+        );
+    }
 
     // Counts find the missing and extra keys, not the changed ones.
     let (code, doc) = cdc_json(&[
@@ -215,11 +272,10 @@ fn replica_healthy_then_drifted() {
     assert!(text.contains("differ"), "{text}");
 }
 
-#[test]
-fn lag_that_resolves_within_the_settle_delay_is_not_reported() {
-    let source = source_with_tables();
+fn lag_that_resolves_within_the_settle_delay_is_not_reported(kind: Kind) {
+    let source = source_with_tables(kind);
     let replica = replica_of(&source, &[]);
-    replica.exec("STOP SLAVE SQL_THREAD").unwrap();
+    applier(kind, &replica, "STOP");
     source
         .exec("UPDATE vt.plain SET v = 'new' WHERE k IN (3, 4)")
         .unwrap();
@@ -243,7 +299,7 @@ fn lag_that_resolves_within_the_settle_delay_is_not_reported() {
     // The first look (well under a second for 300 rows) sees the lag; then replication
     // resumes and the re-check after the settle delay finds nothing.
     std::thread::sleep(std::time::Duration::from_millis(2500));
-    replica.exec("START SLAVE SQL_THREAD").unwrap();
+    applier(kind, &replica, "START");
     wait_caught_up(&source, &replica);
     let (code, doc) = run.join().unwrap();
     assert_eq!(code, 0, "{doc:#}");
@@ -398,14 +454,14 @@ fn pg_literal(v: Option<String>) -> String {
     }
 }
 
-#[test]
-fn postgres_target_identical_then_drifted() {
+fn postgres_target_identical_then_drifted(kind: Kind) {
     use mysql::prelude::Queryable;
 
-    let source = server(&[]);
+    let source = common::server_on(kind, &[]);
+    let (setup, rows_3000) = seq(kind, "vt", 3000);
     source
-        .exec(
-            "CREATE DATABASE vt; \
+        .exec(&format!(
+            "{setup}CREATE DATABASE vt; \
              CREATE TABLE vt.typed (id INT PRIMARY KEY, name VARCHAR(100) NULL, \
                amount DECIMAL(12,3) NOT NULL, created DATETIME(6) NOT NULL, \
                seen TIMESTAMP(6) NULL DEFAULT NULL, flag TINYINT(1) NOT NULL, d DATE NULL, \
@@ -418,9 +474,10 @@ fn postgres_target_identical_then_drifted() {
                '2024-01-01' + INTERVAL seq * 1000777 MICROSECOND, \
                IF(seq % 5 = 0, NULL, '2024-06-01' + INTERVAL seq * 777 MICROSECOND), \
                seq % 2, IF(seq % 11 = 0, NULL, '2020-02-29' + INTERVAL seq DAY), \
-               IF(seq % 3 = 0, NULL, UNHEX(MD5(seq))), IF(seq % 4 = 0, NULL, seq / 3) \
-             FROM vt.seq_1_to_3000",
-        )
+               IF(seq % 3 = 0, NULL, UNHEX(SUBSTRING(SHA2(seq, 256), 1, 40))), \
+               IF(seq % 4 = 0, NULL, seq / 3) \
+             FROM {rows_3000}"
+        ))
         .unwrap();
 
     // The target: lower precision for created (3 digits) and amount (scale 2), booleans,
@@ -834,3 +891,9 @@ fn a_select_only_account_finds_the_primary_key_on_mariadb_and_postgresql() {
         "{err}"
     );
 }
+
+on_each_server!(
+    replica_healthy_then_drifted,
+    lag_that_resolves_within_the_settle_delay_is_not_reported,
+    postgres_target_identical_then_drifted,
+);

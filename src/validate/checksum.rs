@@ -5,6 +5,8 @@
 //!   its last 14 hex digits (56 bits) read as an integer, and the segment's checksum is the
 //!   exact SUM of those (MySQL's SUM over BIGINT returns DECIMAL, PostgreSQL's returns
 //!   numeric: no floating point, so the same rows give the same number on both).
+//! - [`Hash::Sha256Sum`] is the same with SHA-256 (its last 14 hex digits), for MySQL 9.6+,
+//!   whose MD5() is gone unless its legacy hashing component is installed.
 //! - [`Hash::Crc32Xor`] is for MySQL/MariaDB on both sides: `BIT_XOR(CRC32(row))`, about 3x
 //!   cheaper. XOR cancels pairs of identical rows, which is why the count is always compared
 //!   beside it.
@@ -15,38 +17,82 @@ use super::target::Engine;
 pub enum Hash {
     /// Exact sum of 56-bit MD5 slices: any pair of engines.
     Md5Sum,
+    /// Exact sum of 56-bit SHA-256 slices: any pair of engines, MySQL 9.6+ without MD5() too.
+    Sha256Sum,
     /// BIT_XOR of CRC32: MySQL/MariaDB on both sides only.
     Crc32Xor,
 }
 
+/// The digest both sides compute alike, for row checksums and the ranges of a key that is
+/// not an integer. MD5 where every side has it (cheaper), SHA-256 where one does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digest {
+    Md5,
+    Sha256,
+}
+
+impl Digest {
+    /// The lower-case hex digest of `text` on `engine`.
+    pub fn hex(self, engine: Engine, text: &str) -> String {
+        match (engine, self) {
+            (Engine::MySql, Digest::Md5) => format!("MD5({text})"),
+            (Engine::MySql, Digest::Sha256) => format!("SHA2({text}, 256)"),
+            (Engine::PostgreSql, Digest::Md5) => format!("md5({text})"),
+            (Engine::PostgreSql, Digest::Sha256) => {
+                format!("encode(sha256(convert_to({text}, 'UTF8')), 'hex')")
+            }
+        }
+    }
+
+    /// Hex digits in a digest.
+    fn len(self) -> usize {
+        match self {
+            Digest::Md5 => 32,
+            Digest::Sha256 => 64,
+        }
+    }
+}
+
 impl Hash {
-    /// The cheapest hash both engines can compute alike.
-    pub fn best_for(source: Engine, target: Engine) -> Hash {
-        if source == Engine::MySql && target == Engine::MySql {
-            Hash::Crc32Xor
-        } else {
-            Hash::Md5Sum
+    /// The cheapest hash both engines can compute alike; `md5` says whether both have MD5().
+    pub fn best_for(source: Engine, target: Engine, md5: bool) -> Hash {
+        match (source, target) {
+            (Engine::MySql, Engine::MySql) => Hash::Crc32Xor,
+            _ if md5 => Hash::Md5Sum,
+            _ => Hash::Sha256Sum,
         }
     }
 
     pub fn supported_by(self, engine: Engine) -> bool {
-        self == Hash::Md5Sum || engine == Engine::MySql
+        self != Hash::Crc32Xor || engine == Engine::MySql
+    }
+
+    /// The digest a summed hash is made of.
+    pub fn digest(self) -> Option<Digest> {
+        match self {
+            Hash::Md5Sum => Some(Digest::Md5),
+            Hash::Sha256Sum => Some(Digest::Sha256),
+            Hash::Crc32Xor => None,
+        }
     }
 }
 
 /// The aggregate over `row` (a [`super::normalize::row_text`] expression).
 pub fn aggregate(engine: Engine, hash: Hash, row: &str) -> String {
-    match (engine, hash) {
-        (Engine::MySql, Hash::Md5Sum) => {
-            format!("SUM(CAST(CONV(SUBSTRING(MD5({row}), 19), 16, 10) AS UNSIGNED))")
-        }
-        (Engine::PostgreSql, Hash::Md5Sum) => {
-            format!("sum(('x' || substr(md5({row}), 19))::bit(56)::bigint)")
-        }
-        (Engine::MySql, Hash::Crc32Xor) => format!("BIT_XOR(CRC32({row}))"),
-        (Engine::PostgreSql, Hash::Crc32Xor) => {
-            unreachable!("CRC32 is only chosen when both sides are MySQL/MariaDB")
-        }
+    let Some(digest) = hash.digest() else {
+        assert_eq!(
+            engine,
+            Engine::MySql,
+            "CRC32 is only chosen when both sides are MySQL/MariaDB"
+        );
+        return format!("BIT_XOR(CRC32({row}))");
+    };
+    // The last 14 hex digits: 56 bits, summed exactly (DECIMAL / numeric).
+    let from = digest.len() - 13;
+    let hex = digest.hex(engine, row);
+    match engine {
+        Engine::MySql => format!("SUM(CAST(CONV(SUBSTRING({hex}, {from}), 16, 10) AS UNSIGNED))"),
+        Engine::PostgreSql => format!("sum(('x' || substr({hex}, {from}))::bit(56)::bigint)"),
     }
 }
 
@@ -86,10 +132,26 @@ mod tests {
             aggregate(Engine::MySql, Hash::Crc32Xor, "r"),
             "BIT_XOR(CRC32(r))"
         );
-        assert_eq!(Hash::best_for(Engine::MySql, Engine::MySql), Hash::Crc32Xor);
         assert_eq!(
-            Hash::best_for(Engine::MySql, Engine::PostgreSql),
+            Hash::best_for(Engine::MySql, Engine::MySql, true),
+            Hash::Crc32Xor
+        );
+        assert_eq!(
+            Hash::best_for(Engine::MySql, Engine::PostgreSql, true),
             Hash::Md5Sum
+        );
+        // MySQL 9.6+ without MD5(): SHA-256, its last 56 bits.
+        assert_eq!(
+            Hash::best_for(Engine::MySql, Engine::PostgreSql, false),
+            Hash::Sha256Sum
+        );
+        assert_eq!(
+            aggregate(Engine::MySql, Hash::Sha256Sum, "r"),
+            "SUM(CAST(CONV(SUBSTRING(SHA2(r, 256), 51), 16, 10) AS UNSIGNED))"
+        );
+        assert_eq!(
+            aggregate(Engine::PostgreSql, Hash::Sha256Sum, "r"),
+            "sum(('x' || substr(encode(sha256(convert_to(r, 'UTF8')), 'hex'), 51))::bit(56)::bigint)"
         );
     }
 

@@ -26,7 +26,7 @@ pub mod target;
 use std::time::{Duration, Instant};
 
 use bisect::{Options, Outcome};
-use checksum::Hash;
+use checksum::{Digest, Hash};
 use diff::{Diff, DiffKind};
 use normalize::{columns_sql, common_form, parse_columns, primary_key_sql, Column, Kind};
 use report::{Key, KeyValue, TableResult, TableStatus};
@@ -284,12 +284,18 @@ fn run_table(
             .copied()
             .collect(),
     };
+    // MySQL 9.6+ keeps MD5() in a component that is not installed by default.
+    let md5 = has_md5(&mut *pair.source) && has_md5(&mut *pair.target);
+    let digest = if md5 { Digest::Md5 } else { Digest::Sha256 };
     let hash = match settings.mode {
         Mode::Counts => None,
         Mode::Checksum => {
-            let h = settings.hash.unwrap_or(Hash::best_for(se, te));
+            let h = settings.hash.unwrap_or(Hash::best_for(se, te, md5));
             if !h.supported_by(se) || !h.supported_by(te) {
                 return Err("--hash crc32-xor needs MySQL/MariaDB on both sides".into());
+            }
+            if h == Hash::Md5Sum && !md5 {
+                return Err(NO_MD5.into());
             }
             Some(h)
         }
@@ -335,6 +341,7 @@ fn run_table(
         hash,
         key_sum: true,
         hashed_key: !integer_key,
+        digest,
     };
     let tplan = SidePlan {
         engine: te,
@@ -345,6 +352,7 @@ fn run_table(
         hash,
         key_sum: true,
         hashed_key: !integer_key,
+        digest,
     };
     let scrub = pair.scrub;
     let mut sside = SqlSide {
@@ -402,6 +410,17 @@ fn note_counts_only(result: &mut TableResult, outcome: &Outcome, mode: Mode) {
 }
 
 /// The source's clock minus `age`, as normalised timestamp text (UTC session).
+const NO_MD5: &str = "--hash md5-sum: this MySQL has no MD5() (MySQL 9.6+ moved it into a \
+    component: INSTALL COMPONENT 'file://component_classic_hashing'); use --hash sha256-sum";
+
+/// Whether `db` computes MD5(): PostgreSQL, MariaDB and MySQL before 9.6 always do.
+fn has_md5(db: &mut dyn Db) -> bool {
+    match db.engine() {
+        Engine::PostgreSql => true,
+        Engine::MySql => db.query("SELECT MD5('')").is_ok(),
+    }
+}
+
 fn source_cutoff(db: &mut dyn Db, age: Duration) -> Result<String, String> {
     let micros = age.as_micros();
     let sql = match db.engine() {

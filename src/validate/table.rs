@@ -2,7 +2,7 @@
 //! [`SqlSide`], the [`Side`] that runs that SQL on a live session.
 
 use super::bisect::{KeyRange, Side, Summary};
-use super::checksum::{aggregate, range_filter, segment_sql, Hash};
+use super::checksum::{aggregate, range_filter, segment_sql, Digest, Hash};
 use super::diff::Row;
 use super::normalize::{normalize, row_text, Kind};
 use super::target::{Db, Engine};
@@ -72,6 +72,8 @@ pub struct SidePlan {
     /// The leading key is not an integer: ranges are of a 32-bit hash of the key's
     /// normalised text instead (alike on both engines), so such tables narrow down too.
     pub hashed_key: bool,
+    /// The digest of that key hash (MD5 unless a side lacks it).
+    pub digest: Digest,
 }
 
 /// The hash ranges of a key that is not an integer cover `0..KEY_HASH_END`.
@@ -83,7 +85,7 @@ impl SidePlan {
     }
 
     /// What key ranges are ranges of: the integer leading key, or the key text's hash (the
-    /// first 32 bits of its MD5, as an integer on both engines).
+    /// first 32 bits of its digest, as an integer on both engines).
     fn range_expr(&self) -> String {
         if !self.hashed_key {
             return self.leading_key();
@@ -93,10 +95,10 @@ impl SidePlan {
             .iter()
             .map(|c| (self.norm(c), self.engine.quote(&c.name), c.nullable))
             .collect();
-        let text = row_text(self.engine, &cols);
+        let hex = self.digest.hex(self.engine, &row_text(self.engine, &cols));
         match self.engine {
-            Engine::MySql => format!("CAST(CONV(SUBSTRING(MD5({text}), 1, 8), 16, 10) AS SIGNED)"),
-            Engine::PostgreSql => format!("('x' || substr(md5({text}), 1, 8))::bit(32)::bigint"),
+            Engine::MySql => format!("CAST(CONV(SUBSTRING({hex}, 1, 8), 16, 10) AS SIGNED)"),
+            Engine::PostgreSql => format!("('x' || substr({hex}, 1, 8))::bit(32)::bigint"),
         }
     }
 
@@ -333,6 +335,7 @@ mod tests {
             hash: None,
             key_sum: true,
             hashed_key: true,
+            digest: Digest::Md5,
         }
     }
 
