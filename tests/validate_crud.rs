@@ -1,9 +1,16 @@
-//! `cdc validate --init` / `--crud` over a real pipeline: a MariaDB source and a MariaDB
-//! replica fed by binlog replication.
+//! `cdc validate --init` / `--crud` over a real pipeline: a MariaDB 10.11 or MySQL 9.7 source
+//! and a replica of the same server fed by binlog replication.
 
+#[macro_use]
 mod common;
 
 use std::time::{Duration, Instant};
+
+/// The replica's applier, stopped or started.
+fn applier(kind: common::Kind, replica: &cdc::sandbox::LocalServer, verb: &str) {
+    let what = if kind.is_mysql() { "REPLICA" } else { "SLAVE" };
+    replica.exec(&format!("{verb} {what} SQL_THREAD")).unwrap();
+}
 
 fn canary_rows(server: &cdc::sandbox::LocalServer) -> u64 {
     server
@@ -14,9 +21,10 @@ fn canary_rows(server: &cdc::sandbox::LocalServer) -> u64 {
         .unwrap()
 }
 
-#[test]
-fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert() {
-    let source = common::retail_server(&[]);
+fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert(
+    kind: common::Kind,
+) {
+    let source = common::retail_server_on(kind, &[]);
     let replica = common::replica_of(&source, &[]);
     let src = source.url("root", "");
     let tgt = replica.url("root", "");
@@ -87,7 +95,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     assert_eq!(canary_rows(&source), 0, "the source is left clean");
 
     // The replica's applier stops: the insert never arrives.
-    replica.exec("STOP SLAVE SQL_THREAD").unwrap();
+    applier(kind, &replica, "STOP");
     let (code, report) = common::cdc_json(&[
         "validate",
         "--crud",
@@ -210,9 +218,10 @@ const SHOP: &str = "CREATE DATABASE shop; \
     INSERT INTO shop.orders (order_id, email, status, qty, amount, placed, due, doc, gift, code) \
       VALUES (41, 'a@example.com', 'paid', 2, 9.99, NOW(), CURDATE(), '{\"a\":1}', 1, 'abc')";
 
-#[test]
-fn a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_the_next() {
-    let source = common::retail_server(&[]);
+fn a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_the_next(
+    kind: common::Kind,
+) {
+    let source = common::retail_server_on(kind, &[]);
     source.exec(SHOP).unwrap();
     let replica = common::replica_of(&source, &[]);
     let state = tempfile::tempdir().unwrap();
@@ -273,7 +282,7 @@ fn a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_
     assert!(key.parse::<u64>().unwrap() > 41, "{key}");
 
     // The applier stops; the run waits for its insert and is killed (no cleanup runs).
-    replica.exec("STOP SLAVE SQL_THREAD").unwrap();
+    applier(kind, &replica, "STOP");
     let mut child = crud("shop.orders", "120s")
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -295,7 +304,7 @@ fn a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_
         .collect();
     assert_eq!(pending.len(), 1, "the row is on record");
 
-    replica.exec("START SLAVE SQL_THREAD").unwrap();
+    applier(kind, &replica, "START");
     let out = crud("shop.orders", "20s").output().unwrap();
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(0), "{report:#}");
@@ -329,9 +338,8 @@ fn a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_
     assert!(!state.path().join("canary-pending/cdc-1-1.json").exists());
 }
 
-#[test]
-fn rows_the_target_lost_are_told_apart_from_lag_by_the_count_after_the_canary() {
-    let source = common::retail_server(&[]);
+fn rows_the_target_lost_are_told_apart_from_lag_by_the_count_after_the_canary(kind: common::Kind) {
+    let source = common::retail_server_on(kind, &[]);
     let replica = common::replica_of(&source, &[]);
     let state = tempfile::tempdir().unwrap();
     let src = source.url("root", "");
@@ -768,3 +776,9 @@ fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_i
         "--init creates the canary table only"
     );
 }
+
+on_each_server!(
+    healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert,
+    a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_the_next,
+    rows_the_target_lost_are_told_apart_from_lag_by_the_count_after_the_canary,
+);
