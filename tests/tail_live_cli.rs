@@ -263,7 +263,58 @@ fn mariadb_compressed_binlogs_show_their_rows() {
     assert_eq!(changes[5]["before"]["product_name"], "Laptop Pro");
 }
 
+/// `cdc tail --from START` on `url`: exit code and standard error.
+fn tail_from(url: &str, start: &str) -> (Option<i32>, String) {
+    let out = common::cdc(&[
+        "tail",
+        "retail_db.orders",
+        "--source",
+        url,
+        "--from",
+        start,
+        "--until",
+        "now",
+        "--format",
+        "plain",
+    ]);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// MySQL answers every fatal dump error with 1236; the text tells them apart, and so must
+/// the verdict: a GTID set the server never had is no purged binlog.
+fn a_gtid_set_the_server_never_had_is_not_called_purged(kind: common::Kind) {
+    let server = common::retail_server_on(kind, &[]);
+    let ahead = if kind.is_mysql() {
+        format!("gtid:{}1-999999", kind.gtid_prefix(&server))
+    } else {
+        "gtid:0-1-999999".to_string()
+    };
+    let (code, err) = tail_from(&cdc_url(&server), &ahead);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("gtid-set-not-on-source"), "{err}");
+    assert!(!err.contains("binlog-position-purged"), "{err}");
+}
+
+#[test]
+fn a_gtid_start_on_a_mysql_with_gtid_mode_off_says_so() {
+    let kind = common::Kind::Mysql97;
+    let server =
+        common::retail_server_on(kind, &["--gtid-mode=OFF", "--enforce-gtid-consistency=OFF"]);
+    let uuid = server
+        .query_value("SELECT @@GLOBAL.server_uuid")
+        .unwrap()
+        .unwrap();
+    let (code, err) = tail_from(&cdc_url(&server), &format!("gtid:{uuid}:1-2"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("GTID_MODE"), "{err}");
+    assert!(err.contains("gtid-not-enabled"), "{err}");
+}
+
 on_each_binlog_server!(
+    a_gtid_set_the_server_never_had_is_not_called_purged,
     from_start_until_now_reads_every_change_and_stops,
     a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice,
     refusals_exit_1_with_their_playbook,

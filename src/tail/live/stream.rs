@@ -66,41 +66,74 @@ pub fn request(
     })
 }
 
-/// Why the server refused or ended a stream, for the message and the playbook.
+/// Why the server refused or ended a stream, for the message and the playbook. MySQL sends
+/// every fatal binlog-sender error as 1236; the text tells them apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// ERROR 1236 on a file or GTID the server no longer has.
+    /// The start file or GTIDs were purged from the server.
     Purged,
+    /// A GTID start on a MySQL with GTID_MODE = OFF.
+    GtidModeOff,
+    /// The start GTID set holds transactions the server never executed.
+    GtidsNotOnSource,
+    /// The server writes no binlog.
+    BinlogNotOpen,
+    /// The server's own server_id is 0.
+    ServerIdNotSet,
     /// Another reader registered with the same server_id (MariaDB 4052, MySQL 1236 text).
     DuplicateServerId,
     /// No REPLICATION SLAVE (MariaDB says 1045 naming the account, MySQL 1227).
     Privileges,
+    /// Any other fatal binlog-sender error (1236): retrying cannot help, no playbook known.
+    Fatal,
     Other,
 }
 
 impl Refusal {
     pub fn of(e: &SqlError) -> Refusal {
         let m = e.message.to_ascii_lowercase();
-        if m.contains("same server_uuid/server_id") || e.code == Some(4052) {
-            Refusal::DuplicateServerId
-        } else if e.code == Some(1236) {
-            Refusal::Purged
-        } else if e.code == Some(1227)
-            || (e.code == Some(1045) && m.contains("'@'%"))
-            || m.contains("replication slave privilege")
+        let has = |s: &str| m.contains(s);
+        if has("same server_uuid/server_id") || e.code == Some(4052) {
+            return Refusal::DuplicateServerId;
+        }
+        if e.code == Some(1227)
+            || (e.code == Some(1045) && has("'@'%"))
+            || has("replication slave privilege")
         {
-            Refusal::Privileges
+            return Refusal::Privileges;
+        }
+        if e.code != Some(1236) {
+            return Refusal::Other;
+        }
+        if has("gtid_mode = off") || has("gtid_mode=off") {
+            Refusal::GtidModeOff
+        } else if has("more gtids than the") || has("which is not in the master's binlog") {
+            Refusal::GtidsNotOnSource
+        } else if has("binary log is not open") {
+            Refusal::BinlogNotOpen
+        } else if has("server_id was not set") || has("server id was not set") {
+            Refusal::ServerIdNotSet
+        } else if has("could not find first log file")
+            || has("purged required binary logs")
+            || has("purged binary logs containing gtids")
+            || has("could not find gtid state")
+        {
+            Refusal::Purged
         } else {
-            Refusal::Other
+            Refusal::Fatal
         }
     }
 
     pub fn playbook(&self) -> Option<&'static str> {
         match self {
             Refusal::Purged => Some("binlog-position-purged"),
+            Refusal::GtidModeOff => Some("gtid-not-enabled"),
+            Refusal::GtidsNotOnSource => Some("gtid-set-not-on-source"),
+            Refusal::BinlogNotOpen => Some("binlog-disabled"),
+            Refusal::ServerIdNotSet => Some("server-id"),
             Refusal::DuplicateServerId => Some("duplicate-server-id"),
             Refusal::Privileges => Some("replication-permissions"),
-            Refusal::Other => None,
+            Refusal::Fatal | Refusal::Other => None,
         }
     }
 
@@ -170,5 +203,39 @@ mod tests {
         assert_eq!(Refusal::of(&e(2013, "Lost connection")), Refusal::Other);
         assert_eq!(Refusal::Purged.playbook(), Some("binlog-position-purged"));
         assert!(!Refusal::Other.is_final());
+    }
+
+    /// MySQL's binlog sender answers 1236 for every fatal error (texts of 9.7 and 8.0).
+    #[test]
+    fn every_1236_gets_its_own_verdict() {
+        let e = |m: &str| Refusal::of(&SqlError::new(Some(1236), m));
+        assert_eq!(
+            e("The replication sender thread cannot start in AUTO_POSITION mode: this server has GTID_MODE = OFF instead of ON."),
+            Refusal::GtidModeOff
+        );
+        assert_eq!(
+            e("Replica has more GTIDs than the source has, using the source's SERVER_UUID."),
+            Refusal::GtidsNotOnSource
+        );
+        assert_eq!(
+            e("Error: connecting slave requested to start from GTID 0-1-999999, which is not in the master's binlog"),
+            Refusal::GtidsNotOnSource
+        );
+        assert_eq!(e("Binary log is not open"), Refusal::BinlogNotOpen);
+        assert_eq!(
+            e("Misconfigured source - server_id was not set"),
+            Refusal::ServerIdNotSet
+        );
+        assert_eq!(
+            e("Cannot replicate because the source purged required binary logs."),
+            Refusal::Purged
+        );
+        assert_eq!(
+            e("Client requested source to start replication from position > file size"),
+            Refusal::Fatal
+        );
+        assert!(Refusal::Fatal.is_final());
+        assert_eq!(Refusal::Fatal.playbook(), None);
+        assert_eq!(Refusal::GtidModeOff.playbook(), Some("gtid-not-enabled"));
     }
 }
