@@ -777,7 +777,67 @@ fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_i
     );
 }
 
+/// CHECK constraints the generated row must meet, and one no made-up value can.
+const CHECKED: &str = "CREATE DATABASE chk; \
+    CREATE TABLE chk.items (id INT PRIMARY KEY, \
+      qty INT NOT NULL CHECK (qty > 0), \
+      price DECIMAL(10,2) NOT NULL CHECK (price >= 100), \
+      status VARCHAR(10) NOT NULL CHECK (status IN ('new', 'paid')), \
+      label VARCHAR(40) NULL, \
+      CONSTRAINT qty_small CHECK (qty < 50)); \
+    CREATE TABLE chk.odd (id INT PRIMARY KEY, code VARCHAR(20) NOT NULL, \
+      CHECK (CRC32(code) = 12345))";
+
+fn a_generated_row_meets_the_tables_check_constraints(kind: common::Kind) {
+    let source = common::retail_server_on(kind, &[]);
+    source.exec(CHECKED).unwrap();
+    let replica = common::replica_of(&source, &[]);
+    let state = tempfile::tempdir().unwrap();
+    let (src, tgt) = (source.url("root", ""), replica.url("root", ""));
+    let crud = |table: &str| {
+        cdc_in(
+            state.path(),
+            &[
+                "validate",
+                "--crud",
+                "--source",
+                &src,
+                "--target",
+                &tgt,
+                "--table",
+                table,
+                "--timeout",
+                "20s",
+                "--format",
+                "json",
+            ],
+        )
+        .output()
+        .unwrap()
+    };
+    let out = crud("chk.items");
+    let report = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "arrived"),
+        "{report:#}"
+    );
+    assert_eq!(count(&source, "chk.items"), 0, "the source is left clean");
+
+    // No value cdc can make up passes CRC32(code) = 12345: refused before anything is written.
+    let out = crud("chk.odd");
+    let report = json_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{report:#}");
+    assert!(report.to_string().contains("CHECK"), "{report:#}");
+    assert_eq!(count(&source, "chk.odd"), 0);
+}
+
 on_each_server!(
+    a_generated_row_meets_the_tables_check_constraints,
     healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert,
     a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_the_next,
     rows_the_target_lost_are_told_apart_from_lag_by_the_count_after_the_canary,

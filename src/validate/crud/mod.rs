@@ -2,6 +2,7 @@
 //! watched until the target shows it, then the captured tables' row counts compared. The
 //! source is left clean whatever happens.
 
+mod checks;
 pub mod counts;
 pub mod generate;
 pub mod pending;

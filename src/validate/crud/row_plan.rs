@@ -1,6 +1,7 @@
 //! The row a canary writes: in the dedicated canary table, or a generated row in a real
 //! captured table (`--table`), planned from information_schema.
 
+use super::checks;
 use super::generate::{probe_values, value_for, ColumnInfo, Context, Family, Literal};
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine};
@@ -53,7 +54,8 @@ impl RowPlan {
 
     /// A generated row for a real table, planned from what the source says of its columns.
     pub fn for_table(db: &mut dyn Db, table: &TableRef, token: &str) -> Result<RowPlan, String> {
-        let columns = describe(db, table)?;
+        let clauses = checks::read(db, table)?;
+        let columns = describe(db, table, &clauses)?;
         if columns.is_empty() {
             return Err(format!("{table} does not exist on the source"));
         }
@@ -72,7 +74,7 @@ impl RowPlan {
             .filter_map(|c| c.probe_rank().map(|r| (r, c)))
             .min_by_key(|(r, _)| *r)
             .map(|(_, c)| c);
-        let probe = probe_col.and_then(|c| {
+        let mut probe = probe_col.and_then(|c| {
             probe_values(c, token).map(|(inserted, updated)| Probe {
                 column: c.name.clone(),
                 inserted,
@@ -111,6 +113,7 @@ impl RowPlan {
                 insert.push((c.name.clone(), v));
             }
         }
+        checks::satisfy(db, table, &clauses, &columns, &mut insert, &mut probe)?;
         let mut markers: Vec<(String, Vec<Literal>)> = probe
             .iter()
             .map(|p| {
@@ -202,7 +205,11 @@ fn scalar(db: &mut dyn Db, sql: &str) -> Result<Option<String>, String> {
 
 /// The table's columns, with what its keys, unique indexes, foreign keys and (MariaDB)
 /// json_valid checks say of each.
-fn describe(db: &mut dyn Db, table: &TableRef) -> Result<Vec<ColumnInfo>, String> {
+fn describe(
+    db: &mut dyn Db,
+    table: &TableRef,
+    checks: &[String],
+) -> Result<Vec<ColumnInfo>, String> {
     let e = Engine::MySql;
     let filter = format!(
         "TABLE_SCHEMA = {} AND TABLE_NAME = {}",
@@ -229,16 +236,6 @@ fn describe(db: &mut dyn Db, table: &TableRef) -> Result<Vec<ColumnInfo>, String
              WHERE {filter} AND REFERENCED_TABLE_NAME IS NOT NULL"
         ))
         .map_err(err)?;
-    // MariaDB only (MySQL's CHECK_CONSTRAINTS has no TABLE_NAME; its JSON is a type).
-    let checks = db
-        .query(&format!(
-            "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
-             WHERE CONSTRAINT_SCHEMA = {} AND TABLE_NAME = {}",
-            e.literal(&table.schema),
-            e.literal(&table.name)
-        ))
-        .map(|r| r.rows)
-        .unwrap_or_default();
     let text = |row: &[Option<String>], i: usize| row.get(i).cloned().flatten().unwrap_or_default();
     let mut columns = Vec::new();
     for r in &rows.rows {
@@ -266,9 +263,9 @@ fn describe(db: &mut dyn Db, table: &TableRef) -> Result<Vec<ColumnInfo>, String
             primary_key: in_index(true, true),
             unique: in_index(true, false),
             foreign_key: foreign.rows.iter().any(|f| text(f, 0) == name),
+            // MariaDB's JSON is LONGTEXT checked by json_valid(); MySQL's is a type.
             json_check: checks.iter().any(|c| {
-                text(c, 0)
-                    .to_ascii_lowercase()
+                c.to_ascii_lowercase()
                     .contains(&json_call.to_ascii_lowercase())
             }),
             name,
