@@ -57,13 +57,43 @@ pub fn request(
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
+                .flat_map(tag_runs)
                 .map(|s| {
-                    Sid::from_str(s).map_err(|e| format!("{s:?} is not a MySQL GTID set: {e}"))
+                    Sid::from_str(&s).map_err(|e| format!("{s:?} is not a MySQL GTID set: {e}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             base.with_use_gtid(true).with_sids(sids)
         }
     })
+}
+
+/// One uuid's part of a GTID set split where its tag changes: `uuid:1-13:nightly:1` (MySQL
+/// 8.3+ prints untagged and tagged ranges of one uuid together) is `uuid:1-13` and
+/// `uuid:nightly:1`, one per Sid of the dump request.
+fn tag_runs(group: &str) -> Vec<String> {
+    let Some((uuid, rest)) = group.split_once(':') else {
+        return vec![group.to_string()];
+    };
+    let mut runs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for part in rest.split(':') {
+        let is_tag = part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        if is_tag {
+            if !current.is_empty() {
+                runs.push(std::mem::take(&mut current));
+            }
+            current = format!("{uuid}:{part}");
+        } else if current.is_empty() {
+            current = format!("{uuid}:{part}");
+        } else {
+            current.push(':');
+            current.push_str(part);
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
 }
 
 /// Why the server refused or ended a stream, for the message and the playbook. MySQL sends
@@ -170,6 +200,23 @@ mod tests {
             setup(Flavor::Mysql, &start, Duration::from_secs(2)).len(),
             1
         );
+    }
+
+    #[test]
+    fn mixed_tagged_and_untagged_ranges_become_one_sid_per_tag() {
+        let u = "3E11FA47-71CA-11E1-9E33-C80AA9429562";
+        assert_eq!(
+            tag_runs(&format!("{u}:1-13:nightly:1:2-4:other:7")),
+            [
+                format!("{u}:1-13"),
+                format!("{u}:nightly:1:2-4"),
+                format!("{u}:other:7")
+            ]
+        );
+        assert_eq!(tag_runs(&format!("{u}:1-5")), [format!("{u}:1-5")]);
+        let start = Start::Gtid(format!("{u}:1-13:nightly:1, {u}:other:2"));
+        let r = request(Flavor::Mysql, &start, 7).unwrap();
+        assert_eq!(r.sids().len(), 3);
     }
 
     #[test]
