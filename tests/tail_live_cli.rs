@@ -263,6 +263,131 @@ fn mariadb_compressed_binlogs_show_their_rows() {
     assert_eq!(changes[5]["before"]["product_name"], "Laptop Pro");
 }
 
+/// A `cdc tail ... --format jsonl` running in the background, its output read on a thread.
+struct Background {
+    child: std::process::Child,
+    out: mpsc::Receiver<Vec<u8>>,
+    stdout: Vec<u8>,
+}
+
+impl Background {
+    fn start(args: &[&str]) -> Background {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cdc"))
+            .args(args)
+            .env_remove("CDC_SOURCE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, out) = mpsc::channel::<Vec<u8>>();
+        let mut pipe = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Background {
+            child,
+            out,
+            stdout: Vec::new(),
+        }
+    }
+
+    /// Waits (up to `secs`) until `n` lines arrived; returns how many did.
+    fn wait_lines(&mut self, n: usize, secs: u64) -> usize {
+        let until = Instant::now() + Duration::from_secs(secs);
+        let count = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count();
+        while count(&self.stdout) < n && Instant::now() < until {
+            if let Ok(chunk) = self.out.recv_timeout(Duration::from_millis(200)) {
+                self.stdout.extend_from_slice(&chunk);
+            }
+        }
+        count(&self.stdout)
+    }
+
+    /// Stops the reader: its lines and its standard error.
+    fn stop(mut self) -> (Vec<serde_json::Value>, String) {
+        std::thread::sleep(Duration::from_millis(500));
+        while let Ok(chunk) = self.out.try_recv() {
+            self.stdout.extend_from_slice(&chunk);
+        }
+        let _ = self.child.kill();
+        let mut stderr = String::new();
+        let _ = self
+            .child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr);
+        let _ = self.child.wait();
+        (lines(&self.stdout), stderr)
+    }
+}
+
+/// kill -9 of the server mid-stream, and the same server started again on its data and
+/// port: the reader reconnects and every row arrives exactly once.
+fn a_killed_server_comes_back_and_every_row_arrives_once(kind: common::Kind) {
+    use cdc::sandbox::{LocalServer, ServerOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let opts = ServerOptions::cdc_ready().dir(dir.path()).port(port);
+    let first = LocalServer::start_with(kind.binary(), opts.clone()).unwrap();
+    cdc::sandbox::load_retail_db(&first).unwrap();
+    cdc::sandbox::create_cdc_user(&first, common::CDC_PASSWORD).unwrap();
+    let url = cdc_url(&first);
+    let mut tail = Background::start(&[
+        "tail",
+        "retail_db.products",
+        "--source",
+        &url,
+        "--format",
+        "jsonl",
+    ]);
+    std::thread::sleep(Duration::from_secs(1));
+    for i in 0..5 {
+        first
+            .exec(&format!(
+                "INSERT INTO retail_db.products (product_name, price) VALUES ('before-{i}', 1)"
+            ))
+            .unwrap();
+    }
+    assert_eq!(tail.wait_lines(5, 20), 5, "the first rows never arrived");
+    // kill -9: no shutdown, no last binlog event; the files stay as the crash left them.
+    first.crash();
+    let until = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < until, "the killed server still answers");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let again = LocalServer::start_with(kind.binary(), opts).unwrap();
+    for i in 0..5 {
+        again
+            .exec(&format!(
+                "INSERT INTO retail_db.products (product_name, price) VALUES ('after-{i}', 2)"
+            ))
+            .unwrap();
+    }
+    tail.wait_lines(10, 60);
+    let (changes, stderr) = tail.stop();
+    let names: Vec<String> = changes
+        .iter()
+        .map(|c| c["after"]["product_name"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (0..5)
+        .map(|i| format!("before-{i}"))
+        .chain((0..5).map(|i| format!("after-{i}")))
+        .collect();
+    assert_eq!(names, expected, "stderr: {stderr}");
+    assert!(stderr.contains("reconnecting"), "{stderr}");
+}
+
 /// `cdc tail --from START` on `url`: exit code and standard error.
 fn tail_from(url: &str, start: &str) -> (Option<i32>, String) {
     let out = common::cdc(&[
@@ -314,6 +439,7 @@ fn a_gtid_start_on_a_mysql_with_gtid_mode_off_says_so() {
 }
 
 on_each_binlog_server!(
+    a_killed_server_comes_back_and_every_row_arrives_once,
     a_gtid_set_the_server_never_had_is_not_called_purged,
     from_start_until_now_reads_every_change_and_stops,
     a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice,

@@ -174,6 +174,16 @@ impl LocalServer {
         }
     }
 
+    /// Kills the server outright (SIGKILL, as a crash would) and reaps it, leaving its files
+    /// as the crash left them: a kept `dir` can be started again to test recovery. (An
+    /// unreaped server would stay a zombie whose pid MySQL finds in its socket lock file.)
+    pub fn crash(mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Leaves the server running and its files in place after this value (and this
     /// process) is gone; returns its pid. This is how `cdc sandbox up` hands a server
     /// over to `cdc sandbox down`.
