@@ -892,6 +892,65 @@ fn a_select_only_account_finds_the_primary_key_on_mariadb_and_postgresql() {
     );
 }
 
+#[test]
+fn mysql_against_mariadb_finds_exactly_the_drifted_keys() {
+    let source = source_with_tables(Kind::Mysql97);
+    let target = source_with_tables(Kind::Mariadb1011);
+    // The same rows on both; last_updated was each server's own clock.
+    for s in [&source, &target] {
+        s.exec("UPDATE vt.big SET last_updated = '2025-01-01 00:00:00.5'")
+            .unwrap();
+    }
+    let (src, tgt) = (source.root_url(), target.root_url());
+    for mode in ["--counts", "--checksum"] {
+        let (code, doc) = cdc_json(&[
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            &tgt,
+            "--tables",
+            "vt.big,vt.plain",
+            mode,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{mode}: {doc:#}");
+        assert_eq!(table(&doc, "vt.big")["status"], "match", "{mode}: {doc:#}");
+    }
+    target
+        .exec(
+            "UPDATE vt.big SET name = 'drifted' WHERE id IN (7, 40000); \
+             DELETE FROM vt.big WHERE id = 222; \
+             INSERT INTO vt.big (id, name, amount, created, last_updated) \
+               VALUES (90000, 'x', 1, NOW(), NOW())",
+        )
+        .unwrap();
+    for hash in ["crc32-xor", "sha256-sum"] {
+        let (code, doc) = cdc_json(&[
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            &tgt,
+            "--tables",
+            "vt.big",
+            "--checksum",
+            "--hash",
+            hash,
+            "--settle",
+            "0",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 1, "{hash}: {doc:#}");
+        let big = table(&doc, "vt.big");
+        assert_eq!(ids(&big["changed"]), [7, 40000], "{hash}: {big:#}");
+        assert_eq!(ids(&big["missing"]), [222], "{hash}: {big:#}");
+        assert_eq!(ids(&big["extra"]), [90000], "{hash}: {big:#}");
+    }
+}
+
 on_each_server!(
     replica_healthy_then_drifted,
     lag_that_resolves_within_the_settle_delay_is_not_reported,
