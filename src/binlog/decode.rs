@@ -134,6 +134,11 @@ pub struct Decoder<'p> {
     tables: HashMap<u64, (Vec<u8>, Arc<TableInfo>)>,
     gtid: Option<String>,
     commit_ts: Option<u32>,
+    /// Between a transaction's start (BEGIN, a MariaDB GTID event) and its commit (XID,
+    /// COMMIT): a reader resumes only from outside one.
+    in_transaction: bool,
+    /// The header time of the last event that ended a transaction (or of a standalone one).
+    committed_at: u32,
     pub stats: Stats,
     before: Vec<Cell>,
     after: Vec<Cell>,
@@ -173,6 +178,8 @@ impl<'p> Decoder<'p> {
             tables: HashMap::new(),
             gtid: None,
             commit_ts: None,
+            in_transaction: false,
+            committed_at: 0,
             stats: Stats::default(),
             before: Vec::new(),
             after: Vec::new(),
@@ -234,6 +241,18 @@ impl<'p> Decoder<'p> {
         .into())
     }
 
+    /// Whether the last event left a transaction open: a position inside one is no place to
+    /// resume from.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    /// The header time of the event that committed the last transaction: when its changes
+    /// became visible, which is what lag is measured from.
+    pub fn committed_at(&self) -> u32 {
+        self.committed_at
+    }
+
     /// Every change of `path` as owned `RowChange`s (tests, small files).
     pub fn read_file(&mut self, path: &Path) -> Result<Vec<RowChange>, DecodeError> {
         let mut out = Vec::new();
@@ -283,6 +302,9 @@ impl<'p> Decoder<'p> {
             verify_crc32(ev)?;
         }
         let body = &ev[HEADER_LEN..ev.len() - trailer];
+        if !inner {
+            self.track_transaction(&h, body);
+        }
         match h.event_type {
             ty::TABLE_MAP => self.table_map(ev, body, inner)?,
             ty::WRITE_V1
@@ -342,6 +364,26 @@ impl<'p> Decoder<'p> {
             _ => self.stats.unknown_events += 1,
         }
         Ok(())
+    }
+
+    /// Transaction boundaries, the same for files and the live stream: MariaDB's GTID event
+    /// opens one unless it is flagged standalone (DDL), BEGIN opens one, XID or COMMIT ends
+    /// it; any event outside a transaction (DDL, a compressed MySQL transaction) is its own.
+    fn track_transaction(&mut self, h: &EventHeader, body: &[u8]) {
+        /// MariaDB GTID event flag: one statement without BEGIN/COMMIT.
+        const FL_STANDALONE: u8 = 1;
+        match h.event_type {
+            ty::MARIADB_GTID => {
+                self.in_transaction = body.get(12).is_some_and(|f| f & FL_STANDALONE == 0)
+            }
+            ty::QUERY if body.ends_with(b"BEGIN") => self.in_transaction = true,
+            ty::XID => self.in_transaction = false,
+            ty::QUERY if body.ends_with(b"COMMIT") => self.in_transaction = false,
+            _ => {}
+        }
+        if !self.in_transaction {
+            self.committed_at = h.timestamp;
+        }
     }
 
     fn read(&self, ev: &[u8], inner: bool) -> io::Result<Event> {
