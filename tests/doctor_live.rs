@@ -36,31 +36,6 @@ fn general_log_entries(text: &str) -> Vec<(&str, &str, String)> {
         .collect()
 }
 
-/// Rotates and purges until only the current binlog is left. MariaDB keeps a file until its
-/// binlog checkpoint has moved past it, which happens shortly after a rotation.
-fn purge_all_but_the_current_binlog(kind: Kind, server: &cdc::sandbox::LocalServer) {
-    use mysql::prelude::Queryable;
-    let mut conn = server.connect("root", "").unwrap();
-    let mut first_column = |sql: &str| -> Vec<String> {
-        conn.query_map(sql, |row: mysql::Row| row.get::<String, _>(0).unwrap())
-            .unwrap()
-    };
-    server.exec("FLUSH BINARY LOGS").unwrap();
-    let current = first_column(kind.binlog_status()).remove(0);
-    let until = Instant::now() + Duration::from_secs(20);
-    loop {
-        server
-            .exec(&format!("PURGE BINARY LOGS TO '{current}'"))
-            .unwrap();
-        let left = first_column("SHOW BINARY LOGS");
-        if left.len() == 1 {
-            return;
-        }
-        assert!(Instant::now() < until, "binlogs not purged: {left:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn cdc_url(server: &cdc::sandbox::LocalServer) -> String {
     server.url("cdc_user", common::CDC_PASSWORD)
 }
@@ -68,12 +43,7 @@ fn cdc_url(server: &cdc::sandbox::LocalServer) -> String {
 fn a_correctly_configured_server_passes_clean(kind: Kind) {
     let server = common::retail_server_on(kind, &[]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
-    let bad: Vec<&Value> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
-        .collect();
+    let bad = common::not_clean(&report);
     assert!(bad.is_empty(), "not clean: {bad:#?}");
     assert_eq!(code, 0);
     let flavor = if kind.is_mysql() { "mysql" } else { "mariadb" };
@@ -117,12 +87,7 @@ fn a_correctly_configured_server_passes_clean(kind: Kind) {
         ))
         .unwrap();
     let (code, report) = doctor_json(&server.url("scoped", "scoped_pw"), &[]);
-    let bad: Vec<&Value> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
-        .collect();
+    let bad = common::not_clean(&report);
     assert!(bad.is_empty(), "the scoped account is not clean: {bad:#?}");
     assert_eq!(code, 0);
     assert_eq!(report["summary"]["error"], 0);
@@ -422,7 +387,7 @@ fn a_purged_stored_position_is_reported(kind: Kind) {
     );
     assert_eq!(status(&report, "position.available"), "pass", "{report:#}");
     assert_eq!(code, 0);
-    purge_all_but_the_current_binlog(kind, &server);
+    common::purge_all_but_the_current_binlog(kind, &server);
     let (code, report) = doctor_json(
         &cdc_url(&server),
         &["--position", &format!("{first_file}:4")],
@@ -561,11 +526,8 @@ fn mariadb_11_8_passes_once_it_writes_legacy_event_positions() {
     // Debezium's failure, until binlog_legacy_event_pos is ON.
     let server = common::retail_server_on(Kind::Mariadb118, &[]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
-    let not_clean: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
+    let not_clean: Vec<&str> = common::not_clean(&report)
         .iter()
-        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
         .map(|c| c["id"].as_str().unwrap())
         .collect();
     assert_eq!(not_clean, ["binlog.legacy_event_pos"], "{report:#}");
@@ -602,7 +564,7 @@ fn a_mariadb_gtid_position_behind_the_purged_logs_is_reported() {
         "{:#}",
         check(&report, "position.available")
     );
-    purge_all_but_the_current_binlog(Kind::Mariadb1011, &server);
+    common::purge_all_but_the_current_binlog(Kind::Mariadb1011, &server);
     let (code, report) = doctor_json(&cdc_url(&server), &["--gtid-set", "0-1-1"]);
     let c = check(&report, "position.available");
     assert_eq!(c["status"], "fail", "{c}");

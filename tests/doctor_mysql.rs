@@ -304,14 +304,7 @@ fn purged_gtid_positions_tagged_or_not_are_reported() {
     assert_eq!(code, 0);
 
     // Rotate and purge: a reader that stopped before the tagged transaction has lost it.
-    server.exec("FLUSH BINARY LOGS").unwrap();
-    let current = server
-        .query_value("SHOW BINARY LOG STATUS")
-        .unwrap()
-        .unwrap();
-    server
-        .exec(&format!("PURGE BINARY LOGS TO '{current}'"))
-        .unwrap();
+    common::purge_all_but_the_current_binlog(Kind::Mysql97, &server);
     let untagged_only = executed
         .split(',')
         .map(|part| {

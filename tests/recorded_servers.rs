@@ -2,6 +2,8 @@
 //! 8.4, Amazon RDS, an Aurora reader. Covers the MySQL-only logic (gtid_mode, PARTIAL_JSON,
 //! transaction compression, 8.4's statements, RDS retention).
 
+mod common;
+
 use std::time::Duration;
 
 use cdc::checks::context::{Link, RunOptions};
@@ -13,15 +15,7 @@ use cdc::connection::recorded::{Answer, Recorded, RecordedError};
 use cdc::connection::session::TlsState;
 use cdc::connection::tls::SslMode;
 use cdc::report::{render_with_width, Format};
-
-fn recorded(name: &str) -> Recorded {
-    let path = format!(
-        "{}/tests/fixtures/servers/{name}.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap();
-    Recorded::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use common::recorded;
 
 fn run_on(mut server: Recorded, profile: Profile) -> Report {
     let catalogue = Catalogue::load(None).unwrap();

@@ -20,6 +20,7 @@ use cdc::connection::sql::{Rows, Sql, SqlError};
 use cdc::connection::tls::SslMode;
 use cdc::connection::url::SourceConfig;
 use cdc::sandbox::LocalServer;
+use common::recorded;
 
 const RECORDINGS: [&str; 4] = [
     "mysql-8.0-self-managed",
@@ -29,15 +30,6 @@ const RECORDINGS: [&str; 4] = [
 ];
 
 const PASSWORD: &str = "recorded_pw";
-
-fn recorded(name: &str) -> Recorded {
-    let path = format!(
-        "{}/tests/fixtures/servers/{name}.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap();
-    Recorded::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 /// A live session that keeps every statement it was sent and what came back.
 struct Tap {

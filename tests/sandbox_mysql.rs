@@ -65,12 +65,7 @@ fn a_mysql_sandbox_works_end_to_end() {
 
     // doctor passes on it as it is.
     let (code, report) = common::cdc_json(&["doctor", "--source", &url, "--format", "json"]);
-    let bad: Vec<&serde_json::Value> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
-        .collect();
+    let bad = common::not_clean(&report);
     assert!(
         bad.is_empty(),
         "doctor is not clean on the sandbox: {bad:#?}"

@@ -65,44 +65,17 @@ fn from_start_until_now_reads_every_change_and_stops(kind: common::Kind) {
 
 fn a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice(kind: common::Kind) {
     let server = common::retail_server_on(kind, &[]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cdc"))
-        .args([
-            "tail",
-            "retail_db.products",
-            "--source",
-            &cdc_url(&server),
-            "--format",
-            "jsonl",
-        ])
-        .env_remove("CDC_SOURCE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Standard output is read on a thread, so the test can wait for lines with a deadline.
-    let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>();
-    let mut pipe = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 || out_tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let url = cdc_url(&server);
+    let mut tail = Background::start(&[
+        "tail",
+        "retail_db.products",
+        "--source",
+        &url,
+        "--format",
+        "jsonl",
+    ]);
     let mut root = server.connect("root", "").unwrap();
-    let dump_threads = |root: &mut mysql::Conn| -> Vec<u64> {
-        root.query_map(
-            "SELECT id FROM information_schema.processlist WHERE command LIKE 'Binlog Dump%'",
-            |id: u64| id,
-        )
-        .unwrap()
-    };
-    let until = Instant::now() + Duration::from_secs(20);
-    while dump_threads(&mut root).is_empty() {
-        assert!(Instant::now() < until, "cdc tail never connected");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_reader(&mut root);
     for i in 0..5 {
         root.query_drop(format!(
             "INSERT INTO retail_db.products (product_name, price) VALUES ('before-{i}', 1)"
@@ -119,40 +92,50 @@ fn a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice(kind: common
         ))
         .unwrap();
     }
-    // Wait until all ten rows arrived (the reconnect delivers the rest), then stop the reader.
-    let until = Instant::now() + Duration::from_secs(30);
-    let mut stdout = Vec::new();
-    while stdout.iter().filter(|b| **b == b'\n').count() < 10 && Instant::now() < until {
-        match out_rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(chunk) => stdout.extend_from_slice(&chunk),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
+    // Wait until all ten rows arrived (the reconnect delivers the rest), then stop the reader;
+    // anything more than ten would be a duplicate.
+    tail.wait_lines(10, 30);
+    let (changes, stderr) = tail.stop();
+    assert_eq!(
+        product_names(&changes),
+        before_and_after(),
+        "stderr: {stderr}"
+    );
+    assert!(stderr.contains("reconnecting"), "{stderr}");
+}
+
+/// The server's binlog dump sessions (one per connected reader).
+fn dump_threads(root: &mut mysql::Conn) -> Vec<u64> {
+    root.query_map(
+        "SELECT id FROM information_schema.processlist WHERE command LIKE 'Binlog Dump%'",
+        |id: u64| id,
+    )
+    .unwrap()
+}
+
+/// Waits (up to 20 s) until a reader streams from the server: rows written before would be
+/// before its start.
+fn wait_for_reader(root: &mut mysql::Conn) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while dump_threads(root).is_empty() {
+        assert!(Instant::now() < until, "cdc tail never connected");
+        std::thread::sleep(Duration::from_millis(100));
     }
-    // Anything more than ten would be a duplicate: give it a moment to show up.
-    std::thread::sleep(Duration::from_millis(500));
-    while let Ok(chunk) = out_rx.try_recv() {
-        stdout.extend_from_slice(&chunk);
-    }
-    child.kill().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let _ = child.wait();
-    let names: Vec<String> = lines(&stdout)
+}
+
+fn product_names(changes: &[serde_json::Value]) -> Vec<String> {
+    changes
         .iter()
         .map(|c| c["after"]["product_name"].as_str().unwrap().to_string())
-        .collect();
-    let expected: Vec<String> = (0..5)
+        .collect()
+}
+
+/// before-0..4 then after-0..4: the rows both reconnect tests write around the break.
+fn before_and_after() -> Vec<String> {
+    (0..5)
         .map(|i| format!("before-{i}"))
         .chain((0..5).map(|i| format!("after-{i}")))
-        .collect();
-    assert_eq!(names, expected, "stderr: {stderr}");
-    assert!(stderr.contains("reconnecting"), "{stderr}");
+        .collect()
 }
 
 fn refusals_exit_1_with_their_playbook(kind: common::Kind) {
@@ -350,7 +333,7 @@ fn a_killed_server_comes_back_and_every_row_arrives_once(kind: common::Kind) {
         "--format",
         "jsonl",
     ]);
-    std::thread::sleep(Duration::from_secs(1));
+    wait_for_reader(&mut first.connect("root", "").unwrap());
     for i in 0..5 {
         first
             .exec(&format!(
@@ -376,15 +359,11 @@ fn a_killed_server_comes_back_and_every_row_arrives_once(kind: common::Kind) {
     }
     tail.wait_lines(10, 60);
     let (changes, stderr) = tail.stop();
-    let names: Vec<String> = changes
-        .iter()
-        .map(|c| c["after"]["product_name"].as_str().unwrap().to_string())
-        .collect();
-    let expected: Vec<String> = (0..5)
-        .map(|i| format!("before-{i}"))
-        .chain((0..5).map(|i| format!("after-{i}")))
-        .collect();
-    assert_eq!(names, expected, "stderr: {stderr}");
+    assert_eq!(
+        product_names(&changes),
+        before_and_after(),
+        "stderr: {stderr}"
+    );
     assert!(stderr.contains("reconnecting"), "{stderr}");
 }
 

@@ -197,14 +197,7 @@ fn minimal_images_hold_the_key_and_the_changed_columns() {
 #[test]
 fn a_purged_start_is_named_with_the_servers_own_files() {
     let server = mysql(&[]);
-    server.exec("FLUSH BINARY LOGS").unwrap();
-    let current = server
-        .query_value("SHOW BINARY LOG STATUS")
-        .unwrap()
-        .unwrap();
-    server
-        .exec(&format!("PURGE BINARY LOGS TO '{current}'"))
-        .unwrap();
+    let current = common::purge_all_but_the_current_binlog(Kind::Mysql97, &server);
     let (code, _, err) = tail(&server, "retail_db.orders", "cdc-bin.000001:4");
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("cdc-bin.000001 was purged"), "{err}");

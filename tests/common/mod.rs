@@ -266,6 +266,54 @@ pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no {id} in {report:#}"))
 }
 
+/// A recorded server from `tests/fixtures/servers/NAME.yaml`.
+pub fn recorded(name: &str) -> cdc::connection::recorded::Recorded {
+    let path = format!(
+        "{}/tests/fixtures/servers/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    cdc::connection::recorded::Recorded::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The checks of a JSON report that neither passed nor were skipped.
+pub fn not_clean(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    report["checks"]
+        .as_array()
+        .expect("a report with checks")
+        .iter()
+        .filter(|c| !matches!(c["status"].as_str(), Some("pass") | Some("skip")))
+        .collect()
+}
+
+/// Rotates and purges until only the current binlog is left; returns its name. MariaDB keeps
+/// a file until its binlog checkpoint has moved past it, shortly after a rotation.
+pub fn purge_all_but_the_current_binlog(kind: Kind, server: &LocalServer) -> String {
+    use mysql::prelude::Queryable;
+    let mut conn = server.connect("root", "").unwrap();
+    let mut first_column = |sql: &str| -> Vec<String> {
+        conn.query_map(sql, |row: mysql::Row| row.get::<String, _>(0).unwrap())
+            .unwrap()
+    };
+    server.exec("FLUSH BINARY LOGS").unwrap();
+    let current = first_column(kind.binlog_status()).remove(0);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        server
+            .exec(&format!("PURGE BINARY LOGS TO '{current}'"))
+            .unwrap();
+        let left = first_column("SHOW BINARY LOGS");
+        if left.len() == 1 {
+            return current;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "binlogs not purged: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// That check's status: pass, warn, fail, skip or error.
 pub fn status(report: &serde_json::Value, id: &str) -> String {
     check(report, id)["status"]
