@@ -76,22 +76,12 @@ fn a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice(kind: common
     ]);
     let mut root = server.connect("root", "").unwrap();
     wait_for_reader(&mut root);
-    for i in 0..5 {
-        root.query_drop(format!(
-            "INSERT INTO retail_db.products (product_name, price) VALUES ('before-{i}', 1)"
-        ))
-        .unwrap();
-    }
+    insert_products(&server, "before");
     std::thread::sleep(Duration::from_millis(500));
     for id in dump_threads(&mut root) {
         let _ = root.query_drop(format!("KILL {id}"));
     }
-    for i in 0..5 {
-        root.query_drop(format!(
-            "INSERT INTO retail_db.products (product_name, price) VALUES ('after-{i}', 2)"
-        ))
-        .unwrap();
-    }
+    insert_products(&server, "after");
     // Wait until all ten rows arrived (the reconnect delivers the rest), then stop the reader;
     // anything more than ten would be a duplicate.
     tail.wait_lines(10, 30);
@@ -102,6 +92,17 @@ fn a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice(kind: common
         "stderr: {stderr}"
     );
     assert!(stderr.contains("reconnecting"), "{stderr}");
+}
+
+/// Five products named `{prefix}-0` to `{prefix}-4`, one transaction each.
+fn insert_products(server: &cdc::sandbox::LocalServer, prefix: &str) {
+    for i in 0..5 {
+        server
+            .exec(&format!(
+                "INSERT INTO retail_db.products (product_name, price) VALUES ('{prefix}-{i}', 1)"
+            ))
+            .unwrap();
+    }
 }
 
 /// The server's binlog dump sessions (one per connected reader).
@@ -334,13 +335,7 @@ fn a_killed_server_comes_back_and_every_row_arrives_once(kind: common::Kind) {
         "jsonl",
     ]);
     wait_for_reader(&mut first.connect("root", "").unwrap());
-    for i in 0..5 {
-        first
-            .exec(&format!(
-                "INSERT INTO retail_db.products (product_name, price) VALUES ('before-{i}', 1)"
-            ))
-            .unwrap();
-    }
+    insert_products(&first, "before");
     assert_eq!(tail.wait_lines(5, 20), 5, "the first rows never arrived");
     // kill -9: no shutdown, no last binlog event; the files stay as the crash left them.
     first.crash();
@@ -350,13 +345,7 @@ fn a_killed_server_comes_back_and_every_row_arrives_once(kind: common::Kind) {
         std::thread::sleep(Duration::from_millis(100));
     }
     let again = LocalServer::start_with(kind.binary(), opts).unwrap();
-    for i in 0..5 {
-        again
-            .exec(&format!(
-                "INSERT INTO retail_db.products (product_name, price) VALUES ('after-{i}', 2)"
-            ))
-            .unwrap();
-    }
+    insert_products(&again, "after");
     tail.wait_lines(10, 60);
     let (changes, stderr) = tail.stop();
     assert_eq!(

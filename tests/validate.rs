@@ -68,6 +68,26 @@ fn applier(kind: Kind, replica: &cdc::sandbox::LocalServer, verb: &str) {
     replica.exec(&format!("{verb} {what} SQL_THREAD")).unwrap();
 }
 
+/// `validate --checksum --hash HASH --settle 0` of `tables`, as JSON.
+fn checksum_with(src: &str, tgt: &str, tables: &str, hash: &str) -> (i32, Value) {
+    cdc_json(&[
+        "validate",
+        "--source",
+        src,
+        "--target",
+        tgt,
+        "--tables",
+        tables,
+        "--checksum",
+        "--hash",
+        hash,
+        "--settle",
+        "0",
+        "--format",
+        "json",
+    ])
+}
+
 fn ids(v: &Value) -> Vec<i64> {
     let mut out: Vec<i64> = v
         .as_array()
@@ -173,22 +193,7 @@ fn replica_healthy_then_drifted(kind: Kind) {
         &["md5-sum", "sha256-sum"]
     };
     for hash in summed {
-        let (code, doc) = cdc_json(&[
-            "validate",
-            "--source",
-            &src,
-            "--target",
-            &tgt,
-            "--tables",
-            "vt.big",
-            "--checksum",
-            "--hash",
-            hash,
-            "--settle",
-            "0",
-            "--format",
-            "json",
-        ]);
+        let (code, doc) = checksum_with(&src, &tgt, "vt.big", hash);
         assert_eq!(code, 1, "{hash}: {doc:#}");
         let big = table(&doc, "vt.big");
         assert_eq!(
@@ -927,22 +932,7 @@ fn mysql_against_mariadb_finds_exactly_the_drifted_keys() {
         )
         .unwrap();
     for hash in ["crc32-xor", "sha256-sum"] {
-        let (code, doc) = cdc_json(&[
-            "validate",
-            "--source",
-            &src,
-            "--target",
-            &tgt,
-            "--tables",
-            "vt.big",
-            "--checksum",
-            "--hash",
-            hash,
-            "--settle",
-            "0",
-            "--format",
-            "json",
-        ]);
+        let (code, doc) = checksum_with(&src, &tgt, "vt.big", hash);
         assert_eq!(code, 1, "{hash}: {doc:#}");
         let big = table(&doc, "vt.big");
         assert_eq!(ids(&big["changed"]), [7, 40000], "{hash}: {big:#}");

@@ -183,6 +183,33 @@ fn cdc_in(state: &std::path::Path, args: &[&str]) -> std::process::Command {
     cmd
 }
 
+/// `validate --crud --table TABLE` from `src` to `tgt`, as JSON, records kept in `state`.
+fn crud_table(
+    state: &std::path::Path,
+    src: &str,
+    tgt: &str,
+    table: &str,
+    timeout: &str,
+) -> std::process::Command {
+    cdc_in(
+        state,
+        &[
+            "validate",
+            "--crud",
+            "--source",
+            src,
+            "--target",
+            tgt,
+            "--table",
+            table,
+            "--timeout",
+            timeout,
+            "--format",
+            "json",
+        ],
+    )
+}
+
 fn json_of(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -227,25 +254,7 @@ fn a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_
     let state = tempfile::tempdir().unwrap();
     let src = source.url("root", "");
     let tgt = replica.url("root", "");
-    let crud = |table: &str, timeout: &str| {
-        cdc_in(
-            state.path(),
-            &[
-                "validate",
-                "--crud",
-                "--source",
-                &src,
-                "--target",
-                &tgt,
-                "--table",
-                table,
-                "--timeout",
-                timeout,
-                "--format",
-                "json",
-            ],
-        )
-    };
+    let crud = |table: &str, timeout: &str| crud_table(state.path(), &src, &tgt, table, timeout);
 
     for table in ["shop.orders", "retail_db.orders"] {
         let before = count(&source, table);
@@ -795,25 +804,9 @@ fn a_generated_row_meets_the_tables_check_constraints(kind: common::Kind) {
     let state = tempfile::tempdir().unwrap();
     let (src, tgt) = (source.url("root", ""), replica.url("root", ""));
     let crud = |table: &str| {
-        cdc_in(
-            state.path(),
-            &[
-                "validate",
-                "--crud",
-                "--source",
-                &src,
-                "--target",
-                &tgt,
-                "--table",
-                table,
-                "--timeout",
-                "20s",
-                "--format",
-                "json",
-            ],
-        )
-        .output()
-        .unwrap()
+        crud_table(state.path(), &src, &tgt, table, "20s")
+            .output()
+            .unwrap()
     };
     let out = crud("chk.items");
     let report = json_of(&out);
