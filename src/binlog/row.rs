@@ -347,7 +347,42 @@ fn push_pad<O: TextOut>(s: &mut O, v: u64, w: usize) {
 }
 
 /// "YYYY-MM-DD" + sep + "HH:MM:SS".
+/// "00" to "99", two bytes each: a date or time field is one lookup.
+static DIGITS2: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn put2(b: &mut [u8], v: u64) {
+    let i = (v % 100) as usize * 2;
+    b[0] = DIGITS2[i];
+    b[1] = DIGITS2[i + 1];
+}
+
 fn push_ymd_hms<O: TextOut>(s: &mut O, ymd: (u64, u64, u64), sep: char, hms: (u64, u64, u64)) {
+    // The common case, every field in range: built in place and written in one copy (dates
+    // and times are a large part of decoding time).
+    let fits = ymd.0 <= 9999 && [ymd.1, ymd.2, hms.0, hms.1, hms.2].iter().all(|v| *v <= 99);
+    if fits && sep.is_ascii() {
+        let mut b = *b"0000-00-00 00:00:00";
+        put2(&mut b[0..2], ymd.0 / 100);
+        put2(&mut b[2..4], ymd.0);
+        put2(&mut b[5..7], ymd.1);
+        put2(&mut b[8..10], ymd.2);
+        b[10] = sep as u8;
+        put2(&mut b[11..13], hms.0);
+        put2(&mut b[14..16], hms.1);
+        put2(&mut b[17..19], hms.2);
+        s.push_ascii(&b);
+        return;
+    }
     push_pad(s, ymd.0, 4);
     s.push('-');
     push_pad(s, ymd.1, 2);
@@ -608,6 +643,15 @@ fn push_frac<O: TextOut>(s: &mut O, usec: u64, dec: u8) {
     if dec == 0 || dec > 6 {
         return;
     }
+    if usec < 1_000_000 {
+        // Six digits in place, cut to `dec`: the same truncation as dividing first.
+        let mut b = *b".000000";
+        put2(&mut b[1..3], usec / 10_000);
+        put2(&mut b[3..5], usec / 100);
+        put2(&mut b[5..7], usec);
+        s.push_ascii(&b[..1 + dec as usize]);
+        return;
+    }
     s.push('.');
     push_pad(s, usec / 10u64.pow(6 - dec as u32), dec as usize);
 }
@@ -780,6 +824,26 @@ fn decimal_into<O: TextOut>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_fractions_are_padded_and_cut_as_before() {
+        let mut s = String::new();
+        push_ymd_hms(&mut s, (5, 1, 2), ' ', (3, 4, 5));
+        assert_eq!(s, "0005-01-02 03:04:05");
+        let mut v: Vec<u8> = Vec::new();
+        push_ymd_hms(&mut v, (9999, 12, 31), 'T', (23, 59, 59));
+        push_frac(&mut v, 123_456, 2);
+        assert_eq!(v, b"9999-12-31T23:59:59.12");
+        // Out of range (corrupt data): still printed whole, by the general path.
+        let mut s = String::new();
+        push_ymd_hms(&mut s, (12345, 1, 1), ' ', (0, 0, 0));
+        assert_eq!(s, "12345-01-01 00:00:00");
+        for (usec, dec, want) in [(5, 6, ".000005"), (999_999, 3, ".999"), (500_000, 1, ".5")] {
+            let mut s = String::new();
+            push_frac(&mut s, usec, dec);
+            assert_eq!(s, want);
+        }
+    }
 
     #[test]
     fn dates_from_days() {
