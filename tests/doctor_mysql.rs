@@ -288,11 +288,7 @@ fn purged_gtid_positions_tagged_or_not_are_reported() {
              SET gtid_next = 'AUTOMATIC'",
         )
         .unwrap();
-    let executed = server
-        .query_value("SELECT @@GLOBAL.gtid_executed")
-        .unwrap()
-        .unwrap()
-        .replace('\n', "");
+    let executed = common::gtid_set(Kind::Mysql97, &server);
     assert!(executed.contains(":nightly:1"), "{executed}");
     let (code, report) = doctor_json(&cdc_url(&server), &["--gtid-set", &executed]);
     assert_eq!(

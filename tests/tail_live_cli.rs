@@ -66,7 +66,7 @@ fn from_start_until_now_reads_every_change_and_stops(kind: common::Kind) {
 fn a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice(kind: common::Kind) {
     let server = common::retail_server_on(kind, &[]);
     let url = cdc_url(&server);
-    let mut tail = Background::start(&[
+    let tail = Background::start(&[
         "tail",
         "retail_db.products",
         "--source",
@@ -82,16 +82,7 @@ fn a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice(kind: common
         let _ = root.query_drop(format!("KILL {id}"));
     }
     insert_products(&server, "after");
-    // Wait until all ten rows arrived (the reconnect delivers the rest), then stop the reader;
-    // anything more than ten would be a duplicate.
-    tail.wait_lines(10, 30);
-    let (changes, stderr) = tail.stop();
-    assert_eq!(
-        product_names(&changes),
-        before_and_after(),
-        "stderr: {stderr}"
-    );
-    assert!(stderr.contains("reconnecting"), "{stderr}");
+    tail.assert_resumed_exactly_once(30);
 }
 
 /// Five products named `{prefix}-0` to `{prefix}-4`, one transaction each.
@@ -122,21 +113,6 @@ fn wait_for_reader(root: &mut mysql::Conn) {
         assert!(Instant::now() < until, "cdc tail never connected");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn product_names(changes: &[serde_json::Value]) -> Vec<String> {
-    changes
-        .iter()
-        .map(|c| c["after"]["product_name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// before-0..4 then after-0..4: the rows both reconnect tests write around the break.
-fn before_and_after() -> Vec<String> {
-    (0..5)
-        .map(|i| format!("before-{i}"))
-        .chain((0..5).map(|i| format!("after-{i}")))
-        .collect()
 }
 
 fn refusals_exit_1_with_their_playbook(kind: common::Kind) {
@@ -292,6 +268,24 @@ impl Background {
         count(&self.stdout)
     }
 
+    /// Waits (up to `secs`) for the ten products `before-0..4`, `after-0..4` written around a
+    /// break in the stream, then stops the reader: exactly those, in order (an eleventh line
+    /// would be a duplicate), after a reconnect.
+    fn assert_resumed_exactly_once(mut self, secs: u64) {
+        self.wait_lines(10, secs);
+        let (changes, stderr) = self.stop();
+        let names: Vec<&str> = changes
+            .iter()
+            .map(|c| c["after"]["product_name"].as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = ["before", "after"]
+            .iter()
+            .flat_map(|p| (0..5).map(move |i| format!("{p}-{i}")))
+            .collect();
+        assert_eq!(names, expected, "stderr: {stderr}");
+        assert!(stderr.contains("reconnecting"), "{stderr}");
+    }
+
     /// Stops the reader: its lines and its standard error.
     fn stop(mut self) -> (Vec<serde_json::Value>, String) {
         std::thread::sleep(Duration::from_millis(500));
@@ -346,14 +340,7 @@ fn a_killed_server_comes_back_and_every_row_arrives_once(kind: common::Kind) {
     }
     let again = LocalServer::start_with(kind.binary(), opts).unwrap();
     insert_products(&again, "after");
-    tail.wait_lines(10, 60);
-    let (changes, stderr) = tail.stop();
-    assert_eq!(
-        product_names(&changes),
-        before_and_after(),
-        "stderr: {stderr}"
-    );
-    assert!(stderr.contains("reconnecting"), "{stderr}");
+    tail.assert_resumed_exactly_once(60);
 }
 
 /// `cdc tail --from START` on `url`: exit code and standard error.

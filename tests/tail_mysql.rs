@@ -57,11 +57,7 @@ fn a_gtid_start_resumes_after_its_set_and_ends_at_until_now() {
     server
         .exec("INSERT INTO retail_db.products (product_name, price) VALUES ('seen', 1)")
         .unwrap();
-    let set = server
-        .query_value("SELECT @@GLOBAL.gtid_executed")
-        .unwrap()
-        .unwrap()
-        .replace('\n', "");
+    let set = common::gtid_set(Kind::Mysql97, &server);
     server
         .exec(
             "INSERT INTO retail_db.products (product_name, price) VALUES ('after-1', 2);
@@ -88,11 +84,7 @@ fn a_gtid_start_resumes_after_its_set_and_ends_at_until_now() {
     );
 
     // A set mixing untagged and tagged ranges resumes after both.
-    let mixed = server
-        .query_value("SELECT @@GLOBAL.gtid_executed")
-        .unwrap()
-        .unwrap()
-        .replace('\n', "");
+    let mixed = common::gtid_set(Kind::Mysql97, &server);
     assert!(mixed.contains(":nightly:1"), "{mixed}");
     server
         .exec("INSERT INTO retail_db.products (product_name, price) VALUES ('last', 5)")

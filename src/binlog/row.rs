@@ -346,7 +346,6 @@ fn push_pad<O: TextOut>(s: &mut O, v: u64, w: usize) {
     s.push_str(t);
 }
 
-/// "YYYY-MM-DD" + sep + "HH:MM:SS".
 /// "00" to "99", two bytes each: a date or time field is one lookup.
 static DIGITS2: [u8; 200] = {
     let mut t = [0u8; 200];
@@ -366,6 +365,7 @@ fn put2(b: &mut [u8], v: u64) {
     b[1] = DIGITS2[i + 1];
 }
 
+/// "YYYY-MM-DD" + sep + "HH:MM:SS".
 fn push_ymd_hms<O: TextOut>(s: &mut O, ymd: (u64, u64, u64), sep: char, hms: (u64, u64, u64)) {
     // The common case, every field in range: built in place and written in one copy (dates
     // and times are a large part of decoding time).

@@ -141,7 +141,7 @@ fn sandbox_binary(
     asked: Option<&Path>,
     previous: Option<&SandboxState>,
 ) -> Result<ServerBinary> {
-    let has_data = !is_empty_dir(&data_dir(dir));
+    let has_data = !sbx::is_empty_dir(&data_dir(dir));
     let made_by = previous.map(|st| st.binary.as_path()).filter(|_| has_data);
     let binary = match (asked, made_by) {
         (Some(asked), Some(made_by)) if !same_file(asked, made_by) => bail!(
@@ -164,10 +164,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn is_empty_dir(dir: &Path) -> bool {
-    std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_none())
-}
-
 /// Starts the replica (unless it runs already), points it at the running source and waits
 /// until it has caught up, so the first `cdc validate` sees the same rows on both.
 fn up_replica(dir: &Path) -> Result<()> {
@@ -182,7 +178,6 @@ fn up_replica(dir: &Path) -> Result<()> {
     create_private_dir(&rdir)?;
     // The source's own server: replication between flavors is not what anyone runs.
     let binary = ServerBinary::at(&source.binary)?;
-    let mysql = binary.is_mysql();
     let previous_port = load_state(&rdir)?.map(|st| st.port);
     let opts = ServerOptions::cdc_ready().dir(&rdir).arg("--server-id=2");
     let server = match previous_port {
@@ -195,38 +190,11 @@ fn up_replica(dir: &Path) -> Result<()> {
     .with_context(|| format!("starting the sandbox replica in {}", rdir.display()))?;
     // A fresh replica reads the source's binlog from the start: schema, sample and
     // cdc_user (with the same password) arrive by replication.
-    let (point, position, wait) = if mysql {
-        (
-            format!(
-                "STOP REPLICA; CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', \
-                 SOURCE_PORT={}, SOURCE_USER='root', SOURCE_PASSWORD='', \
-                 SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1; START REPLICA",
-                source.port
-            ),
-            "SELECT @@GLOBAL.gtid_executed",
-            "WAIT_FOR_EXECUTED_GTID_SET",
-        )
-    } else {
-        (
-            format!(
-                "STOP SLAVE; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, \
-                 MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; START SLAVE",
-                source.port
-            ),
-            "SELECT @@GLOBAL.gtid_binlog_pos",
-            "MASTER_GTID_WAIT",
-        )
-    };
-    server
-        .exec(&point)
+    sbx::replicate_from(&server, source.port)
         .context("pointing the replica at the sandbox source")?;
-    let source_pos = sbx::root_query_value(source.port, position)
-        .context("reading the source's GTID position")?
-        .unwrap_or_default();
-    let caught_up = server
-        .query_value(&format!("SELECT {wait}('{source_pos}', 30)"))
+    let caught_up = sbx::wait_caught_up(&server, source.port, 30)
         .context("waiting for the replica to catch up")?;
-    if caught_up.as_deref() != Some("0") {
+    if !caught_up {
         bail!("the sandbox replica did not catch up with the source within 30 s");
     }
     let st = SandboxState {

@@ -15,6 +15,15 @@ pub fn list_statement(server: &ServerInfo) -> &'static str {
     }
 }
 
+/// The statement that shows this server's own replication (empty when it is no replica).
+pub fn status_statement(server: &ServerInfo) -> &'static str {
+    if server.flavor == Flavor::Mysql && server.version >= Version::new(8, 0, 22) {
+        "SHOW REPLICA STATUS"
+    } else {
+        "SHOW SLAVE STATUS"
+    }
+}
+
 /// The ids in use: the server's own and its registered replicas', with who holds them; Err
 /// is the server's refusal to list the replicas (only its own id is known then).
 pub fn ids_in_use(

@@ -26,7 +26,7 @@ pub(super) fn error_log_path(root: &Path) -> PathBuf {
     root.join("error.log")
 }
 
-pub(super) fn is_empty_dir(dir: &Path) -> bool {
+pub fn is_empty_dir(dir: &Path) -> bool {
     std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_none())
 }
 

@@ -104,6 +104,16 @@ impl Kind {
     }
 }
 
+/// The server's whole GTID set on one line, as a reader would store it. `kind` picks the
+/// form: MySQL's gtid_executed (printed with a newline between uuids), MariaDB's position.
+pub fn gtid_set(kind: Kind, server: &LocalServer) -> String {
+    server
+        .query_value(kind.gtid_position())
+        .unwrap()
+        .unwrap_or_default()
+        .replace('\n', "")
+}
+
 /// Where `scripts/server-roots.sh` keeps the roots (`CDC_SERVER_ROOTS` overrides).
 pub fn roots() -> PathBuf {
     std::env::var_os("CDC_SERVER_ROOTS")
@@ -341,22 +351,7 @@ pub fn replica_of(source: &LocalServer, args: &[&str]) -> LocalServer {
         .fold(ServerOptions::cdc_ready(), |o, a| o.arg(*a));
     let replica = LocalServer::start_with(source.binary().clone(), opts)
         .unwrap_or_else(|e| panic!("starting a replica: {e}"));
-    let start = if mysql {
-        format!(
-            "CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT={}, \
-             SOURCE_USER='root', SOURCE_PASSWORD='', SOURCE_AUTO_POSITION=1, \
-             GET_SOURCE_PUBLIC_KEY=1; START REPLICA",
-            source.port()
-        )
-    } else {
-        format!(
-            "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, MASTER_USER='root', \
-             MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; START SLAVE",
-            source.port()
-        )
-    };
-    replica
-        .exec(&start)
+    cdc::sandbox::replicate_from(&replica, source.port())
         .unwrap_or_else(|e| panic!("starting replication: {e}"));
     let running_sql = if mysql {
         "SELECT IF(COUNT(*) = 1, 'ON', 'OFF') FROM performance_schema.replication_connection_status \
@@ -383,24 +378,7 @@ pub fn replica_of(source: &LocalServer, args: &[&str]) -> LocalServer {
 
 /// Waits (up to 30 s) until `replica` has applied everything `source` has logged so far.
 pub fn wait_caught_up(source: &LocalServer, replica: &LocalServer) {
-    let mysql = source.binary().is_mysql();
-    let pos = source
-        .query_value(if mysql {
-            "SELECT @@GLOBAL.gtid_executed"
-        } else {
-            "SELECT @@gtid_binlog_pos"
-        })
-        .unwrap()
-        .unwrap_or_default();
-    let wait = if mysql {
-        format!("SELECT WAIT_FOR_EXECUTED_GTID_SET('{pos}', 30)")
-    } else {
-        format!("SELECT MASTER_GTID_WAIT('{pos}', 30)")
-    };
-    let waited = replica.query_value(&wait).unwrap();
-    assert_eq!(
-        waited.as_deref(),
-        Some("0"),
-        "the replica did not catch up with {pos}"
-    );
+    let caught_up = cdc::sandbox::wait_caught_up(replica, source.port(), 30)
+        .unwrap_or_else(|e| panic!("waiting for the replica: {e}"));
+    assert!(caught_up, "the replica did not catch up with the source");
 }

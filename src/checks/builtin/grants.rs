@@ -125,11 +125,12 @@ fn superfluous(grants: &Grants, args: &Args) -> Vec<String> {
 }
 
 /// "a, b, c and 12 more": long privilege lists (an admin holds 80) stay readable.
-fn capped(items: &[String], at: usize) -> String {
-    if items.len() <= at {
-        return items.join(", ");
+fn capped<S: AsRef<str>>(items: &[S], at: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(at).map(AsRef::as_ref).collect();
+    match items.len().saturating_sub(at) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
     }
-    format!("{} and {} more", items[..at].join(", "), items.len() - at)
 }
 
 fn summary(g: &Grants) -> String {
@@ -141,7 +142,6 @@ fn summary(g: &Grants) -> String {
         .filter(|p| *p != "USAGE")
         .collect();
     if !global.is_empty() {
-        let global: Vec<String> = global.iter().map(|p| p.to_string()).collect();
         parts.push(format!("{} on *.*", capped(&global, 12)));
     }
     for (schema, privs) in &g.schemas {
@@ -221,7 +221,7 @@ fn parse_line(line: &str) -> Option<Line> {
     let to = find_top_level(body, " TO ")?;
     match on {
         Some(on) if on < to => {
-            let privileges: Vec<String> = split_top_level(&body[..on])
+            let mut privileges: Vec<String> = split_top_level(&body[..on])
                 .into_iter()
                 .map(|p| {
                     let p = p.split('(').next().unwrap_or("").trim();
@@ -229,7 +229,6 @@ fn parse_line(line: &str) -> Option<Line> {
                 })
                 .filter(|p| !p.is_empty())
                 .collect();
-            let mut privileges: Vec<String> = privileges;
             // Admin power of its own: the account can hand its privileges on.
             if body[to..].trim_end().ends_with("WITH GRANT OPTION") {
                 privileges.push("GRANT OPTION".to_string());

@@ -11,7 +11,7 @@ pub fn run(ctx: &mut Context) -> Outcome {
     let Some(id) = ctx.options.server_id else {
         return Outcome::Skip("no --server-id given (the connector's server id)".into());
     };
-    let Some(server) = ctx.server.clone() else {
+    let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };
     let Some(sql) = ctx.sql.as_deref_mut() else {
@@ -24,7 +24,7 @@ pub fn run(ctx: &mut Context) -> Outcome {
             "server_id 0 cannot stream the binlog: the server refuses it",
         );
     }
-    let (used, listed) = ids_in_use(sql, &server);
+    let (used, listed) = ids_in_use(sql, server);
     if let Some((_, who)) = used.iter().find(|(u, _)| *u == id) {
         return Outcome::verdict(
             Level::Violation,
@@ -55,7 +55,7 @@ pub fn run(ctx: &mut Context) -> Outcome {
                 format!("{id} differs from the server's own"),
                 format!(
                     "cannot list the registered replicas ({} needs {privilege}: {e}); only the server's own server_id was compared",
-                    list_statement(&server)
+                    list_statement(server)
                 ),
             )
         }

@@ -3,14 +3,15 @@
 
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
+use crate::connection::replicas;
 use crate::connection::server::{Flavor, ServerInfo, Version};
 use crate::connection::sql::Sql;
 
 pub fn log_updates(ctx: &mut Context) -> Outcome {
-    let Some(server) = ctx.server.clone() else {
+    let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };
-    let (name, value) = first_variable(&server, &["log_replica_updates", "log_slave_updates"])
+    let (name, value) = first_variable(server, &["log_replica_updates", "log_slave_updates"])
         .unwrap_or(("log_slave_updates", "OFF".to_string()));
     if is_on(&value) {
         return Outcome::verdict(Level::Ok, format!("{name}=ON"), "");
@@ -18,7 +19,7 @@ pub fn log_updates(ctx: &mut Context) -> Outcome {
     let Some(sql) = ctx.sql.as_deref_mut() else {
         return Outcome::Skip("no connection".into());
     };
-    match is_replica(sql, &server) {
+    match is_replica(sql, server) {
         Ok(false) => Outcome::verdict(Level::Ok, format!("not a replica ({name}={value})"), ""),
         Ok(true) => Outcome::verdict(
             Level::Violation,
@@ -33,19 +34,19 @@ const REPLICA_WITHOUT_LOG: &str = "this server replicates from another but does 
 
 /// MySQL only (the check's `applies`): MariaDB's parallel replication commits in order.
 pub fn preserve_commit_order(ctx: &mut Context) -> Outcome {
-    let Some(server) = ctx.server.clone() else {
+    let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };
     let Some(sql) = ctx.sql.as_deref_mut() else {
         return Outcome::Skip("no connection".into());
     };
-    match is_replica(sql, &server) {
+    match is_replica(sql, server) {
         Ok(false) => return Outcome::verdict(Level::Ok, "not a replica", ""),
         Ok(true) => {}
         Err(why) => return Outcome::Error(why),
     }
     let workers = first_variable(
-        &server,
+        server,
         &["replica_parallel_workers", "slave_parallel_workers"],
     );
     let Some((workers_name, workers)) = workers else {
@@ -59,7 +60,7 @@ pub fn preserve_commit_order(ctx: &mut Context) -> Outcome {
         );
     }
     let order = first_variable(
-        &server,
+        server,
         &[
             "replica_preserve_commit_order",
             "slave_preserve_commit_order",
@@ -96,11 +97,7 @@ fn is_on(v: &str) -> bool {
 /// not). Err says what could not be read and which privilege would allow it.
 fn is_replica(sql: &mut dyn Sql, server: &ServerInfo) -> Result<bool, String> {
     let mysql = server.flavor == Flavor::Mysql;
-    let statement = if mysql && server.version >= Version::new(8, 0, 22) {
-        "SHOW REPLICA STATUS"
-    } else {
-        "SHOW SLAVE STATUS"
-    };
+    let statement = replicas::status_statement(server);
     let e = match sql.query(statement) {
         Ok(rows) => return Ok(!rows.rows.is_empty()),
         Err(e) => e,
