@@ -1,7 +1,7 @@
 //! How long `cdc validate --checksum` takes on two identical 1,000,000-row tables on two
 //! local MariaDB servers, beside reladiff (the maintained data-diff fork) on the same tables
 //! in the same run. Run: `cargo bench --bench validate`. reladiff is taken from $RELADIFF,
-//! else `reladiff` on PATH (`pip install reladiff`); without it the data-diff-equivalent
+//! else `reladiff` on PATH (`pip install reladiff 'sqeleton[mysql]'`); without it the data-diff-equivalent
 //! passes (a count-only pass and an exact MD5-sum pass over the whole table) stand in.
 
 use std::process::Command;
@@ -104,13 +104,14 @@ fn main() {
             .output()
             .ok()?;
         let took = t0.elapsed();
-        if !out.status.success() {
+        // reladiff exits 0 on some failures (a missing database driver among them) and only
+        // logs an ERROR: such a run compared nothing and its time means nothing.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let logged_error = stderr.lines().find(|l| l.contains("ERROR"));
+        if !out.status.success() || logged_error.is_some() {
             eprintln!(
                 "reladiff failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-                    .lines()
-                    .last()
-                    .unwrap_or("")
+                logged_error.or(stderr.lines().last()).unwrap_or("")
             );
             return None;
         }
@@ -136,7 +137,7 @@ fn main() {
         }
         None => {
             println!(
-                "\nreladiff could not be run ({reladiff}: pip install reladiff, or set RELADIFF); \
+                "\nreladiff could not be run ({reladiff}: pip install reladiff 'sqeleton[mysql]', or set RELADIFF); \
                  data-diff-equivalent passes instead:"
             );
             let mut c = open(a);
