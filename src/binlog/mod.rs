@@ -8,6 +8,7 @@ pub mod gtid;
 pub mod json_text;
 pub mod payload;
 pub mod row;
+pub mod short_copy;
 pub mod table;
 
 pub use decode::{ChangeSink, DecodeError, Decoder, Stats};

@@ -7,7 +7,8 @@ use mysql_common::binlog::jsondiff::{JsonDiff, JsonDiffOperation};
 use mysql_common::io::ParseBuf;
 
 use super::change::Cell;
-use super::json_text::json_str;
+use super::json_text::{json_str, json_utf8};
+use super::short_copy::put;
 use super::table::{ColKind, ColumnDef, TableInfo};
 
 /// A row image that does not decode: what went wrong, relative to the rows event.
@@ -147,7 +148,7 @@ pub fn image_json(
             .columns
             .get(i)
             .ok_or_else(|| RowError(format!("column {} is not in the table map", i + 1)))?;
-        out.extend_from_slice(&table.json_keys[i]);
+        put(out, &table.json_keys[i]);
         if nulls[k / 8] & (1 << (k % 8)) != 0 {
             out.extend_from_slice(b"null");
             continue;
@@ -168,7 +169,7 @@ fn json_int(out: &mut Vec<u8>, v: u64, bytes: usize, unsigned: bool) {
     } else {
         b.format(sign_extend(v, bytes))
     };
-    out.extend_from_slice(t.as_bytes());
+    put(out, t.as_bytes());
 }
 
 fn cell_json_direct(
@@ -189,7 +190,7 @@ fn cell_json_direct(
         ColKind::Double => {
             let f = f64::from_bits(cur.le(8, "DOUBLE")?);
             if f.is_finite() {
-                out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+                put(out, zmij::Buffer::new().format_finite(f).as_bytes());
             } else {
                 out.extend_from_slice(b"null");
             }
@@ -198,6 +199,18 @@ fn cell_json_direct(
             out.push(b'"');
             decimal_into(cur, precision as usize, scale as usize, out)?;
             out.push(b'"');
+        }
+        ColKind::Enum { size } => {
+            let v = cur.le(size as usize, "an ENUM")?;
+            match col.labels.as_deref() {
+                Some(_) if v == 0 => out.extend_from_slice(b"\"\""),
+                Some(l) if (v as usize) <= l.len() => json_str(out, &l[v as usize - 1]),
+                _ => json_int(out, v, 8, true),
+            }
+        }
+        ColKind::Year => {
+            let y = cur.le(1, "YEAR")?;
+            json_int(out, if y == 0 { 0 } else { 1900 + y }, 8, true);
         }
         ColKind::Date => {
             let v = cur.le(3, "DATE")?;
@@ -231,12 +244,9 @@ fn cell_json_direct(
         | ColKind::Blob { len_bytes } => {
             let n = cur.le(len_bytes as usize, "a string length")? as usize;
             let b = cur.take(n, "a string")?;
-            match std::str::from_utf8(b) {
-                Ok(t) => json_str(out, t),
-                Err(_) => {
-                    let cell = text_or_bytes(b, col, String::new());
-                    fallback(out, &cell);
-                }
+            if !json_utf8(out, b) {
+                let cell = text_or_bytes(b, col, String::new());
+                fallback(out, &cell);
             }
         }
         _ => {
@@ -279,11 +289,11 @@ impl TextOut for Vec<u8> {
     }
     #[inline]
     fn push_str(&mut self, s: &str) {
-        self.extend_from_slice(s.as_bytes())
+        put(self, s.as_bytes())
     }
     #[inline]
     fn push_ascii(&mut self, b: &[u8]) {
-        self.extend_from_slice(b)
+        put(self, b)
     }
 }
 
@@ -431,7 +441,7 @@ fn decode_cell(
         ColKind::Float => {
             let f = f32::from_bits(cur.le(4, "FLOAT")? as u32);
             // Keep FLOAT's shortest form ("1.1", not "1.100000023841858").
-            let mut b = ryu::Buffer::new();
+            let mut b = zmij::Buffer::new();
             Cell::Float(b.format(f).parse::<f64>().unwrap_or(f as f64))
         }
         ColKind::Double => Cell::Float(f64::from_bits(cur.le(8, "DOUBLE")?)),

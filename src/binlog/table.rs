@@ -93,6 +93,8 @@ pub struct TableInfo {
     pub shown: bool,
     /// Each column's name as a JSON object key, `"name":`, escaped once.
     pub json_keys: Vec<Vec<u8>>,
+    /// `"db":"...","table":"..."`, escaped once: every change line of the table starts so.
+    pub json_names: Vec<u8>,
 }
 
 /// What the binlog may not say about a table's columns, from elsewhere (information_schema
@@ -291,8 +293,13 @@ impl TableInfo {
                 k
             })
             .collect();
+        let mut json_names = b"\"db\":".to_vec();
+        super::json_text::json_str(&mut json_names, &db);
+        json_names.extend_from_slice(b",\"table\":");
+        super::json_text::json_str(&mut json_names, &table);
         Ok(TableInfo {
             json_keys,
+            json_names,
             table_id: tme.table_id(),
             db,
             table,

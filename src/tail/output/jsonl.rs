@@ -17,13 +17,17 @@ use crate::binlog::decode::{RawError, RawRows};
 use crate::binlog::json_text::json_str;
 use crate::binlog::row::iso_utc;
 use crate::binlog::row::{self, Cursor};
+use crate::binlog::short_copy::put;
 use crate::binlog::ChangeSink;
 
 pub struct JsonlWriter<W: Write> {
     out: W,
     /// Lines not yet written: flushed to `out` in 64 KiB blocks.
     buf: Vec<u8>,
-    last_ts: Option<(u32, String)>,
+    /// The last line's `,"ts":"...","file":`, `"file","pos":` and `,"gtid":...}\n`, by value.
+    last_ts: Option<(u32, Vec<u8>)>,
+    last_file: (String, Vec<u8>),
+    last_gtid: (Option<String>, Vec<u8>),
     /// Column names escaped as `"name":`, by position: names repeat on every row.
     keys: Vec<(String, Vec<u8>)>,
     partial: Vec<bool>,
@@ -37,6 +41,8 @@ impl<W: Write> JsonlWriter<W> {
             out: w,
             buf: Vec::with_capacity(BLOCK + 4096),
             last_ts: None,
+            last_file: (String::new(), b"\"\",\"pos\":".to_vec()),
+            last_gtid: (None, b",\"gtid\":null}\n".to_vec()),
             keys: Vec::new(),
             partial: Vec::new(),
         }
@@ -44,7 +50,12 @@ impl<W: Write> JsonlWriter<W> {
 
     pub fn write(&mut self, c: &ChangeView<'_>) -> io::Result<()> {
         let mut l = std::mem::take(&mut self.buf);
-        head(&mut l, c.op, c.db, c.table);
+        op(&mut l, c.op);
+        l.extend_from_slice(b"\"db\":");
+        json_str(&mut l, c.db);
+        l.extend_from_slice(b",\"table\":");
+        json_str(&mut l, c.table);
+        l.extend_from_slice(b",\"before\":");
         image(&mut l, c.before, &mut self.keys);
         l.extend_from_slice(b",\"after\":");
         image(&mut l, c.after, &mut self.keys);
@@ -62,25 +73,32 @@ impl<W: Write> JsonlWriter<W> {
     }
 
     fn tail(&mut self, l: &mut Vec<u8>, ts: u32, file: &str, pos: u64, gtid: Option<&str>) {
-        l.extend_from_slice(b",\"ts\":\"");
-        match &self.last_ts {
-            Some((t, s)) if *t == ts => l.extend_from_slice(s.as_bytes()),
-            _ => {
-                let s = iso_utc(ts as i64, 0, 0);
-                l.extend_from_slice(s.as_bytes());
-                self.last_ts = Some((ts, s));
+        // Time, file and GTID repeat on many lines in a row: each is escaped when it changes.
+        if self.last_ts.as_ref().is_none_or(|(t, _)| *t != ts) {
+            let mut s = b",\"ts\":\"".to_vec();
+            s.extend_from_slice(iso_utc(ts as i64, 0, 0).as_bytes());
+            s.extend_from_slice(b"\",\"file\":");
+            self.last_ts = Some((ts, s));
+        }
+        l.extend_from_slice(&self.last_ts.as_ref().expect("set above").1);
+        if self.last_file.0 != file {
+            let mut s = Vec::new();
+            json_str(&mut s, file);
+            s.extend_from_slice(b",\"pos\":");
+            self.last_file = (file.to_string(), s);
+        }
+        l.extend_from_slice(&self.last_file.1);
+        put(l, itoa::Buffer::new().format(pos).as_bytes());
+        if self.last_gtid.0.as_deref() != gtid {
+            let mut s = b",\"gtid\":".to_vec();
+            match gtid {
+                Some(g) => json_str(&mut s, g),
+                None => s.extend_from_slice(b"null"),
             }
+            s.extend_from_slice(b"}\n");
+            self.last_gtid = (gtid.map(str::to_string), s);
         }
-        l.extend_from_slice(b"\",\"file\":");
-        json_str(l, file);
-        l.extend_from_slice(b",\"pos\":");
-        l.extend_from_slice(itoa::Buffer::new().format(pos).as_bytes());
-        l.extend_from_slice(b",\"gtid\":");
-        match gtid {
-            Some(g) => json_str(l, g),
-            None => l.extend_from_slice(b"null"),
-        }
-        l.extend_from_slice(b"}\n");
+        l.extend_from_slice(&self.last_gtid.1);
     }
 
     /// Flushes and gives the underlying writer back.
@@ -111,7 +129,9 @@ impl<W: Write> ChangeSink for JsonlWriter<W> {
         let mut l = std::mem::take(&mut self.buf);
         let start = l.len();
         let result = (|| {
-            head(&mut l, r.op, &r.table.db, &r.table.table);
+            op(&mut l, r.op);
+            l.extend_from_slice(&r.table.json_names);
+            l.extend_from_slice(b",\"before\":");
             if r.op == Op::Insert {
                 l.extend_from_slice(b"null");
             } else {
@@ -139,18 +159,13 @@ impl<W: Write> ChangeSink for JsonlWriter<W> {
     }
 }
 
-fn head(l: &mut Vec<u8>, op: Op, db: &str, table: &str) {
-    l.extend_from_slice(b"{\"op\":\"");
+/// A line's start, up to the table's names.
+fn op(l: &mut Vec<u8>, op: Op) {
     l.extend_from_slice(match op {
-        Op::Insert => b"insert",
-        Op::Update => b"update",
-        Op::Delete => b"delete",
+        Op::Insert => b"{\"op\":\"insert\",",
+        Op::Update => b"{\"op\":\"update\",",
+        Op::Delete => b"{\"op\":\"delete\",",
     });
-    l.extend_from_slice(b"\",\"db\":");
-    json_str(l, db);
-    l.extend_from_slice(b",\"table\":");
-    json_str(l, table);
-    l.extend_from_slice(b",\"before\":");
 }
 
 fn image(l: &mut Vec<u8>, img: Option<ImageView<'_>>, keys: &mut Vec<(String, Vec<u8>)>) {
@@ -186,8 +201,8 @@ fn image(l: &mut Vec<u8>, img: Option<ImageView<'_>>, keys: &mut Vec<(String, Ve
 pub fn cell_json(l: &mut Vec<u8>, cell: &Cell) {
     match cell {
         Cell::Null => l.extend_from_slice(b"null"),
-        Cell::Int(v) => l.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
-        Cell::UInt(v) => l.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
+        Cell::Int(v) => put(l, itoa::Buffer::new().format(*v).as_bytes()),
+        Cell::UInt(v) => put(l, itoa::Buffer::new().format(*v).as_bytes()),
         Cell::Float(f) => float(l, *f),
         Cell::Decimal(s)
         | Cell::Text(s)
@@ -222,7 +237,7 @@ pub fn cell_json(l: &mut Vec<u8>, cell: &Cell) {
                     l.push(b',');
                 }
                 if f.is_finite() {
-                    l.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes());
+                    l.extend_from_slice(zmij::Buffer::new().format_finite(*f).as_bytes());
                 } else {
                     l.extend_from_slice(b"null");
                 }
@@ -234,7 +249,7 @@ pub fn cell_json(l: &mut Vec<u8>, cell: &Cell) {
 
 fn float(l: &mut Vec<u8>, f: f64) {
     if f.is_finite() {
-        l.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+        l.extend_from_slice(zmij::Buffer::new().format_finite(f).as_bytes());
     } else {
         l.extend_from_slice(b"null");
     }

@@ -71,7 +71,7 @@ pub fn cell_plain(l: &mut Vec<u8>, cell: &Cell) {
         Cell::Null => l.extend_from_slice(b"null"),
         Cell::Int(v) => l.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
         Cell::UInt(v) => l.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
-        Cell::Float(f) => l.extend_from_slice(ryu::Buffer::new().format(*f).as_bytes()),
+        Cell::Float(f) => l.extend_from_slice(zmij::Buffer::new().format(*f).as_bytes()),
         Cell::Decimal(s)
         | Cell::Text(s)
         | Cell::Date(s)
@@ -99,7 +99,7 @@ pub fn cell_plain(l: &mut Vec<u8>, cell: &Cell) {
                 if i > 0 {
                     l.extend_from_slice(b", ");
                 }
-                l.extend_from_slice(ryu::Buffer::new().format(*f).as_bytes());
+                l.extend_from_slice(zmij::Buffer::new().format(*f).as_bytes());
             }
             l.push(b']');
         }
