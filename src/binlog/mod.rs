@@ -10,6 +10,7 @@ pub mod payload;
 pub mod row;
 pub mod short_copy;
 pub mod table;
+pub mod text_out;
 
 pub use decode::{ChangeSink, DecodeError, Decoder, Stats};
 pub use table::{ColumnInfo, ColumnProvider};

@@ -10,6 +10,7 @@ use super::change::Cell;
 use super::json_text::{json_str, json_utf8};
 use super::short_copy::put;
 use super::table::{ColKind, ColumnDef, TableInfo};
+use super::text_out::{put2, put_i64, put_u64, TextOut};
 
 /// A row image that does not decode: what went wrong, relative to the rows event.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -163,13 +164,11 @@ pub fn image_json(
 
 #[inline]
 fn json_int(out: &mut Vec<u8>, v: u64, bytes: usize, unsigned: bool) {
-    let mut b = itoa::Buffer::new();
-    let t = if unsigned {
-        b.format(v)
+    if unsigned {
+        put_u64(out, v)
     } else {
-        b.format(sign_extend(v, bytes))
-    };
-    put(out, t.as_bytes());
+        put_i64(out, sign_extend(v, bytes))
+    }
 }
 
 fn cell_json_direct(
@@ -215,11 +214,7 @@ fn cell_json_direct(
         ColKind::Date => {
             let v = cur.le(3, "DATE")?;
             out.push(b'"');
-            push_pad(out, v >> 9, 4);
-            TextOut::push(out, '-');
-            push_pad(out, (v >> 5) & 15, 2);
-            TextOut::push(out, '-');
-            push_pad(out, v & 31, 2);
+            date_into(out, v);
             out.push(b'"');
         }
         ColKind::DateTime2 { dec } => {
@@ -257,46 +252,6 @@ fn cell_json_direct(
     Ok(())
 }
 
-/// Where text is written: a cell's `String` or an output line's bytes (ASCII for the
-/// `push` of a char; `push_str` takes any UTF-8).
-pub trait TextOut {
-    fn push(&mut self, c: char);
-    fn push_str(&mut self, s: &str);
-    /// ASCII bytes (digits).
-    fn push_ascii(&mut self, b: &[u8]);
-}
-
-impl TextOut for String {
-    #[inline]
-    fn push(&mut self, c: char) {
-        String::push(self, c)
-    }
-    #[inline]
-    fn push_str(&mut self, s: &str) {
-        String::push_str(self, s)
-    }
-    #[inline]
-    fn push_ascii(&mut self, b: &[u8]) {
-        self.extend(b.iter().map(|&c| c as char))
-    }
-}
-
-impl TextOut for Vec<u8> {
-    #[inline]
-    fn push(&mut self, c: char) {
-        debug_assert!(c.is_ascii());
-        Vec::push(self, c as u8)
-    }
-    #[inline]
-    fn push_str(&mut self, s: &str) {
-        put(self, s.as_bytes())
-    }
-    #[inline]
-    fn push_ascii(&mut self, b: &[u8]) {
-        put(self, b)
-    }
-}
-
 /// The string inside a text-like cell, emptied, for reuse (an empty one otherwise).
 fn take_string(slot: &mut Cell) -> String {
     match std::mem::replace(slot, Cell::Null) {
@@ -317,97 +272,58 @@ fn take_string(slot: &mut Cell) -> String {
     }
 }
 
-#[inline]
-fn push_u64<O: TextOut>(s: &mut O, v: u64) {
-    s.push_str(itoa::Buffer::new().format(v));
-}
-
-/// `v` zero-padded to `w` digits.
-#[inline]
-fn push_pad<O: TextOut>(s: &mut O, v: u64, w: usize) {
-    const POW10: [u64; 10] = [
-        1,
-        10,
-        100,
-        1_000,
-        10_000,
-        100_000,
-        1_000_000,
-        10_000_000,
-        100_000_000,
-        1_000_000_000,
-    ];
-    if w <= 9 && v < POW10[w] {
-        // The common case (date and time fields): digits by hand, no formatter.
-        let mut buf = [b'0'; 9];
-        let mut x = v;
-        for d in buf[..w].iter_mut().rev() {
-            *d = b'0' + (x % 10) as u8;
-            x /= 10;
-        }
-        s.push_ascii(&buf[..w]);
-        return;
-    }
-    let mut b = itoa::Buffer::new();
-    let t = b.format(v);
-    for _ in t.len()..w {
-        s.push('0');
-    }
-    s.push_str(t);
-}
-
-/// "00" to "99", two bytes each: a date or time field is one lookup.
-static DIGITS2: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
-
-#[inline]
-fn put2(b: &mut [u8], v: u64) {
-    let i = (v % 100) as usize * 2;
-    b[0] = DIGITS2[i];
-    b[1] = DIGITS2[i + 1];
-}
-
 /// "YYYY-MM-DD" + sep + "HH:MM:SS".
 fn push_ymd_hms<O: TextOut>(s: &mut O, ymd: (u64, u64, u64), sep: char, hms: (u64, u64, u64)) {
     // The common case, every field in range: built in place and written in one copy (dates
     // and times are a large part of decoding time).
     let fits = ymd.0 <= 9999 && [ymd.1, ymd.2, hms.0, hms.1, hms.2].iter().all(|v| *v <= 99);
     if fits && sep.is_ascii() {
-        let mut b = *b"0000-00-00 00:00:00";
-        put2(&mut b[0..2], ymd.0 / 100);
-        put2(&mut b[2..4], ymd.0);
-        put2(&mut b[5..7], ymd.1);
-        put2(&mut b[8..10], ymd.2);
-        b[10] = sep as u8;
-        put2(&mut b[11..13], hms.0);
-        put2(&mut b[14..16], hms.1);
-        put2(&mut b[17..19], hms.2);
-        s.push_ascii(&b);
+        s.fill(*b"0000-00-00 00:00:00", 19, |b| {
+            put2(&mut b[0..2], ymd.0 / 100);
+            put2(&mut b[2..4], ymd.0);
+            put2(&mut b[5..7], ymd.1);
+            put2(&mut b[8..10], ymd.2);
+            b[10] = sep as u8;
+            put2(&mut b[11..13], hms.0);
+            put2(&mut b[14..16], hms.1);
+            put2(&mut b[17..19], hms.2);
+        });
         return;
     }
-    push_pad(s, ymd.0, 4);
+    s.push_pad(ymd.0, 4);
     s.push('-');
-    push_pad(s, ymd.1, 2);
+    s.push_pad(ymd.1, 2);
     s.push('-');
-    push_pad(s, ymd.2, 2);
+    s.push_pad(ymd.2, 2);
     s.push(sep);
     push_hms(s, hms);
 }
 
+/// A DATE's three bytes (day, month and year in 5, 4 and 15 bits) as "YYYY-MM-DD".
+fn date_into<O: TextOut>(s: &mut O, v: u64) {
+    let (y, m, d) = (v >> 9, (v >> 5) & 15, v & 31);
+    if y > 9999 {
+        s.push_pad(y, 4);
+        s.push('-');
+        s.push_pad(m, 2);
+        s.push('-');
+        s.push_pad(d, 2);
+        return;
+    }
+    s.fill(*b"0000-00-00", 10, |b| {
+        put2(&mut b[0..2], y / 100);
+        put2(&mut b[2..4], y);
+        put2(&mut b[5..7], m);
+        put2(&mut b[8..10], d);
+    });
+}
+
 fn push_hms<O: TextOut>(s: &mut O, hms: (u64, u64, u64)) {
-    push_pad(s, hms.0, 2);
+    s.push_pad(hms.0, 2);
     s.push(':');
-    push_pad(s, hms.1, 2);
+    s.push_pad(hms.1, 2);
     s.push(':');
-    push_pad(s, hms.2, 2);
+    s.push_pad(hms.2, 2);
 }
 
 #[inline]
@@ -454,12 +370,7 @@ fn decode_cell(
             Cell::Int(if y == 0 { 0 } else { 1900 + y as i64 })
         }
         ColKind::Date => {
-            let v = cur.le(3, "DATE")?;
-            push_pad(&mut s, v >> 9, 4);
-            s.push('-');
-            push_pad(&mut s, (v >> 5) & 15, 2);
-            s.push('-');
-            push_pad(&mut s, v & 31, 2);
+            date_into(&mut s, cur.le(3, "DATE")?);
             Cell::Date(s)
         }
         ColKind::Time => {
@@ -655,15 +566,15 @@ fn push_frac<O: TextOut>(s: &mut O, usec: u64, dec: u8) {
     }
     if usec < 1_000_000 {
         // Six digits in place, cut to `dec`: the same truncation as dividing first.
-        let mut b = *b".000000";
-        put2(&mut b[1..3], usec / 10_000);
-        put2(&mut b[3..5], usec / 100);
-        put2(&mut b[5..7], usec);
-        s.push_ascii(&b[..1 + dec as usize]);
+        s.fill(*b".000000", 1 + dec as usize, |b| {
+            put2(&mut b[1..3], usec / 10_000);
+            put2(&mut b[3..5], usec / 100);
+            put2(&mut b[5..7], usec);
+        });
         return;
     }
     s.push('.');
-    push_pad(s, usec / 10u64.pow(6 - dec as u32), dec as usize);
+    s.push_pad(usec / 10u64.pow(6 - dec as u32), dec as usize);
 }
 
 fn datetime2_into<O: TextOut>(cur: &mut Cursor<'_>, dec: u8, s: &mut O) -> Result<(), RowError> {
@@ -799,7 +710,7 @@ fn decimal_into<O: TextOut>(
         let n = DIG2BYTES[intg0x];
         let v = be(&b[p..p + n]);
         if v != 0 {
-            push_u64(s, v);
+            s.push_u64(v);
             started = true;
         }
         p += n;
@@ -807,9 +718,9 @@ fn decimal_into<O: TextOut>(
     for _ in 0..intg0 {
         let v = be(&b[p..p + 4]);
         if started {
-            push_pad(s, v, 9);
+            s.push_pad(v, 9);
         } else if v != 0 {
-            push_u64(s, v);
+            s.push_u64(v);
             started = true;
         }
         p += 4;
@@ -820,12 +731,12 @@ fn decimal_into<O: TextOut>(
     if scale > 0 {
         s.push('.');
         for _ in 0..frac0 {
-            push_pad(s, be(&b[p..p + 4]), 9);
+            s.push_pad(be(&b[p..p + 4]), 9);
             p += 4;
         }
         if frac0x > 0 {
             let n = DIG2BYTES[frac0x];
-            push_pad(s, be(&b[p..p + n]), frac0x);
+            s.push_pad(be(&b[p..p + n]), frac0x);
         }
     }
     Ok(())
