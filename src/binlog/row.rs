@@ -49,16 +49,28 @@ impl<'a> Cursor<'a> {
         Ok(s)
     }
 
+    /// An unsigned little-endian integer of `n` (at most 8) bytes.
     #[inline]
     pub fn le(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
+        if n > 8 {
+            return Err(wide(what, n));
+        }
         let s = self.take(n, what)?;
-        Ok(s.iter().rev().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(s);
+        Ok(u64::from_le_bytes(b))
     }
 
+    /// An unsigned big-endian integer of `n` (at most 8) bytes.
     #[inline]
     pub fn be(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
+        if n > 8 {
+            return Err(wide(what, n));
+        }
         let s = self.take(n, what)?;
-        Ok(s.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+        let mut b = [0u8; 8];
+        b[8 - n..].copy_from_slice(s);
+        Ok(u64::from_be_bytes(b))
     }
 
     /// A MySQL length-encoded integer.
@@ -71,6 +83,12 @@ impl<'a> Cursor<'a> {
             n => Ok(n as u64),
         }
     }
+}
+
+/// An integer field whose metadata makes it wider than 64 bits.
+#[cold]
+fn wide(what: &str, n: usize) -> RowError {
+    RowError(format!("{what} of {n} bytes (metadata says more than 8)"))
 }
 
 /// Decodes one row image of `table` into `out` (cleared first): `present` lists the indexes
@@ -745,6 +763,20 @@ fn decimal_into<O: TextOut>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_of_every_width_read_both_ways_and_wider_than_8_is_an_error() {
+        let b = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+        for n in 0..=8 {
+            let want_le = b[..n].iter().rev().fold(0u64, |a, x| (a << 8) | *x as u64);
+            let want_be = b[..n].iter().fold(0u64, |a, x| (a << 8) | *x as u64);
+            assert_eq!(Cursor::new(&b).le(n, "x").unwrap(), want_le, "{n}");
+            assert_eq!(Cursor::new(&b).be(n, "x").unwrap(), want_be, "{n}");
+        }
+        let e = Cursor::new(&b).le(9, "a BIT").unwrap_err();
+        assert!(e.0.contains("a BIT of 9 bytes"), "{}", e.0);
+        assert!(Cursor::new(&b[..2]).be(3, "TIME").is_err());
+    }
 
     #[test]
     fn dates_and_fractions_are_padded_and_cut_as_before() {
