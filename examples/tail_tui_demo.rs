@@ -333,5 +333,8 @@ fn main() -> anyhow::Result<()> {
         .name("demo-reader".into())
         .spawn(move || play(tx))?;
     let capacity = arg("--capacity").map_or(tui::DEFAULT_CAPACITY, |c| c as usize);
-    tui::run_with_capacity(header, rx, capacity)
+    if let Some(failure) = tui::run_with_capacity(header, rx, capacity)? {
+        eprintln!("the reader stopped: {}", failure.message);
+    }
+    Ok(())
 }

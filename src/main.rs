@@ -1,56 +1,42 @@
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-use cdc::commands::{checklist, diagnose, doctor, playbook, sandbox, tail, validate};
-
-/// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
-#[derive(Debug, Parser)]
-#[command(name = "cdc", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Check a source for everything that breaks CDC, with the fix for each.
-    Doctor(doctor::DoctorArgs),
-    /// The troubleshooting playbooks: list, show one, or run its diagnostics on a source.
-    Playbook(playbook::PlaybookArgs),
-    /// Find the playbooks that explain an error message or a connector log.
-    Diagnose(diagnose::DiagnoseArgs),
-    /// The pre-production checklist: server items checked, the rest attested in an answers file.
-    Checklist(checklist::ChecklistArgs),
-    /// Prove a pipeline carries changes (--crud) and compare source and target tables.
-    // --platform picks doctor's fixes; it means nothing here.
-    #[command(mut_arg("platform", |a| a.hide(true)))]
-    Validate(validate::ValidateArgs),
-    /// Watch the row changes of tables live as a replica, or read them from binlog files.
-    #[command(mut_arg("platform", |a| a.hide(true)))]
-    Tail(tail::TailArgs),
-    /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
-    Sandbox {
-        #[command(subcommand)]
-        cmd: sandbox::SandboxCommand,
-    },
-}
+use cdc::commands::cli::{self, Cli};
+use cdc::commands::logging;
+use cdc::commands::outcome::{self, CouldNotRun, Outcome};
 
 fn main() -> ExitCode {
+    // clap refuses a bad argument with exit 2 before anything runs.
     let cli = Cli::parse();
-    let outcome = match &cli.command {
-        Command::Doctor(args) => doctor::run(args),
-        Command::Playbook(args) => playbook::run(args),
-        Command::Diagnose(args) => diagnose::run(args),
-        Command::Checklist(args) => checklist::run(args),
-        Command::Validate(args) => validate::run(args),
-        Command::Tail(args) => tail::run(args),
-        Command::Sandbox { cmd } => sandbox::run(cmd),
-    };
-    match outcome {
-        Ok(code) => code,
+    logging::init(cli.verbose);
+    let result = cli::run(&cli);
+    // The one place outcomes become exit codes: 0 nothing wrong, 1 a problem found in what
+    // was checked, 2 the tool could not do its job.
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Found) => ExitCode::from(1),
+        Ok(Outcome::Problem { message, playbook }) => {
+            let _ = writeln!(
+                io::stderr(),
+                "error: {}",
+                outcome::line(&message, playbook.as_deref())
+            );
+            ExitCode::from(1)
+        }
+        Ok(Outcome::Incomplete) => ExitCode::from(2),
+        Err(e) if outcome::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let playbook = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<CouldNotRun>())
+                .and_then(|c| c.playbook);
+            let _ = writeln!(
+                io::stderr(),
+                "error: {}",
+                outcome::line(&format!("{e:#}"), playbook)
+            );
             ExitCode::from(2)
         }
     }

@@ -284,6 +284,15 @@ impl<'p> Decoder<'p> {
                 footer.get_checksum_alg(),
                 Ok(Some(BinlogChecksumAlg::BINLOG_CHECKSUM_ALG_CRC32))
             );
+            log::debug!(
+                "{file}: format description: server {}, checksums {}",
+                fde.server_version().trim_end_matches('\0'),
+                if self.checksum {
+                    "CRC32, verified"
+                } else {
+                    "off"
+                }
+            );
             let mut inner_footer = footer;
             inner_footer.set_checksum_enabled(false);
             self.fde_inner = fde.clone().with_footer(inner_footer);
@@ -361,7 +370,10 @@ impl<'p> Decoder<'p> {
             }
             ty::QUERY | ty::MARIADB_GTID_LIST => {}
             t if (1..=42).contains(&t) || (160..=171).contains(&t) => {}
-            _ => self.stats.unknown_events += 1,
+            t => {
+                log::debug!("{file}:{offset}: event type {t} is not one this decoder knows");
+                self.stats.unknown_events += 1;
+            }
         }
         Ok(())
     }
@@ -404,6 +416,18 @@ impl<'p> Decoder<'p> {
         let tme = e.read_event::<TableMapEvent<'_>>()?;
         let mut info = TableInfo::from_event(&tme, self.provider)?;
         info.shown = (self.filter)(&info.db, &info.table);
+        log::debug!(
+            "table map {table_id}: {}.{}, {} columns, names from {}, {}",
+            info.db,
+            info.table,
+            info.columns.len(),
+            if info.names_from_binlog {
+                "the binlog"
+            } else {
+                "elsewhere"
+            },
+            if info.shown { "shown" } else { "filtered out" }
+        );
         self.tables
             .insert(table_id, (body.to_vec(), Arc::new(info)));
         Ok(())

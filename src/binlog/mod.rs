@@ -7,6 +7,7 @@ pub mod file;
 pub mod gtid;
 pub mod json_text;
 pub mod payload;
+pub mod position;
 pub mod row;
 pub mod short_copy;
 pub mod table;

@@ -1,5 +1,6 @@
 //! What a check run knows: the run's options, the connection's story, the server.
 
+use crate::binlog::position::{FilePos, GtidSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -18,9 +19,9 @@ pub struct RunOptions {
     pub profile: Profile,
     pub tables: TableScope,
     /// `--position FILE:POS`: a connector's stored position to look for on the server.
-    pub position: Option<String>,
+    pub position: Option<FilePos>,
     /// `--gtid-set SET`: a connector's stored GTID set.
-    pub gtid_set: Option<String>,
+    pub gtid_set: Option<GtidSet>,
     /// `--server-id N`: the server_id the connector registers with, checked against the
     /// ids the server knows.
     pub server_id: Option<u32>,

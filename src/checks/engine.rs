@@ -20,6 +20,12 @@ pub fn run_all(specs: &[CheckSpec], ctx: &mut Context) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::with_capacity(specs.len());
     for spec in specs {
         let result = run_one(spec, ctx, &results);
+        log::debug!(
+            "check {}: {:?} (observed: {})",
+            result.id,
+            result.status,
+            result.observed
+        );
         results.push(result);
     }
     results

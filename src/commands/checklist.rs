@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
@@ -17,6 +16,7 @@ use crate::checks::load::Catalogue;
 use crate::checks::profile::Profile;
 use crate::report::{self, Format};
 
+use super::outcome::Outcome;
 use super::source::SourceArgs;
 use super::{doctor, output};
 
@@ -48,14 +48,14 @@ pub struct ChecklistArgs {
     pub template: bool,
 }
 
-pub fn run(args: &ChecklistArgs) -> Result<ExitCode> {
+pub fn run(args: &ChecklistArgs) -> Result<Outcome> {
     let catalogue = Catalogue::load(None).context("invalid check file")?;
     let known: Vec<&str> = catalogue.specs.iter().map(|s| s.id.as_str()).collect();
     let (name, text) = spec::PRODUCTION;
     let items = spec::parse(name, text, &known).map_err(anyhow::Error::msg)?;
     if args.template {
         output::print(&answers::template(&items))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Clean);
     }
     let answers = match &args.answers {
         Some(path) => {
@@ -95,11 +95,7 @@ pub fn run(args: &ChecklistArgs) -> Result<ExitCode> {
     );
     let color = report::color_wanted(std::io::stdout().is_terminal());
     output::print(&report::render(&outcome.report, args.format, color))?;
-    Ok(if outcome.has_problem(args.strict) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(Outcome::found_if(outcome.has_problem(args.strict)))
 }
 
 /// A span an operator writes: 30m, 24h, 3d, 1w (whole or decimal numbers).

@@ -3,7 +3,6 @@
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 
@@ -11,6 +10,7 @@ use crate::playbooks::load::Library;
 use crate::playbooks::matcher::Matcher;
 use crate::report::{self, matches, playbook as render};
 
+use super::outcome::Outcome;
 use super::output;
 use super::playbook::run_diagnostics;
 use super::source::SourceArgs;
@@ -37,7 +37,7 @@ pub struct DiagnoseArgs {
     pub source: SourceArgs,
 }
 
-pub fn run(args: &DiagnoseArgs) -> Result<ExitCode> {
+pub fn run(args: &DiagnoseArgs) -> Result<Outcome> {
     let library = Library::load().context("invalid built-in playbook")?;
     let matcher = Matcher::new(&library).context("compiling the playbooks' error patterns")?;
     let mut found = match (&args.text, &args.log) {
@@ -87,9 +87,5 @@ pub fn run(args: &DiagnoseArgs) -> Result<ExitCode> {
         }
     }
     // Finding an explanation is the tool finding the problem: exit 1, like doctor's failures.
-    Ok(if found.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(Outcome::found_if(!found.is_empty()))
 }

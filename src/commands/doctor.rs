@@ -2,10 +2,10 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 
+use crate::binlog::position::{FilePos, GtidSet};
 use crate::checks::context::RunOptions;
 use crate::checks::fixplan::{FixKind, Plan};
 use crate::checks::load::Catalogue;
@@ -19,6 +19,7 @@ use crate::connection::sql::Sql;
 use crate::connection::url::SourceConfig;
 use crate::report::{self, fixplan, Format};
 
+use super::outcome::Outcome;
 use super::output;
 use super::source::SourceArgs;
 
@@ -45,10 +46,10 @@ pub struct DoctorArgs {
     pub checks_dir: Option<PathBuf>,
     /// A connector's stored binlog position to look for (position.available).
     #[arg(long, value_name = "FILE:POS", conflicts_with = "gtid_set")]
-    pub position: Option<String>,
+    pub position: Option<FilePos>,
     /// A connector's stored GTID set to look for (position.available).
     #[arg(long, value_name = "SET")]
-    pub gtid_set: Option<String>,
+    pub gtid_set: Option<GtidSet>,
     /// The server_id the connector registers with (Debezium database.server.id, Flink CDC
     /// server-id, a replica's server_id): it must differ from the server's and from every
     /// registered replica's (server.reader_id).
@@ -71,7 +72,7 @@ pub struct DoctorArgs {
     pub yes: bool,
 }
 
-pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
+pub fn run(args: &DoctorArgs) -> Result<Outcome> {
     let catalogue = Catalogue::load(args.checks_dir.as_deref()).context("invalid check file")?;
     let color = report::color_wanted(std::io::stdout().is_terminal());
     if args.list {
@@ -79,7 +80,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             &catalogue.specs,
             color,
         ))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Clean);
     }
     let source = args.source.config()?;
     let tables = match &args.tables {
@@ -112,11 +113,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             report = apply(&plan, &report, &catalogue, &source, &options, args)?;
         }
     }
-    Ok(if report.has_problem(args.strict) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(Outcome::found_if(report.has_problem(args.strict)))
 }
 
 /// Runs the plan's online statements after confirmation, then the checks again; prints what

@@ -1,8 +1,11 @@
-//! The command layer: argument structs, wiring, exit codes. `anyhow` lives here.
+//! The command layer: argument structs, wiring, outcomes. `anyhow` lives here.
 
 pub mod checklist;
+pub mod cli;
 pub mod diagnose;
 pub mod doctor;
+pub mod logging;
+pub mod outcome;
 pub mod output;
 pub mod playbook;
 pub mod sandbox;

@@ -2,7 +2,6 @@
 //! run against a server.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 
@@ -15,6 +14,7 @@ use crate::playbooks::load::Library;
 use crate::playbooks::spec::Playbook;
 use crate::report::{self, playbook as render};
 
+use super::outcome::Outcome;
 use super::output;
 use super::source::SourceArgs;
 
@@ -29,12 +29,12 @@ pub struct PlaybookArgs {
     pub source: SourceArgs,
 }
 
-pub fn run(args: &PlaybookArgs) -> Result<ExitCode> {
+pub fn run(args: &PlaybookArgs) -> Result<Outcome> {
     let library = Library::load().context("invalid built-in playbook")?;
     let color = report::color_wanted(std::io::stdout().is_terminal());
     let Some(id) = &args.id else {
         output::print(&render::render_list(&library.playbooks, color))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Clean);
     };
     let Some(playbook) = library.get(id) else {
         let close: Vec<&str> = library
@@ -54,17 +54,13 @@ pub fn run(args: &PlaybookArgs) -> Result<ExitCode> {
     };
     if !args.run {
         output::print(&render::render(playbook, None, color))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Clean);
     }
     let source = args.source.config()?;
     let results = run_diagnostics(playbook, &source, &args.source)?;
     output::print(&render::render(playbook, Some(&results), color))?;
     let unhealthy = results.iter().any(|r| r.healthy == Some(false));
-    Ok(if unhealthy {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(Outcome::found_if(unhealthy))
 }
 
 /// Connects and runs one playbook's diagnostics. A source that cannot be reached is an error

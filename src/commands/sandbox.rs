@@ -3,12 +3,13 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressFinish};
 
+use super::outcome::Outcome;
+use super::output;
 use crate::sandbox::state::{self, SandboxState};
 use crate::sandbox::{
     self as sbx, process, LocalServer, SandboxError, ServerBinary, ServerOptions,
@@ -48,7 +49,7 @@ pub enum SandboxCommand {
     },
 }
 
-pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
+pub fn run(cmd: &SandboxCommand) -> Result<Outcome> {
     let dir = state::sandbox_dir()
         .context("cannot place the sandbox: set CDC_SANDBOX_DIR, XDG_CACHE_HOME or HOME")?;
     match cmd {
@@ -83,7 +84,7 @@ fn load_state(dir: &Path) -> Result<Option<SandboxState>> {
     state::load(dir).context("reading the sandbox state")
 }
 
-fn up(dir: &Path, port: Option<u16>, server: Option<&Path>) -> Result<ExitCode> {
+fn up(dir: &Path, port: Option<u16>, server: Option<&Path>) -> Result<Outcome> {
     let previous = load_state(dir)?;
     if let Some(st) = &previous {
         if st.is_running(&data_dir(dir)) {
@@ -91,8 +92,8 @@ fn up(dir: &Path, port: Option<u16>, server: Option<&Path>) -> Result<ExitCode> 
                 eprintln!("note: the sandbox already runs on port {}", st.port);
             }
             sbx::create_canary(st.port).context("creating the cdc_canary table")?;
-            println!("{}", st.url());
-            return Ok(ExitCode::SUCCESS);
+            output::print(&format!("{}\n", st.url()))?;
+            return Ok(Outcome::Clean);
         }
     }
 
@@ -129,9 +130,9 @@ fn up(dir: &Path, port: Option<u16>, server: Option<&Path>) -> Result<ExitCode> 
     }
 
     // The one place the password is printed: the user needs it to connect.
-    println!("{}", st.url());
+    output::print(&format!("{}\n", st.url()))?;
     eprintln!("next: cdc doctor --source \"$(cdc sandbox url)\"");
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Clean)
 }
 
 /// The server to run: the one asked for, else the one whose data directory this is, else
@@ -254,7 +255,7 @@ fn spinner(version: &str) -> Option<ProgressBar> {
     Some(s)
 }
 
-fn url(dir: &Path) -> Result<ExitCode> {
+fn url(dir: &Path) -> Result<Outcome> {
     let Some(st) = load_state(dir)? else {
         bail!(
             "no sandbox in {}; start one with `cdc sandbox up`",
@@ -264,38 +265,50 @@ fn url(dir: &Path) -> Result<ExitCode> {
     if !st.is_running(&data_dir(dir)) {
         eprintln!("warning: the sandbox is not running; start it with `cdc sandbox up`");
     }
-    println!("{}", st.url());
-    Ok(ExitCode::SUCCESS)
+    output::print(&format!("{}\n", st.url()))?;
+    Ok(Outcome::Clean)
 }
 
-fn status(dir: &Path) -> Result<ExitCode> {
+fn status(dir: &Path) -> Result<Outcome> {
+    use std::fmt::Write as _;
+    let mut text = String::new();
     let Some(st) = load_state(dir)? else {
-        println!("sandbox: not created (start one with `cdc sandbox up`)");
-        println!("dir:     {}", dir.display());
-        return Ok(ExitCode::from(1));
+        let _ = writeln!(
+            text,
+            "sandbox: not created (start one with `cdc sandbox up`)"
+        );
+        let _ = writeln!(text, "dir:     {}", dir.display());
+        output::print(&text)?;
+        return Ok(Outcome::Found);
     };
     let running = st.is_running(&data_dir(dir));
-    println!("sandbox: {}", if running { "running" } else { "stopped" });
-    println!("url:     {}", st.redacted_url());
-    println!("port:    {}", st.port);
+    let _ = writeln!(
+        text,
+        "sandbox: {}",
+        if running { "running" } else { "stopped" }
+    );
+    let _ = writeln!(text, "url:     {}", st.redacted_url());
+    let _ = writeln!(text, "port:    {}", st.port);
     if running {
-        println!("pid:     {}", st.pid);
+        let _ = writeln!(text, "pid:     {}", st.pid);
     }
-    println!("server:  {}", st.version);
-    println!("data:    {}", data_dir(dir).display());
+    let _ = writeln!(text, "server:  {}", st.version);
+    let _ = writeln!(text, "data:    {}", data_dir(dir).display());
     let rdir = replica_dir(dir);
     if let Some(replica) = load_state(&rdir)? {
         let up = replica.is_running(&data_dir(&rdir));
-        println!(
+        let _ = writeln!(
+            text,
             "replica: {} {}",
             if up { "running" } else { "stopped" },
             replica.redacted_url()
         );
     }
-    Ok(ExitCode::from(if running { 0 } else { 1 }))
+    output::print(&text)?;
+    Ok(Outcome::found_if(!running))
 }
 
-fn down(dir: &Path, purge: bool) -> Result<ExitCode> {
+fn down(dir: &Path, purge: bool) -> Result<Outcome> {
     let rdir = replica_dir(dir);
     if rdir.exists() {
         stop(&rdir, "sandbox replica")?;
@@ -305,7 +318,7 @@ fn down(dir: &Path, purge: bool) -> Result<ExitCode> {
         std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
         eprintln!("removed {}", dir.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Clean)
 }
 
 fn stop(dir: &Path, what: &str) -> Result<()> {

@@ -3,15 +3,15 @@
 
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Result;
 
 use crate::binlog::{ChangeSink, DecodeError, Decoder};
 use crate::tail::filter::TableFilter;
-use crate::tail::live::start::From;
+use crate::tail::live::start::StartAt;
 use crate::tail::output::{JsonlWriter, PlainWriter};
 
+use super::outcome::Outcome;
 use super::source::SourceArgs;
 
 #[path = "tail_live.rs"]
@@ -41,7 +41,7 @@ pub struct TailArgs {
     /// Where to start: now (the server's current end), start (the oldest binlog kept),
     /// FILE:POS, or gtid:SET (MySQL uuid:1-5 or MariaDB 0-1-100 form).
     #[arg(long, default_value = "now")]
-    pub from: From,
+    pub from: StartAt,
     /// Stop at the end position current when the command started (`now`).
     #[arg(long, value_parser = ["now"])]
     pub until: Option<String>,
@@ -50,7 +50,7 @@ pub struct TailArgs {
     pub server_id: Option<u32>,
 }
 
-pub fn run(args: &TailArgs) -> Result<ExitCode> {
+pub fn run(args: &TailArgs) -> Result<Outcome> {
     let filter = TableFilter::parse(&args.tables).map_err(anyhow::Error::msg)?;
     if args.files.is_empty() {
         return live::run(args, filter);
@@ -70,14 +70,15 @@ pub fn run(args: &TailArgs) -> Result<ExitCode> {
         }
     };
     match outcome {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(DecodeError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            Ok(ExitCode::SUCCESS)
-        }
+        Ok(()) => Ok(Outcome::Clean),
+        Err(DecodeError::Output(e)) => Err(anyhow::Error::new(e).context("writing the changes")),
+        // A file that cannot be decoded (cut short, corrupt): the problem found in it.
         Err(e) => {
             let _ = io::stdout().flush();
-            eprintln!("error: {e}");
-            Ok(ExitCode::from(1))
+            Ok(Outcome::Problem {
+                message: e.to_string(),
+                playbook: None,
+            })
         }
     }
 }

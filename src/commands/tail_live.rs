@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
-use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use super::{TailArgs, TailFormat};
 use crate::binlog::table::ColumnInfo;
 use crate::checks::run::read_server;
 use crate::checks::scope::quote;
+use crate::commands::outcome::{CouldNotRun, Outcome};
 use crate::connection::server::{Flavor, ServerInfo};
 use crate::connection::session::Session;
 use crate::connection::sql::Sql;
@@ -24,17 +24,20 @@ use crate::tail::live::{positions, server_id, skew, start};
 use crate::tail::output::{JsonlWriter, PlainWriter};
 use crate::tail::tui::{self, Badge, Header};
 
-pub fn run(args: &TailArgs, filter: TableFilter) -> Result<ExitCode> {
+pub fn run(args: &TailArgs, filter: TableFilter) -> Result<Outcome> {
     let source = args.source.config()?;
     let mut control = match Session::open(&source) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!(
-                "error: cannot connect to {}: {} (playbook connection-failed)",
-                source.redacted(),
-                source.scrub(&e.to_string())
-            );
-            return Ok(ExitCode::from(1));
+            return Err(CouldNotRun::new(
+                format!(
+                    "cannot connect to {}: {}",
+                    source.redacted(),
+                    source.scrub(&e.to_string())
+                ),
+                "connection-failed",
+            )
+            .into())
         }
     };
     let sql: &mut dyn Sql = &mut control;
@@ -45,26 +48,33 @@ pub fn run(args: &TailArgs, filter: TableFilter) -> Result<ExitCode> {
     let id = match server_id::pick(args.server_id, &used, std::process::id()) {
         Ok(id) => id,
         Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(1));
+            return Ok(Outcome::Problem {
+                message: e.to_string(),
+                playbook: Some("duplicate-server-id".into()),
+            })
         }
     };
     let logs = match positions::binary_logs(sql) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot list the binary logs: {e} (playbook replication-permissions)");
-            return Ok(ExitCode::from(1));
+            return Err(CouldNotRun::new(
+                format!("cannot list the binary logs: {e}"),
+                "replication-permissions",
+            )
+            .into())
         }
     };
     let begin = match start::resolve(&args.from, &logs) {
         Ok(Some((file, pos))) => Start::Position { file, pos },
         Ok(None) => match &args.from {
-            start::From::Gtid(set) => Start::Gtid(set.clone()),
+            start::StartAt::Gtid(set) => Start::Gtid(set.to_string()),
             _ => unreachable!("only GTID starts resolve to None"),
         },
         Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(1));
+            return Ok(Outcome::Problem {
+                message: e,
+                playbook: None,
+            })
         }
     };
     let until = match args.until.as_deref() {
@@ -97,24 +107,24 @@ pub fn run(args: &TailArgs, filter: TableFilter) -> Result<ExitCode> {
         .spawn(move || reader::run(plan, tx))
         .context("starting the reader thread")?;
     let tui = args.format.is_none() && io::stdout().is_terminal();
-    let code = if tui {
-        match tui::run(header, rx) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(1)
-            }
+    let outcome = if tui {
+        match tui::run(header, rx)? {
+            None => Outcome::Clean,
+            Some(f) => Outcome::Problem {
+                message: f.message,
+                playbook: f.playbook,
+            },
         }
     } else {
         print_lines(rx, args.format.unwrap_or(TailFormat::Plain))?
     };
     // The reader stops when it notices the receiver is gone; do not wait on a blocked read.
     drop(reader);
-    Ok(code)
+    Ok(outcome)
 }
 
 /// Plain lines or jsonl, one transaction at a time.
-fn print_lines(rx: mpsc::Receiver<Feed>, format: TailFormat) -> Result<ExitCode> {
+fn print_lines(rx: mpsc::Receiver<Feed>, format: TailFormat) -> Result<Outcome> {
     let stdout = io::stdout().lock();
     let mut plain = PlainWriter::new(stdout);
     let mut jsonl = JsonlWriter::new(io::stdout());
@@ -130,21 +140,14 @@ fn print_lines(rx: mpsc::Receiver<Feed>, format: TailFormat) -> Result<ExitCode>
             }
             Feed::Failed { message, playbook } => {
                 let _ = io::stdout().flush();
-                match playbook {
-                    Some(p) => eprintln!("error: {message} (playbook {p}: cdc playbook {p})"),
-                    None => eprintln!("error: {message}"),
-                }
-                return Ok(ExitCode::from(1));
+                return Ok(Outcome::Problem { message, playbook });
             }
-            Feed::Finished => return Ok(ExitCode::SUCCESS),
+            Feed::Finished => return Ok(Outcome::Clean),
             Feed::Heartbeat | Feed::Progress { .. } | Feed::Positions(_) => Ok(()),
         };
-        match written {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-            other => other.context("writing output")?,
-        }
+        written.context("writing the changes")?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Clean)
 }
 
 /// The primary key of the one table watched (the list shows it as the key); with several

@@ -1,7 +1,6 @@
 //! `cdc validate`: compare each table on the source with its copy on the target.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
@@ -18,6 +17,7 @@ use crate::validate::{
     estimate_rows, parse_target_pattern, target_table, validate_table, Mode, Pair, Settings,
 };
 
+use super::outcome::Outcome;
 use super::output;
 use super::source::{parse_duration, SourceArgs};
 use crate::validate::crud::DeleteMode;
@@ -163,7 +163,7 @@ impl ValidateArgs {
     }
 }
 
-pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
+pub fn run(args: &ValidateArgs) -> Result<Outcome> {
     let source = args.source.config()?;
     if args.init || args.crud {
         return canary::run(args, &source);
@@ -187,7 +187,11 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
         ValidateFormat::Junit => report::validate::junit(&report),
     };
     output::print(&text)?;
-    Ok(ExitCode::from(report.exit_code()))
+    Ok(if report.any_error() {
+        Outcome::Incomplete
+    } else {
+        Outcome::found_if(report.any_difference())
+    })
 }
 
 /// Connects to both sides and compares every table.

@@ -1,7 +1,6 @@
 //! `cdc validate --init` and `--crud`: the canary table and the insert/update/delete proof.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +9,7 @@ use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 
 use super::{ValidateArgs, ValidateFormat};
+use crate::commands::outcome::Outcome;
 use crate::commands::output;
 use crate::connection::url::SourceConfig;
 use crate::report;
@@ -20,7 +20,7 @@ use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine, MySqlDb, TargetConfig};
 use crate::validate::target_table;
 
-pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
+pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome> {
     let (canary, row) = match &args.table {
         Some(t) => (
             TableRef::parse(t).with_context(|| format!("--table {t:?} is not db.table"))?,
@@ -46,7 +46,7 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
              cdc validate --crud.\n",
             canary.schema, canary.name
         ))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Clean);
     }
     let mut target_cfg = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
         .map_err(anyhow::Error::msg)
@@ -123,13 +123,9 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<ExitCode> {
     };
     output::print(&text)?;
     if cancel.load(Ordering::SeqCst) || report.could_not_run() {
-        return Ok(ExitCode::from(2));
+        return Ok(Outcome::Incomplete);
     }
-    Ok(if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(Outcome::found_if(!report.passed()))
 }
 
 /// `--canary db.t`, else cdc_canary in the source URL's database.

@@ -97,6 +97,12 @@ impl Session {
     /// Logs in as the configured user, honouring ssl-mode (PREFERRED falls back to plain when
     /// the server has no TLS, like the mysql client).
     pub fn open(cfg: &SourceConfig) -> Result<Session, ConnectError> {
+        log::debug!(
+            "connecting to {} (ssl-mode {}, timeout {:?})",
+            cfg.redacted(),
+            cfg.ssl_mode,
+            cfg.connect_timeout
+        );
         let ssl = cfg.ssl_mode.driver_opts(cfg.ssl_ca.as_deref());
         let attempt = Conn::new(builder(cfg, ssl.clone()));
         let (conn, fallback_reason) = match attempt {
@@ -107,7 +113,11 @@ impl Session {
                 let conn = Conn::new(builder(cfg, None)).map_err(|e| classify(cfg, e))?;
                 (conn, Some("the server does not offer TLS".to_string()))
             }
-            Err(e) => return Err(classify(cfg, e)),
+            Err(e) => {
+                let e = classify(cfg, e);
+                log::debug!("connecting to {} failed: {e}", cfg.redacted());
+                return Err(e);
+            }
         };
         let mut session = Session {
             conn,
@@ -117,6 +127,15 @@ impl Session {
             },
         };
         session.tls = session.read_tls_state(cfg.ssl_mode, session.tls.fallback_reason.clone());
+        log::debug!(
+            "connected to {}: {}",
+            cfg.redacted(),
+            match (&session.tls.version, &session.tls.fallback_reason) {
+                (Some(v), _) => format!("TLS {v}"),
+                (None, Some(why)) => format!("no TLS ({why})"),
+                (None, None) => "no TLS".to_string(),
+            }
+        );
         Ok(session)
     }
 
@@ -155,13 +174,31 @@ impl Session {
         for statement in setup {
             self.query(statement)?;
         }
+        log::debug!(
+            "binlog dump as server_id {}: {}",
+            request.server_id(),
+            if request.use_gtid() {
+                format!("from GTIDs ({} source ids)", request.sids().len())
+            } else {
+                format!(
+                    "from {}:{}",
+                    String::from_utf8_lossy(request.filename()),
+                    request.pos()
+                )
+            }
+        );
         self.conn.get_binlog_stream(request).map_err(to_sql_error)
     }
 }
 
 impl Sql for Session {
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
-        let result = self.conn.query_iter(sql).map_err(to_sql_error)?;
+        log::debug!("sql: {}", loggable(sql));
+        let result = self.conn.query_iter(sql).map_err(|e| {
+            let e = to_sql_error(e);
+            log::debug!("sql failed: {e}");
+            e
+        })?;
         let columns = result
             .columns()
             .as_ref()
@@ -174,6 +211,19 @@ impl Sql for Session {
             rows.push(row.unwrap().into_iter().map(value_text).collect());
         }
         Ok(Rows { columns, rows })
+    }
+}
+
+/// A statement as the debug log shows it: one that sets a password is cut before it.
+fn loggable(sql: &str) -> std::borrow::Cow<'_, str> {
+    let lower = sql.to_ascii_lowercase();
+    match ["identified", "password"]
+        .iter()
+        .filter_map(|w| lower.find(w))
+        .min()
+    {
+        Some(at) => format!("{} *** (cut: it sets a password)", sql[..at].trim_end()).into(),
+        None => sql.into(),
     }
 }
 

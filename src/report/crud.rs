@@ -1,6 +1,7 @@
 //! `cdc validate --crud` renderers: the steps and the counts for people, JSON, JUnit XML.
 //! Pure functions of a [`CrudReport`].
 
+use crate::playbooks::show_command;
 use crate::validate::crud::counts::CountStatus;
 use crate::validate::crud::{CrudReport, StepStatus};
 
@@ -89,7 +90,10 @@ pub fn human(r: &CrudReport, color: bool) -> String {
         "WARNING: the canary row could not be removed from the source; the next run removes it.\n"
     });
     if let Some(p) = &r.playbook {
-        out.push_str(&format!("Not carried end to end: see cdc playbook {p}\n"));
+        out.push_str(&format!(
+            "Not carried end to end: see {}\n",
+            show_command(p)
+        ));
     } else if r.could_not_run() {
         out.push_str("The canary could not be written: the pipeline was not tested.\n");
     }

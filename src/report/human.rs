@@ -1,5 +1,6 @@
 //! The terminal report: a header line, one table row per check, a summary and the fixes.
 
+use crate::playbooks::show_command;
 use std::fmt::Write as _;
 
 use comfy_table::{ColumnConstraint, Table, Width};
@@ -144,7 +145,7 @@ fn fixes(report: &Report, color: bool) -> String {
                 out,
                 "    {}",
                 paint(
-                    &format!("playbook: cdc playbook {}", check.playbook),
+                    &format!("playbook: {}", show_command(&check.playbook)),
                     Tone::Dim,
                     color
                 )

@@ -4,6 +4,7 @@
 //! `<error>`, SKIP `<skipped>`; WARN passes and carries a `<system-out>` note (whether a warning
 //! fails the build is the exit code's business, see `--strict`).
 
+use crate::playbooks::show_command;
 use std::fmt::Write as _;
 
 use crate::checks::result::{CheckResult, Report, Status};
@@ -121,7 +122,7 @@ fn details(check: &CheckResult) -> String {
         }
     }
     if !check.playbook.is_empty() {
-        let _ = writeln!(text, "Playbook: cdc playbook {}", check.playbook);
+        let _ = writeln!(text, "Playbook: {}", show_command(&check.playbook));
     }
     text
 }

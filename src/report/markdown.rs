@@ -1,5 +1,6 @@
 //! A GitHub-flavoured markdown report: for pull-request comments and CI job summaries.
 
+use crate::playbooks::show_command;
 use std::fmt::Write as _;
 
 use crate::checks::result::{Report, Status};
@@ -74,7 +75,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "Playbook: {}\n",
-                code_span(&format!("cdc playbook {}", check.playbook))
+                code_span(&show_command(&check.playbook))
             );
         }
     }

@@ -1,5 +1,6 @@
 //! `cdc diagnose` output: the playbooks that explain the text, best first.
 
+use crate::playbooks::show_command;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -44,7 +45,7 @@ pub fn render_human(matches: &[Match], color: bool) -> String {
             m.line_number,
             paint(&line, Tone::Yellow, color)
         );
-        let _ = writeln!(out, "   cdc playbook {}", m.id);
+        let _ = writeln!(out, "   {}", show_command(&m.id));
     }
     out
 }

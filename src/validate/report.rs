@@ -152,20 +152,16 @@ pub struct ValidateReport {
 }
 
 impl ValidateReport {
-    /// 0 every table matched (lag included), 1 a difference or a missing table, 2 a table
-    /// could not be compared.
-    pub fn exit_code(&self) -> u8 {
-        if self.tables.iter().any(|t| t.status == TableStatus::Error) {
-            2
-        } else if self
-            .tables
+    /// A table could not be compared.
+    pub fn any_error(&self) -> bool {
+        self.tables.iter().any(|t| t.status == TableStatus::Error)
+    }
+
+    /// A table differs or is missing on the target (lag is not a difference).
+    pub fn any_difference(&self) -> bool {
+        self.tables
             .iter()
             .any(|t| matches!(t.status, TableStatus::Differ | TableStatus::Missing))
-        {
-            1
-        } else {
-            0
-        }
     }
 }
 

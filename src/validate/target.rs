@@ -227,6 +227,12 @@ pub struct PgDb(postgres::Client);
 
 impl PgDb {
     pub fn open(cfg: &PgConfig) -> Result<PgDb, ConnectError> {
+        log::debug!(
+            "connecting to {} (sslmode {}, timeout {:?})",
+            cfg.redacted(),
+            cfg.ssl_mode.name(),
+            cfg.connect_timeout
+        );
         let mut pc = postgres::Config::new();
         pc.host(&cfg.host)
             .port(cfg.port)
@@ -303,10 +309,12 @@ impl Db for PgDb {
     }
 
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
-        let messages = self
-            .0
-            .simple_query(sql)
-            .map_err(|e| SqlError::new(None, pg_error_text(&e)))?;
+        log::debug!("postgres sql: {sql}");
+        let messages = self.0.simple_query(sql).map_err(|e| {
+            let e = SqlError::new(None, pg_error_text(&e));
+            log::debug!("postgres sql failed: {e}");
+            e
+        })?;
         let mut out = Rows::default();
         for m in messages {
             match m {

@@ -276,6 +276,13 @@ pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no {id} in {report:#}"))
 }
 
+/// A binlog file of `tests/fixtures/binlogs/`.
+pub fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/binlogs")
+        .join(name)
+}
+
 /// A recorded server from `tests/fixtures/servers/NAME.yaml`.
 pub fn recorded(name: &str) -> cdc::connection::recorded::Recorded {
     let path = format!(

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::binlog::position::{FilePos, GtidSet};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::checks::scope::quote;
@@ -20,21 +21,33 @@ pub fn run(ctx: &mut Context) -> Outcome {
     };
     match (position, gtid_set) {
         (Some(p), _) => file_position(sql, &p),
-        (None, Some(g)) if flavor == Flavor::Mysql => mysql_gtid(sql, &g),
-        (None, Some(g)) => mariadb_gtid(sql, &g),
+        (None, Some(GtidSet::Mysql(g))) if flavor == Flavor::Mysql => mysql_gtid(sql, &g),
+        (None, Some(GtidSet::Mariadb(g))) if flavor == Flavor::Mariadb => mariadb_gtid(sql, &g),
+        (None, Some(g)) => {
+            let name = |f| match f {
+                Flavor::Mysql => "MySQL",
+                Flavor::Mariadb => "MariaDB",
+            };
+            let of_set = match g {
+                GtidSet::Mysql(_) => Flavor::Mysql,
+                GtidSet::Mariadb(_) => Flavor::Mariadb,
+            };
+            Outcome::verdict(
+                Level::Violation,
+                format!("a {} server", name(flavor)),
+                format!(
+                    "{g} is a {} GTID set: a position from another server, or offsets mixed up?",
+                    name(of_set)
+                ),
+            )
+        }
         (None, None) => {
             Outcome::Skip("no stored position given (--position FILE:POS or --gtid-set SET)".into())
         }
     }
 }
 
-fn file_position(sql: &mut dyn Sql, position: &str) -> Outcome {
-    let Some((file, pos)) = position.rsplit_once(':') else {
-        return Outcome::Error(format!("--position {position:?} is not FILE:POS"));
-    };
-    let Ok(pos) = pos.parse::<u64>() else {
-        return Outcome::Error(format!("--position {position:?}: {pos:?} is not a number"));
-    };
+fn file_position(sql: &mut dyn Sql, position: &FilePos) -> Outcome {
     let logs = match sql.query("SHOW BINARY LOGS") {
         Ok(r) => r,
         Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
@@ -48,7 +61,7 @@ fn file_position(sql: &mut dyn Sql, position: &str) -> Outcome {
             Some((name, size))
         })
         .collect();
-    Outcome::from(judge_file_position(&files, file, pos))
+    Outcome::from(judge_file_position(&files, &position.file, position.pos))
 }
 
 /// The verdict for FILE:POS against the server's binlog list (name, size), oldest first.

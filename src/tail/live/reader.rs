@@ -72,6 +72,7 @@ pub fn run(plan: Plan, tx: Sender<Feed>) {
                     });
                     return;
                 }
+                log::debug!("reconnecting (attempt {attempt}) from {start:?}: {reason}");
                 if tx.send(Feed::Reconnecting { attempt, reason }).is_err() {
                     return;
                 }

@@ -1,69 +1,47 @@
 //! `--from` and `--until`: where reading begins and ends.
 
+use crate::binlog::position::{BadPosition, FilePos, GtidSet};
 use crate::connection::sql::Sql;
 
-/// Where to start reading.
+/// Where to start reading (`tail --from`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum From {
+pub enum StartAt {
     /// The server's current end (the default).
     Now,
     /// The oldest binlog still on the server.
     Start,
-    Position {
-        file: String,
-        pos: u64,
-    },
-    /// A GTID set: MySQL `uuid:1-100[,...]` or MariaDB `domain-server-seq[,...]`.
-    Gtid(String),
+    Position(FilePos),
+    Gtid(GtidSet),
 }
 
-impl std::str::FromStr for From {
-    type Err = String;
+impl std::str::FromStr for StartAt {
+    type Err = BadPosition;
 
-    fn from_str(s: &str) -> Result<From, String> {
-        let s = s.trim();
-        match s {
-            "now" => return Ok(From::Now),
-            "start" => return Ok(From::Start),
-            _ => {}
+    fn from_str(s: &str) -> Result<StartAt, BadPosition> {
+        match s.trim() {
+            "now" => Ok(StartAt::Now),
+            "start" => Ok(StartAt::Start),
+            s => match s.strip_prefix("gtid:") {
+                Some(set) => Ok(StartAt::Gtid(set.parse()?)),
+                None => Ok(StartAt::Position(s.parse()?)),
+            },
         }
-        if let Some(set) = s.strip_prefix("gtid:") {
-            if set.trim().is_empty() {
-                return Err("gtid: needs a GTID set".into());
-            }
-            return Ok(From::Gtid(set.trim().to_string()));
-        }
-        let (file, pos) = s
-            .rsplit_once(':')
-            .ok_or_else(|| format!("{s:?} is not now, start, FILE:POS or gtid:SET"))?;
-        let pos = pos
-            .parse::<u64>()
-            .map_err(|_| format!("{s:?}: position {pos:?} is not a number"))?;
-        if file.is_empty() || pos < 4 {
-            return Err(format!(
-                "{s:?}: positions start at 4, after the file header"
-            ));
-        }
-        Ok(From::Position {
-            file: file.to_string(),
-            pos,
-        })
     }
 }
 
 /// A concrete file and position for `now` / `start` / FILE:POS. GTID starts are handled by
 /// the stream request itself.
-pub fn resolve(from: &From, logs: &[(String, u64)]) -> Result<Option<(String, u64)>, String> {
+pub fn resolve(from: &StartAt, logs: &[(String, u64)]) -> Result<Option<(String, u64)>, String> {
     match from {
-        From::Now => logs
+        StartAt::Now => logs
             .last()
             .map(|(f, size)| Some((f.clone(), *size)))
             .ok_or_else(|| "the server lists no binary logs (is log_bin on?)".to_string()),
-        From::Start => logs
+        StartAt::Start => logs
             .first()
             .map(|(f, _)| Some((f.clone(), 4)))
             .ok_or_else(|| "the server lists no binary logs (is log_bin on?)".to_string()),
-        From::Position { file, pos } => {
+        StartAt::Position(FilePos { file, pos }) => {
             if let Some(oldest) = logs.first() {
                 if file.as_str() < oldest.0.as_str() {
                     return Err(format!(
@@ -74,7 +52,7 @@ pub fn resolve(from: &From, logs: &[(String, u64)]) -> Result<Option<(String, u6
             }
             Ok(Some((file.clone(), *pos)))
         }
-        From::Gtid(_) => Ok(None),
+        StartAt::Gtid(_) => Ok(None),
     }
 }
 
@@ -92,24 +70,34 @@ mod tests {
 
     #[test]
     fn parses_every_form() {
-        assert_eq!("now".parse(), Ok(From::Now));
-        assert_eq!("start".parse(), Ok(From::Start));
+        assert_eq!("now".parse(), Ok(StartAt::Now));
+        assert_eq!("start".parse(), Ok(StartAt::Start));
         assert_eq!(
             "mysql-bin.000012:4711".parse(),
-            Ok(From::Position {
+            Ok(StartAt::Position(FilePos {
                 file: "mysql-bin.000012".into(),
                 pos: 4711
-            })
+            }))
         );
-        assert_eq!("gtid:0-1-100".parse(), Ok(From::Gtid("0-1-100".into())));
+        assert_eq!(
+            "gtid:0-1-100".parse(),
+            Ok(StartAt::Gtid(GtidSet::Mariadb("0-1-100".into())))
+        );
         assert_eq!(
             "gtid:3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5".parse(),
-            Ok(From::Gtid(
+            Ok(StartAt::Gtid(GtidSet::Mysql(
                 "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5".into()
-            ))
+            )))
         );
-        assert!("bin.000001:2".parse::<From>().is_err());
-        assert!("yesterday".parse::<From>().is_err());
+        for bad in [
+            "bin.000001:2",
+            "yesterday",
+            "gtid:",
+            "gtid:junk",
+            "bin.000001:4294967300",
+        ] {
+            assert!(bad.parse::<StartAt>().is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -119,22 +107,22 @@ mod tests {
             ("bin.000004".to_string(), 120),
         ];
         assert_eq!(
-            resolve(&From::Now, &logs),
+            resolve(&StartAt::Now, &logs),
             Ok(Some(("bin.000004".into(), 120)))
         );
         assert_eq!(
-            resolve(&From::Start, &logs),
+            resolve(&StartAt::Start, &logs),
             Ok(Some(("bin.000003".into(), 4)))
         );
         let purged = resolve(
-            &From::Position {
+            &StartAt::Position(FilePos {
                 file: "bin.000001".into(),
                 pos: 4,
-            },
+            }),
             &logs,
         )
         .unwrap_err();
         assert!(purged.contains("purged"), "{purged}");
-        assert!(resolve(&From::Now, &[]).is_err());
+        assert!(resolve(&StartAt::Now, &[]).is_err());
     }
 }

@@ -3,12 +3,12 @@
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, SystemTime};
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use crossterm::event::{self, Event, KeyEventKind};
 use ratatui::layout::Rect;
 
 use super::draw;
-use super::state::{App, Header};
+use super::state::{App, Failure, Header};
 use super::terminal;
 use super::update::{apply_feed, on_key, tick, Action};
 use crate::tail::feed::Feed;
@@ -22,13 +22,18 @@ const MAX_FEED_PER_FRAME: usize = 5_000;
 /// How long to wait for a key when nothing else is pending.
 const FRAME: Duration = Duration::from_millis(100);
 
-/// Show the feed until the user quits (Ok) or the reader fails and a key is pressed (Err with its message).
-pub fn run(header: Header, feed: Receiver<Feed>) -> Result<()> {
+/// Runs until the user quits (None) or leaves the reader's failure (Some, to be told again
+/// once the terminal is back).
+pub fn run(header: Header, feed: Receiver<Feed>) -> Result<Option<Failure>> {
     run_with_capacity(header, feed, DEFAULT_CAPACITY)
 }
 
 /// [`run`], keeping at most `capacity` changes.
-pub fn run_with_capacity(header: Header, feed: Receiver<Feed>, capacity: usize) -> Result<()> {
+pub fn run_with_capacity(
+    header: Header,
+    feed: Receiver<Feed>,
+    capacity: usize,
+) -> Result<Option<Failure>> {
     let (mut terminal, _guard) = terminal::enter()?;
     let mut app = App::new(header, capacity);
     let mut reader_gone = false;
@@ -75,14 +80,11 @@ pub fn run_with_capacity(header: Header, feed: Receiver<Feed>, capacity: usize) 
             if key.kind != KeyEventKind::Press {
                 continue;
             }
-            if let Some(failure) = &app.failed {
-                return Err(match &failure.playbook {
-                    Some(p) => anyhow!("{} (see: cdc playbook show {p})", failure.message),
-                    None => anyhow!("{}", failure.message),
-                });
+            if let Some(failure) = app.failed.take() {
+                return Ok(Some(failure));
             }
             if on_key(&mut app, key) == Action::Quit {
-                return Ok(());
+                return Ok(None);
             }
         }
     }

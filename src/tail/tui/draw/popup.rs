@@ -1,5 +1,6 @@
 //! Over everything: why the reader stopped, until a key is pressed.
 
+use crate::playbooks::show_command;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -23,10 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(p) = &failure.playbook {
         lines.push(Line::from(vec![
             Span::styled("what to do: ", dim()),
-            Span::styled(
-                format!("cdc playbook show {p}"),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(show_command(p), Style::new().add_modifier(Modifier::BOLD)),
         ]));
     }
     lines.push(Line::from(Span::styled(

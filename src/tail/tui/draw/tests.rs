@@ -274,7 +274,7 @@ fn a_failed_reader_says_why() {
                 "ERROR 1236 (HY000): Could not find first log file name in binary log index file \
                       (mysql-bin.000030 was purged while cdc was away)"
                     .into(),
-            playbook: Some("binlog-purged".into()),
+            playbook: Some("binlog-position-purged".into()),
         },
         at(T0 + 6),
     );
