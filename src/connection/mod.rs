@@ -1,6 +1,5 @@
 //! Reaching a source: URLs, TLS modes, sessions with bounded waits, server detection.
 
-pub mod recorded;
 pub mod replicas;
 pub mod secret;
 pub mod server;

@@ -1,7 +1,6 @@
 //! `cdc doctor` against real MariaDB servers started by the tests, one per configuration.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

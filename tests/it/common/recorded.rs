@@ -1,12 +1,13 @@
 //! Recorded server answers: a server's variables and the replies to the queries checks send,
 //! kept as YAML. Lets tests cover servers that cannot run here (MySQL 8.x/9.x, RDS, Aurora).
+//! Test support only: it lives here, not in the crate, so the release binary does not carry it.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::server::ServerInfo;
-use super::sql::{Rows, Sql, SqlError};
+use cdc::connection::server::ServerInfo;
+use cdc::connection::sql::{Rows, Sql, SqlError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,7 +22,7 @@ pub struct Recorded {
     pub account: Option<String>,
     pub variables: BTreeMap<String, String>,
     /// Recorded variables MySQL 9.7 does not have, each with the documentation that says
-    /// why (tests/recordings_match_mysql.rs checks every other name against a real 9.7).
+    /// why (tests/it/recordings_match_mysql.rs checks every other name against a real 9.7).
     #[serde(default)]
     pub variables_unlike_9_7: BTreeMap<String, String>,
     #[serde(default)]

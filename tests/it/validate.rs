@@ -1,8 +1,7 @@
 //! `cdc validate` against real servers: a MariaDB 10.11 or MySQL 9.7 replica fed by binlog
 //! replication, a PostgreSQL target loaded by the test, and MySQL against MariaDB.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

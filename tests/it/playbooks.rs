@@ -2,7 +2,7 @@
 //! their own examples, and their diagnostic queries run on real MariaDB 10.11, 11.8 and MySQL 9.7
 //! servers.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -1,6 +1,6 @@
 //! `cdc playbook` and `cdc diagnose` as users run them.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,6 @@
 //! `cdc checklist` against real MariaDB servers started by the tests.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

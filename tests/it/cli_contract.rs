@@ -4,8 +4,7 @@
 //! and validate), a closed pipe is success and never a panic, and `-v` / `RUST_LOG` debug
 //! logs on stderr that never show a password.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};

@@ -2,16 +2,16 @@
 //! 8.4, Amazon RDS, an Aurora reader. Covers the MySQL-only logic (gtid_mode, PARTIAL_JSON,
 //! transaction compression, 8.4's statements, RDS retention).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
+use crate::common::recorded::{Answer, Recorded, RecordedError};
 use cdc::checks::context::{Link, RunOptions};
 use cdc::checks::load::Catalogue;
 use cdc::checks::profile::Profile;
 use cdc::checks::result::{CheckResult, Report, Status};
 use cdc::checks::run::inspect;
-use cdc::connection::recorded::{Answer, Recorded, RecordedError};
 use cdc::connection::session::TlsState;
 use cdc::connection::tls::SslMode;
 use cdc::report::{render_with_width, Format};

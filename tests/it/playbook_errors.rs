@@ -2,7 +2,7 @@
 //! `cdc diagnose`: a purged binlog, a user without replication privileges, two readers with
 //! one server_id.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

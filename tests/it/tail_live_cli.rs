@@ -1,8 +1,7 @@
 //! `cdc tail` against a live MariaDB 10.11, MariaDB 11.8 or MySQL 9.7: bounded reads, a dropped connection resumed with
 //! nothing lost and nothing twice, and refusals named with their playbook.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::process::{Command, Stdio};

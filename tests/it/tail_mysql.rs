@@ -3,7 +3,7 @@
 //! transactions, PARTIAL_JSON updates of large documents, MINIMAL row images, and a purged
 //! start named with the server's own files.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

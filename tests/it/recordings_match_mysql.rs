@@ -5,16 +5,16 @@
 //! the same grant lines. An answer (or variable) that differs carries the MySQL or AWS
 //! documentation that says why, beside it in the recording.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
 use mysql::prelude::Queryable;
 
+use crate::common::recorded::{Answer, Recorded};
 use cdc::checks::context::{Link, RunOptions};
 use cdc::checks::load::Catalogue;
 use cdc::checks::run::inspect;
-use cdc::connection::recorded::{Answer, Recorded};
 use cdc::connection::session::Session;
 use cdc::connection::sql::{Rows, Sql, SqlError};
 use cdc::connection::tls::SslMode;

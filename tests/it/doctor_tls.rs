@@ -1,8 +1,7 @@
 //! connect.tls against real MariaDB 10.11 and MySQL 9.7 servers with certificates made by the
 //! tests.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

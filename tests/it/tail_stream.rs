@@ -1,8 +1,7 @@
 //! The live binlog stream `cdc tail` reads, against a real MariaDB 10.11, MariaDB 11.8 or
 //! MySQL 9.7: the session settings give GTID events and heartbeats, and refusals are named.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

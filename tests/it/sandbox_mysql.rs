@@ -1,7 +1,7 @@
 //! `cdc sandbox up --server PATH` with a real MySQL 9.7: retail_db, cdc_user, the canary
 //! table, doctor passing on it, and a MySQL replica for `cdc validate --crud`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! TLS to a PostgreSQL target with libpq's sslmode meanings, against a PostgreSQL server the
 //! test starts with a CA of its own.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 

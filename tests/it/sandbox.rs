@@ -1,7 +1,7 @@
 //! Real local servers: the `LocalServer` harness, the retail_db seed, TLS, and the
 //! `cdc sandbox` command end to end.
 
-mod common;
+use crate::common;
 
 use std::net::TcpStream;
 use std::path::Path;

@@ -1,8 +1,7 @@
 //! `cdc doctor --fix` and `--fix --apply` against a real misconfigured MariaDB 10.11 and
 //! MySQL 9.7 (SET GLOBAL there, SET PERSIST here).
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::process::Output;
 

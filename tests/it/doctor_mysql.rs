@@ -3,7 +3,7 @@
 //! dynamic privileges, caching_sha2_password, parallel replicas, tagged GTIDs. The checks
 //! MariaDB shares are twinned in doctor_live.rs, doctor_fix.rs and doctor_tls.rs.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

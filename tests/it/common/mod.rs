@@ -8,6 +8,7 @@ use std::process::Command;
 use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerBinary, ServerOptions};
 
 pub mod pg;
+pub mod recorded;
 
 /// `on_each_binlog_server!(a, b)`: as [`on_each_server!`], on MariaDB 11.8 as well (whose
 /// binlog differs: log_pos 0 inside transactions).
@@ -284,13 +285,13 @@ pub fn fixture_path(name: &str) -> PathBuf {
 }
 
 /// A recorded server from `tests/fixtures/servers/NAME.yaml`.
-pub fn recorded(name: &str) -> cdc::connection::recorded::Recorded {
+pub fn recorded(name: &str) -> recorded::Recorded {
     let path = format!(
         "{}/tests/fixtures/servers/{name}.yaml",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap();
-    cdc::connection::recorded::Recorded::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    recorded::Recorded::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// The checks of a JSON report that neither passed nor were skipped.

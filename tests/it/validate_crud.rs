@@ -1,8 +1,7 @@
 //! `cdc validate --init` / `--crud` over a real pipeline: a MariaDB 10.11 or MySQL 9.7 source
 //! and a replica of the same server fed by binlog replication.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

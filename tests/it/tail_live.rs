@@ -2,8 +2,7 @@
 //! every common column type renders as `--format jsonl` promises, and replaying the stream by
 //! primary key gives `SELECT` back.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::Command;
