@@ -7,7 +7,7 @@ use crate::connection::server::{Flavor, ServerInfo, Version};
 use crate::connection::sql::{Sql, SqlError};
 
 /// The statement that lists registered replicas on this server.
-pub fn list_statement(server: &ServerInfo) -> &'static str {
+pub(crate) fn list_statement(server: &ServerInfo) -> &'static str {
     if server.flavor == Flavor::Mysql && server.version >= Version::new(8, 0, 22) {
         "SHOW REPLICAS"
     } else {
@@ -16,7 +16,7 @@ pub fn list_statement(server: &ServerInfo) -> &'static str {
 }
 
 /// The statement that shows this server's own replication (empty when it is no replica).
-pub fn status_statement(server: &ServerInfo) -> &'static str {
+pub(crate) fn status_statement(server: &ServerInfo) -> &'static str {
     if server.flavor == Flavor::Mysql && server.version >= Version::new(8, 0, 22) {
         "SHOW REPLICA STATUS"
     } else {

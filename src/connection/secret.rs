@@ -11,7 +11,7 @@ impl Secret {
     }
 
     /// The only way to the value: call sites that send it to a server.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }

@@ -32,7 +32,7 @@ pub enum Platform {
 }
 
 impl Platform {
-    pub const ALL: [Platform; 5] = [
+    pub(crate) const ALL: [Platform; 5] = [
         Platform::SelfManaged,
         Platform::Rds,
         Platform::Aurora,
@@ -40,7 +40,7 @@ impl Platform {
         Platform::CloudSql,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Platform::SelfManaged => "self-managed",
             Platform::Rds => "rds",
@@ -64,9 +64,9 @@ impl fmt::Display for Platform {
 /// A server version as major.minor.patch; suffixes such as "-MariaDB-log" are dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Version {
-    pub major: u32,
-    pub minor: u32,
-    pub patch: u32,
+    pub(crate) major: u32,
+    pub(crate) minor: u32,
+    pub(crate) patch: u32,
 }
 
 impl Version {
@@ -102,13 +102,13 @@ impl fmt::Display for Version {
 /// Facts about the server gathered once per run, shared by every check.
 #[derive(Debug, Clone)]
 pub struct ServerInfo {
-    pub flavor: Flavor,
-    pub version: Version,
+    pub(crate) flavor: Flavor,
+    pub(crate) version: Version,
     /// The full version string as the server reports it.
-    pub version_string: String,
-    pub platform: Platform,
+    pub(crate) version_string: String,
+    pub(crate) platform: Platform,
     /// `SHOW GLOBAL VARIABLES`, names lower-cased.
-    pub variables: BTreeMap<String, String>,
+    pub(crate) variables: BTreeMap<String, String>,
 }
 
 impl ServerInfo {
@@ -131,14 +131,14 @@ impl ServerInfo {
         }
     }
 
-    pub fn variable(&self, name: &str) -> Option<&str> {
+    pub(crate) fn variable(&self, name: &str) -> Option<&str> {
         self.variables
             .get(&name.to_ascii_lowercase())
             .map(String::as_str)
     }
 
     /// "MariaDB 10.11.19" / "MySQL 8.4.0": how people name the server.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         let f = match self.flavor {
             Flavor::Mysql => "MySQL",
             Flavor::Mariadb => "MariaDB",
@@ -147,7 +147,7 @@ impl ServerInfo {
     }
 }
 
-pub fn detect_flavor(version: &str, comment: &str) -> Flavor {
+pub(crate) fn detect_flavor(version: &str, comment: &str) -> Flavor {
     if version.to_ascii_lowercase().contains("mariadb")
         || comment.to_ascii_lowercase().contains("mariadb")
     {
@@ -158,7 +158,7 @@ pub fn detect_flavor(version: &str, comment: &str) -> Flavor {
 }
 
 /// Best effort: each managed service leaves its own marks in the server's variables.
-pub fn detect_platform(variables: &BTreeMap<String, String>, host: &str) -> Platform {
+pub(crate) fn detect_platform(variables: &BTreeMap<String, String>, host: &str) -> Platform {
     let host = host.to_ascii_lowercase();
     let var = |name: &str| variables.get(name).map(String::as_str).unwrap_or("");
     if variables.contains_key("aurora_version") || host.contains(".cluster-") {

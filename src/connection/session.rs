@@ -41,7 +41,11 @@ pub enum ConnectError {
 }
 
 /// Resolves the host within the timeout (name lookups can hang well past any socket timeout).
-pub fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, ConnectError> {
+pub(crate) fn resolve(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<Vec<SocketAddr>, ConnectError> {
     let (tx, rx) = mpsc::channel();
     let target = (host.to_string(), port);
     thread::spawn(move || {
@@ -60,7 +64,7 @@ pub fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAdd
 }
 
 /// Opens a TCP connection to the source and reports how long it took.
-pub fn probe_tcp(cfg: &SourceConfig) -> Result<Duration, ConnectError> {
+pub(crate) fn probe_tcp(cfg: &SourceConfig) -> Result<Duration, ConnectError> {
     let start = Instant::now();
     let addrs = resolve(&cfg.host, cfg.port, cfg.connect_timeout)?;
     let mut last = None;
@@ -82,7 +86,7 @@ pub fn probe_tcp(cfg: &SourceConfig) -> Result<Duration, ConnectError> {
 
 /// Whether a login refused over a plain connection succeeds over TLS: MariaDB answers a
 /// plain login to a TLS-only server or account with a bare "Access denied" (1045).
-pub fn refused_only_without_tls(cfg: &SourceConfig) -> bool {
+pub(crate) fn refused_only_without_tls(cfg: &SourceConfig) -> bool {
     let mut tls = cfg.clone();
     tls.ssl_mode = SslMode::Required;
     Session::open(&tls).is_ok()

@@ -12,14 +12,14 @@ pub struct Rows {
 
 impl Rows {
     /// The index of a column by case-insensitive name.
-    pub fn column(&self, name: &str) -> Option<usize> {
+    pub(crate) fn column(&self, name: &str) -> Option<usize> {
         self.columns
             .iter()
             .position(|c| c.eq_ignore_ascii_case(name))
     }
 
     /// The first column of the first row, if any.
-    pub fn scalar(&self) -> Option<Option<&str>> {
+    pub(crate) fn scalar(&self) -> Option<Option<&str>> {
         self.rows
             .first()
             .and_then(|r| r.first())
@@ -31,7 +31,7 @@ impl Rows {
 pub struct SqlError {
     /// The server's error number (1045 access denied, 1227 missing privilege...), when it sent one.
     pub code: Option<u16>,
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl SqlError {
@@ -40,10 +40,6 @@ impl SqlError {
             code,
             message: message.into(),
         }
-    }
-
-    pub fn is_access_denied(&self) -> bool {
-        matches!(self.code, Some(1044 | 1045 | 1142 | 1143 | 1227 | 1370))
     }
 }
 

@@ -26,7 +26,7 @@ impl SslMode {
         })
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             SslMode::Disabled => "DISABLED",
             SslMode::Preferred => "PREFERRED",
@@ -37,13 +37,13 @@ impl SslMode {
     }
 
     /// Whether the certificate chain is checked against a CA.
-    pub fn verifies(self) -> bool {
+    pub(crate) fn verifies(self) -> bool {
         matches!(self, SslMode::VerifyCa | SslMode::VerifyIdentity)
     }
 
     /// The driver's TLS options for this mode; None = plain connection.
     /// PREFERRED and REQUIRED encrypt without verifying, as the mysql client does.
-    pub fn driver_opts(self, ca: Option<&Path>) -> Option<SslOpts> {
+    pub(crate) fn driver_opts(self, ca: Option<&Path>) -> Option<SslOpts> {
         let base = SslOpts::default().with_root_cert_path(ca.map(|p| p.to_path_buf()));
         match self {
             SslMode::Disabled => None,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::secret::Secret;
 use super::tls::SslMode;
 
-pub const DEFAULT_PORT: u16 = 3306;
+pub(crate) const DEFAULT_PORT: u16 = 3306;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum UrlError {
@@ -33,14 +33,14 @@ pub enum UrlError {
 /// Everything needed to reach a source. `Debug` and `Display` never show the password.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceConfig {
-    pub host: String,
+    pub(crate) host: String,
     pub port: u16,
-    pub user: String,
-    pub password: Option<Secret>,
-    pub database: Option<String>,
-    pub ssl_mode: SslMode,
-    pub ssl_ca: Option<PathBuf>,
-    pub connect_timeout: Duration,
+    pub(crate) user: String,
+    pub(crate) password: Option<Secret>,
+    pub(crate) database: Option<String>,
+    pub(crate) ssl_mode: SslMode,
+    pub(crate) ssl_ca: Option<PathBuf>,
+    pub(crate) connect_timeout: Duration,
 }
 
 impl SourceConfig {
@@ -101,7 +101,7 @@ impl SourceConfig {
     /// Resolves the source from, in order: the URL given (flag or CDC_SOURCE, which clap
     /// already merged), then MYSQL_HOST / MYSQL_PORT / MYSQL_USER. The password comes from
     /// the URL, else MYSQL_PWD, else MYSQL_PASSWORD.
-    pub fn resolve(
+    pub(crate) fn resolve(
         url: Option<&str>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<SourceConfig, UrlError> {
@@ -134,7 +134,7 @@ impl SourceConfig {
     }
 
     /// The URL with the password replaced: the only form that is ever printed.
-    pub fn redacted(&self) -> String {
+    pub(crate) fn redacted(&self) -> String {
         let mut s = redacted_base(
             "mysql",
             &self.user,
@@ -158,7 +158,7 @@ impl SourceConfig {
     }
 
     /// Removes the password from text that may have picked it up (driver errors, server messages).
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         match &self.password {
             Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
             _ => text.to_string(),
@@ -197,12 +197,12 @@ fn decode(s: &str) -> Result<String, UrlError> {
 }
 
 /// A TCP port from 1 to 65535.
-pub fn port_number(p: &str) -> Option<u16> {
+pub(crate) fn port_number(p: &str) -> Option<u16> {
     p.parse::<u16>().ok().filter(|&n| n > 0)
 }
 
 /// Undoes %XX escapes; None for a broken escape or bytes that are not UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -220,7 +220,7 @@ pub fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// `scheme://user:***@host:port/db`: a URL with the password masked, for any engine.
-pub fn redacted_base(
+pub(crate) fn redacted_base(
     scheme: &str,
     user: &str,
     has_password: bool,
@@ -250,7 +250,7 @@ pub fn redacted_base(
 }
 
 /// Percent-encodes what would break the URL's structure.
-pub fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

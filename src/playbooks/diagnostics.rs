@@ -13,15 +13,15 @@ use crate::checks::result::{Severity, Status};
 pub struct DiagnosticResult {
     pub title: String,
     /// What was asked, as an operator would type it.
-    pub query: String,
-    pub answer: String,
+    pub(crate) query: String,
+    pub(crate) answer: String,
     /// None when the diagnostic is informational or could not run.
-    pub healthy: Option<bool>,
-    pub expected: String,
-    pub message: String,
+    pub(crate) healthy: Option<bool>,
+    pub(crate) expected: String,
+    pub(crate) message: String,
 }
 
-pub fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
+pub(crate) fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
     let target = ctx.target();
     playbook
         .diagnostics
@@ -58,7 +58,7 @@ pub fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
 }
 
 /// The probe as an operator would type it.
-pub fn shown_query(p: &crate::checks::spec::Probe) -> String {
+pub(crate) fn shown_query(p: &crate::checks::spec::Probe) -> String {
     if let Some(sql) = &p.sql {
         return sql.split_whitespace().collect::<Vec<_>>().join(" ");
     }

@@ -32,7 +32,7 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(pattern).case_insensitive(true).build()
 }
 
-pub fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadError> {
+pub(crate) fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadError> {
     let err = |line: Option<usize>, field: &str, message: String| LoadError {
         file: name.to_string(),
         line,

@@ -16,16 +16,16 @@ const DEFAULT_WEIGHT: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Match {
-    pub id: String,
-    pub title: String,
+    pub(crate) id: String,
+    pub(crate) title: String,
     /// Sum of the weights of the distinct patterns that matched, plus one per further hit
     /// (capped), so a precise error code outranks a vague phrase seen many times.
-    pub score: u32,
+    pub(crate) score: u32,
     /// The line that matched the playbook's heaviest pattern, trimmed.
-    pub line: String,
+    pub(crate) line: String,
     /// 1-based line number of `line` in the input.
     #[serde(skip)]
-    pub line_number: usize,
+    pub(crate) line_number: usize,
 }
 
 pub struct Matcher {

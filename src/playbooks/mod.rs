@@ -7,6 +7,6 @@ pub mod matcher;
 pub mod spec;
 
 /// The command that shows a playbook: every hint the tool prints names it this way.
-pub fn show_command(id: &str) -> String {
+pub(crate) fn show_command(id: &str) -> String {
     format!("cdc playbook {id}")
 }

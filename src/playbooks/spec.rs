@@ -37,8 +37,9 @@ pub struct Playbook {
     pub id: String,
     pub title: String,
     /// One paragraph: what is going on.
-    pub summary: String,
-    /// Where the knowledge comes from (guide sections, connector docs).
+    pub(crate) summary: String,
+    /// Where the knowledge comes from (guide sections, connector docs): for the people who
+    /// keep the playbook (a test holds every playbook to naming one); the tool does not show it.
     #[serde(default)]
     pub sources: Vec<String>,
     /// What the operator sees.
@@ -84,9 +85,9 @@ pub struct Diagnostic {
     pub probe: Probes,
     /// Rules a healthy answer satisfies.
     #[serde(default)]
-    pub expect: Vec<Rule>,
+    pub(crate) expect: Vec<Rule>,
     /// What a healthy answer looks like, in words.
-    pub healthy: String,
+    pub(crate) healthy: String,
     /// Only where this matches (e.g. flavor: mysql).
     #[serde(default)]
     pub when: Option<Condition>,
@@ -117,14 +118,14 @@ pub struct Step {
     #[serde(default)]
     pub on: Vec<StepScope>,
     #[serde(default)]
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     #[serde(default)]
-    pub sql: Vec<String>,
+    pub(crate) sql: Vec<String>,
     #[serde(default)]
-    pub config: Vec<String>,
+    pub(crate) config: Vec<String>,
     /// Shell commands (CLI of the platform, connector REST calls).
     #[serde(default)]
-    pub commands: Vec<String>,
+    pub(crate) commands: Vec<String>,
     #[serde(default)]
-    pub restart: bool,
+    pub(crate) restart: bool,
 }

@@ -11,7 +11,7 @@ pub fn render_catalogue(specs: &[CheckSpec], color: bool) -> String {
 }
 
 /// [`render_catalogue`] with an explicit width.
-pub fn render_catalogue_width(specs: &[CheckSpec], color: bool, width: u16) -> String {
+pub(crate) fn render_catalogue_width(specs: &[CheckSpec], color: bool, width: u16) -> String {
     let mut table = new_table(
         ["Check", "Title", "Severity", "Playbook", "Applies to"],
         color,

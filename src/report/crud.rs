@@ -8,13 +8,13 @@ use crate::validate::crud::{CrudReport, StepStatus};
 use super::junit::{escape_attr, escape_text};
 use super::{new_table, paint, table_and_target, Tone};
 
-pub fn json(r: &CrudReport) -> String {
+pub(crate) fn json(r: &CrudReport) -> String {
     let mut s = serde_json::to_string_pretty(r).expect("plain data");
     s.push('\n');
     s
 }
 
-pub fn human(r: &CrudReport, color: bool) -> String {
+pub(crate) fn human(r: &CrudReport, color: bool) -> String {
     let key: Vec<String> = r
         .key
         .iter()
@@ -108,7 +108,7 @@ fn label(status: &impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
-pub fn junit(r: &CrudReport) -> String {
+pub(crate) fn junit(r: &CrudReport) -> String {
     // (name, seconds, failure message if it failed): the steps, then one case per count.
     let mut cases: Vec<(String, f64, Option<String>)> = r
         .steps

@@ -11,7 +11,7 @@ use super::{new_table, paint, server_description, summary_line, wants_fix, Tone}
 
 /// Renders the report as a table `width` columns wide. Without `color` the output is plain
 /// ASCII (no escape codes, no box drawing) so that logs stay readable.
-pub fn render(report: &Report, color: bool, width: u16) -> String {
+pub(crate) fn render(report: &Report, color: bool, width: u16) -> String {
     let mut out = String::new();
     out.push_str(&header(report, color));
     out.push('\n');

@@ -8,7 +8,7 @@
 use crate::checks::result::Report;
 
 /// Pretty-printed JSON with a trailing newline.
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     // The report holds only strings, numbers, booleans and enums: serializing cannot fail.
     let mut out = serde_json::to_string_pretty(report).expect("a report serializes to JSON");
     out.push('\n');

@@ -11,7 +11,7 @@ use crate::checks::result::{CheckResult, Report, Status};
 
 use super::{area, server_description, summary_line, wants_fix};
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let suite = format!("cdc {}", report.command);
     let s = &report.summary;
     let counts = format!(

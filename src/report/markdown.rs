@@ -7,7 +7,7 @@ use crate::checks::result::{Report, Status};
 
 use super::{server_description, summary_line, wants_fix};
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = format!("# cdc {} report\n\n", report.command);
     let server = server_description(&report.source);
     let _ = write!(out, "**Source:** {}", code_span(&report.source.url));

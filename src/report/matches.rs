@@ -14,13 +14,13 @@ struct Matches<'a> {
 }
 
 /// `{"matches":[{"id","title","score","line"}]}`, best first.
-pub fn render_json(matches: &[Match]) -> String {
+pub(crate) fn render_json(matches: &[Match]) -> String {
     let mut s = serde_json::to_string_pretty(&Matches { matches }).expect("plain data serializes");
     s.push('\n');
     s
 }
 
-pub fn render_human(matches: &[Match], color: bool) -> String {
+pub(crate) fn render_human(matches: &[Match], color: bool) -> String {
     let mut out = String::new();
     if matches.is_empty() {
         let _ = writeln!(

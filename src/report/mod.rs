@@ -22,7 +22,7 @@ use crate::checks::result::{Report, SourceSummary, Status, Summary};
 pub use catalogue::render_catalogue;
 
 /// Table width when the terminal's is unknown (output piped, CI logs).
-pub const DEFAULT_WIDTH: u16 = 120;
+pub(crate) const DEFAULT_WIDTH: u16 = 120;
 
 /// Output formats of `cdc doctor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -40,7 +40,7 @@ pub enum Format {
 
 /// Renders `report` in `format`. The human table is as wide as stdout's terminal when it is
 /// one, else [`DEFAULT_WIDTH`]; use [`render_with_width`] to fix the width.
-pub fn render(report: &Report, format: Format, color: bool) -> String {
+pub(crate) fn render(report: &Report, format: Format, color: bool) -> String {
     let width = match format {
         Format::Human => terminal_width().unwrap_or(DEFAULT_WIDTH),
         _ => DEFAULT_WIDTH,
@@ -59,14 +59,14 @@ pub fn render_with_width(report: &Report, format: Format, color: bool, width: u1
 }
 
 /// Width of the terminal on stdout, if stdout is one.
-pub fn terminal_width() -> Option<u16> {
+pub(crate) fn terminal_width() -> Option<u16> {
     // A fresh table asks crossterm for the size only when stdout is a terminal.
     comfy_table::Table::new().width().filter(|w| *w > 0)
 }
 
 /// Whether to color output written to a stream: never when `NO_COLOR` is set to a non-empty
 /// value (no-color.org), when the stream is not a terminal, or when `TERM=dumb`.
-pub fn color_wanted(stream_is_terminal: bool) -> bool {
+pub(crate) fn color_wanted(stream_is_terminal: bool) -> bool {
     color_decision(
         stream_is_terminal,
         std::env::var_os("NO_COLOR").as_deref(),

@@ -7,7 +7,7 @@ use crate::checks::spec::Probe;
 use crate::playbooks::diagnostics::{shown_query, DiagnosticResult};
 use crate::playbooks::spec::{Playbook, StepScope};
 
-pub fn render_list(playbooks: &[Playbook], color: bool) -> String {
+pub(crate) fn render_list(playbooks: &[Playbook], color: bool) -> String {
     let width = playbooks.iter().map(|p| p.id.len()).max().unwrap_or(0);
     let mut out = String::new();
     for p in playbooks {

@@ -30,7 +30,7 @@ fn keys(list: &[Key], total: usize) -> String {
 }
 
 /// A table for people: one row per table, then the keys that differ and any notes.
-pub fn human(report: &ValidateReport, color: bool, width: u16) -> String {
+pub(crate) fn human(report: &ValidateReport, color: bool, width: u16) -> String {
     let mut out = format!(
         "{} {}  {} {}  {} {}\n",
         paint("Source:", Tone::Bold, color),
@@ -151,7 +151,7 @@ fn details(out: &mut String, t: &TableResult) {
 /// `{"mode","source","target","tables":[{"table","source_rows","target_rows","status",
 /// "missing":[],"extra":[],"changed":[], ...}]}`; each key is its value, an array for a
 /// composite key.
-pub fn json(report: &ValidateReport) -> String {
+pub(crate) fn json(report: &ValidateReport) -> String {
     let mut s =
         serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
@@ -159,7 +159,7 @@ pub fn json(report: &ValidateReport) -> String {
 }
 
 /// JUnit XML: one testcase per table; differ and missing are failures, error an error.
-pub fn junit(report: &ValidateReport) -> String {
+pub(crate) fn junit(report: &ValidateReport) -> String {
     let failures = report
         .tables
         .iter()

@@ -23,7 +23,7 @@ pub enum InitTool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerBinary {
     pub server: PathBuf,
-    pub init: InitTool,
+    pub(crate) init: InitTool,
 }
 
 impl ServerBinary {
@@ -71,7 +71,7 @@ impl ServerBinary {
     }
 
     /// Looks only in `dirs`, in order; `mariadbd` anywhere wins over `mysqld`.
-    pub fn find_in(dirs: &[PathBuf]) -> Result<ServerBinary, SandboxError> {
+    pub(crate) fn find_in(dirs: &[PathBuf]) -> Result<ServerBinary, SandboxError> {
         if let Some(server) = find_exe(dirs, "mariadbd") {
             let init = install_db(dirs, &server, &["mariadb-install-db", "mysql_install_db"])?;
             return Ok(ServerBinary { server, init });
@@ -90,7 +90,7 @@ impl ServerBinary {
     }
 
     /// "MariaDB 10.11.6" / "MySQL 8.0.36" from `--version`; None when it says nothing useful.
-    pub fn version(&self) -> Option<String> {
+    pub(crate) fn version(&self) -> Option<String> {
         parse_version_line(&version_line(&self.server))
     }
 
@@ -100,7 +100,7 @@ impl ServerBinary {
     }
 
     /// The version number alone (0.0.0 when `--version` says nothing useful).
-    pub fn version_number(&self) -> Version {
+    pub(crate) fn version_number(&self) -> Version {
         self.version()
             .and_then(|v| Version::parse(v.rsplit(' ').next().unwrap_or("")))
             .unwrap_or_default()

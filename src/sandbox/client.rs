@@ -14,13 +14,18 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connects over TCP (never the socket, so the same path works for users that only
 /// exist as 'name'@'%').
-pub fn connect(host: &str, port: u16, user: &str, password: &str) -> Result<Conn, SandboxError> {
+pub(crate) fn connect(
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+) -> Result<Conn, SandboxError> {
     connect_within(host, port, user, password, READ_TIMEOUT)
 }
 
 /// Like [`connect`] but gives up after `read_timeout` without a reply: a readiness probe
 /// must not hang on a port held by something that accepts but never speaks MySQL.
-pub fn connect_within(
+pub(crate) fn connect_within(
     host: &str,
     port: u16,
     user: &str,
@@ -41,7 +46,7 @@ pub fn connect_within(
 
 /// Runs one or more ';'-separated statements and reads every result, so an error in the
 /// third statement is reported rather than swallowed (as `query_drop` would).
-pub fn exec_all(conn: &mut Conn, sql: &str) -> Result<(), SandboxError> {
+pub(crate) fn exec_all(conn: &mut Conn, sql: &str) -> Result<(), SandboxError> {
     let mut result = conn
         .query_iter(sql)
         .map_err(|e| SandboxError::sql(sql, e))?;
@@ -55,7 +60,7 @@ pub fn exec_all(conn: &mut Conn, sql: &str) -> Result<(), SandboxError> {
 
 /// The first column of the first row as text; None for no row or NULL. Rows with more
 /// columns (SHOW MASTER STATUS) are fine: the rest is ignored.
-pub fn query_value(conn: &mut Conn, sql: &str) -> Result<Option<String>, SandboxError> {
+pub(crate) fn query_value(conn: &mut Conn, sql: &str) -> Result<Option<String>, SandboxError> {
     let row: Option<mysql::Row> = conn
         .query_first(sql)
         .map_err(|e| SandboxError::sql(sql, e))?;
@@ -81,7 +86,7 @@ pub fn percent_encode(s: &str) -> String {
 }
 
 /// A single-quoted SQL string literal with quotes and backslashes escaped.
-pub fn sql_string(s: &str) -> String {
+pub(crate) fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 

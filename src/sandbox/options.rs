@@ -7,13 +7,13 @@ use std::path::PathBuf;
 pub struct ServerOptions {
     /// Extra server options, e.g. "--binlog-format=STATEMENT", "--skip-log-bin".
     /// They come after the fixed ones, and the server lets a later option win.
-    pub args: Vec<String>,
+    pub(crate) args: Vec<String>,
     /// Where to keep the data; None = a fresh temporary dir removed on drop.
     /// A given dir is never removed: it is how the persistent `cdc sandbox` keeps state.
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
     /// Port; None = a free port picked at start (and re-picked if another process
     /// grabs it first).
-    pub port: Option<u16>,
+    pub(crate) port: Option<u16>,
 }
 
 impl ServerOptions {

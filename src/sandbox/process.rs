@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// True when the effective uid is 0: mariadbd refuses to run as root without `--user=root`.
-pub fn running_as_root() -> bool {
+pub(crate) fn running_as_root() -> bool {
     // /proc/self/status has "Uid:\treal\teffective\tsaved\tfs"; fall back to `id -u`
     // where /proc is missing (macOS).
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
@@ -24,7 +24,7 @@ pub fn running_as_root() -> bool {
 
 /// True when `pid` exists and is not a zombie. A zombie has exited but has not been
 /// reaped yet (e.g. a container whose init does not reap), so it counts as dead.
-pub fn pid_alive(pid: u32) -> bool {
+pub(crate) fn pid_alive(pid: u32) -> bool {
     let proc_dir = Path::new("/proc");
     if proc_dir.exists() {
         return match std::fs::read_to_string(proc_dir.join(pid.to_string()).join("stat")) {
@@ -41,7 +41,7 @@ pub fn pid_alive(pid: u32) -> bool {
 
 /// True when `pid` is alive and its command line mentions `needle` (the data dir), so a
 /// recycled pid is never mistaken for our server and never sent a signal.
-pub fn pid_runs_with(pid: u32, needle: &str) -> bool {
+pub(crate) fn pid_runs_with(pid: u32, needle: &str) -> bool {
     if !pid_alive(pid) {
         return false;
     }
@@ -53,7 +53,7 @@ pub fn pid_runs_with(pid: u32, needle: &str) -> bool {
 }
 
 /// Sends SIGTERM and waits up to `timeout` for the process to go; true when it went.
-pub fn terminate(pid: u32, timeout: Duration) -> bool {
+pub(crate) fn terminate(pid: u32, timeout: Duration) -> bool {
     if !pid_alive(pid) {
         return true;
     }
@@ -62,7 +62,7 @@ pub fn terminate(pid: u32, timeout: Duration) -> bool {
 }
 
 /// Polls until `pid` is gone or `timeout` passes.
-pub fn wait_gone(pid: u32, timeout: Duration) -> bool {
+pub(crate) fn wait_gone(pid: u32, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while pid_alive(pid) {
         if Instant::now() >= deadline {

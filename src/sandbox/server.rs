@@ -9,7 +9,7 @@ use tempfile::TempDir;
 
 use super::binary::ServerBinary;
 use super::client;
-use super::launch::{error_log_path, free_port, install, is_empty_dir, spawn_and_wait, HOST};
+use super::launch::{free_port, install, is_empty_dir, spawn_and_wait, HOST};
 use super::template::install_from_template;
 use super::{SandboxError, ServerOptions};
 
@@ -116,11 +116,7 @@ impl LocalServer {
         self.port
     }
 
-    pub fn host(&self) -> &str {
-        HOST
-    }
-
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.pid
     }
 
@@ -130,10 +126,6 @@ impl LocalServer {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
-    }
-
-    pub fn error_log(&self) -> PathBuf {
-        error_log_path(self.root_path())
     }
 
     /// `mysql://root@127.0.0.1:PORT`: root has no password on a sandbox.
@@ -187,17 +179,13 @@ impl LocalServer {
     /// Leaves the server running and its files in place after this value (and this
     /// process) is gone; returns its pid. This is how `cdc sandbox up` hands a server
     /// over to `cdc sandbox down`.
-    pub fn detach(mut self) -> u32 {
+    pub(crate) fn detach(mut self) -> u32 {
         // Dropping a Child neither kills nor waits; the server is reparented on our exit.
         self.child.take();
         if let Some(Root::Temp(t)) = self.root.take() {
             let _ = t.keep();
         }
         self.pid
-    }
-
-    fn root_path(&self) -> &Path {
-        self.root.as_ref().map(Root::path).unwrap_or(&self.data_dir)
     }
 }
 

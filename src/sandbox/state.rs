@@ -15,19 +15,19 @@ const STATE_FILE: &str = "state.json";
 
 /// What `cdc sandbox up` recorded. Holds a password, so the file is mode 0600.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SandboxState {
-    pub port: u16,
-    pub pid: u32,
-    pub password: String,
+pub(crate) struct SandboxState {
+    pub(crate) port: u16,
+    pub(crate) pid: u32,
+    pub(crate) password: String,
     /// The server binary that was started.
-    pub binary: PathBuf,
+    pub(crate) binary: PathBuf,
     /// "MariaDB 10.11.6", as the binary reported it.
-    pub version: String,
+    pub(crate) version: String,
 }
 
 impl SandboxState {
     /// The sandbox's source URL, password included: what `up` and `url` print.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!(
             "mysql://cdc_user:{}@127.0.0.1:{}/retail_db",
             client::percent_encode(&self.password),
@@ -36,13 +36,13 @@ impl SandboxState {
     }
 
     /// The same URL with the password masked, for status output and logs.
-    pub fn redacted_url(&self) -> String {
+    pub(crate) fn redacted_url(&self) -> String {
         format!("mysql://cdc_user:***@127.0.0.1:{}/retail_db", self.port)
     }
 
     /// Running = the recorded pid is a live server on `data_dir` and root can connect on
     /// the recorded port; a recycled pid or a stale file reads as stopped.
-    pub fn is_running(&self, data_dir: &Path) -> bool {
+    pub(crate) fn is_running(&self, data_dir: &Path) -> bool {
         process::pid_runs_with(self.pid, &data_dir.to_string_lossy())
             && client::connect_within("127.0.0.1", self.port, "root", "", Duration::from_secs(5))
                 .is_ok()
@@ -50,7 +50,7 @@ impl SandboxState {
 }
 
 /// `$CDC_SANDBOX_DIR`, else `$XDG_CACHE_HOME/cdc/sandbox`, else `$HOME/.cache/cdc/sandbox`.
-pub fn sandbox_dir() -> Option<PathBuf> {
+pub(crate) fn sandbox_dir() -> Option<PathBuf> {
     let env = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
@@ -64,7 +64,7 @@ pub fn sandbox_dir() -> Option<PathBuf> {
 }
 
 /// Reads `dir/state.json`; Ok(None) when there is no sandbox yet.
-pub fn load(dir: &Path) -> Result<Option<SandboxState>, SandboxError> {
+pub(crate) fn load(dir: &Path) -> Result<Option<SandboxState>, SandboxError> {
     let path = dir.join(STATE_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -79,7 +79,7 @@ pub fn load(dir: &Path) -> Result<Option<SandboxState>, SandboxError> {
 
 /// Writes `dir/state.json` with mode 0600, via a temp file and rename so a crash never
 /// leaves half a file.
-pub fn save(dir: &Path, state: &SandboxState) -> Result<(), SandboxError> {
+pub(crate) fn save(dir: &Path, state: &SandboxState) -> Result<(), SandboxError> {
     let path = dir.join(STATE_FILE);
     let tmp = dir.join(format!("{STATE_FILE}.tmp"));
     let what = || format!("writing {}", path.display());
@@ -98,7 +98,7 @@ pub fn save(dir: &Path, state: &SandboxState) -> Result<(), SandboxError> {
 }
 
 /// 16 random alphanumeric characters from /dev/urandom: URL-safe and shell-safe.
-pub fn generate_password() -> Result<String, SandboxError> {
+pub(crate) fn generate_password() -> Result<String, SandboxError> {
     use std::io::Read;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut urandom = std::fs::File::open("/dev/urandom")
