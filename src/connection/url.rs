@@ -230,7 +230,7 @@ pub(crate) fn redacted_base(
 ) -> String {
     let mut s = format!("{scheme}://");
     if !user.is_empty() {
-        s.push_str(&encode(user));
+        s.push_str(&percent_encode(user));
         if has_password {
             s.push_str(":***");
         }
@@ -244,13 +244,14 @@ pub(crate) fn redacted_base(
     s.push_str(&format!(":{port}"));
     if let Some(db) = database {
         s.push('/');
-        s.push_str(&encode(db));
+        s.push_str(&percent_encode(db));
     }
     s
 }
 
-/// Percent-encodes what would break the URL's structure.
-pub(crate) fn encode(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986's unreserved characters: user names, passwords and
+/// database names put into a URL (the one encoder; `percent_decode` undoes it).
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -265,6 +266,19 @@ pub(crate) fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn userinfo_is_percent_encoded_and_decodes_back() {
+        for (raw, encoded) in [
+            ("cdc_user", "cdc_user"),
+            ("p@ss:w/rd", "p%40ss%3Aw%2Frd"),
+            ("a b%", "a%20b%25"),
+            ("é", "%C3%A9"),
+        ] {
+            assert_eq!(percent_encode(raw), encoded);
+            assert_eq!(percent_decode(encoded).as_deref(), Some(raw));
+        }
+    }
 
     fn no_env(_: &str) -> Option<String> {
         None

@@ -72,19 +72,6 @@ pub fn root_query_value(port: u16, sql: &str) -> Result<Option<String>, SandboxE
     query_value(&mut connect("127.0.0.1", port, "root", "")?, sql)
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters, for URL userinfo.
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// A single-quoted SQL string literal with quotes and backslashes escaped.
 pub(crate) fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -93,14 +80,6 @@ pub(crate) fn sql_string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn userinfo_is_percent_encoded() {
-        assert_eq!(percent_encode("cdc_user"), "cdc_user");
-        assert_eq!(percent_encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
-        assert_eq!(percent_encode("a b%"), "a%20b%25");
-        assert_eq!(percent_encode("é"), "%C3%A9");
-    }
 
     #[test]
     fn sql_strings_are_escaped() {

@@ -18,7 +18,7 @@ pub mod state;
 mod template;
 
 pub use binary::{InitTool, ServerBinary};
-pub use client::{percent_encode, root_query_value};
+pub use client::root_query_value;
 pub use error::SandboxError;
 pub use launch::is_empty_dir;
 pub use options::ServerOptions;

@@ -137,8 +137,8 @@ impl LocalServer {
     pub fn url(&self, user: &str, password: &str) -> String {
         format!(
             "mysql://{}:{}@{HOST}:{}",
-            client::percent_encode(user),
-            client::percent_encode(password),
+            crate::connection::url::percent_encode(user),
+            crate::connection::url::percent_encode(password),
             self.port
         )
     }

@@ -30,7 +30,7 @@ impl SandboxState {
     pub(crate) fn url(&self) -> String {
         format!(
             "mysql://cdc_user:{}@127.0.0.1:{}/retail_db",
-            client::percent_encode(&self.password),
+            crate::connection::url::percent_encode(&self.password),
             self.port
         )
     }
