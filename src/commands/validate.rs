@@ -169,7 +169,6 @@ pub fn run(args: &ValidateArgs) -> Result<Outcome> {
         return canary::run(args, &source);
     }
     let mut target = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
-        .map_err(anyhow::Error::msg)
         .context("cannot use the target")?;
     target.set_connect_timeout(args.source.connect_timeout);
     let tables = args.table_list()?;
@@ -208,8 +207,8 @@ pub fn validate(
         .open()
         .map_err(|e| anyhow::anyhow!("{}", target.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target.redacted()))?;
-    let tables =
-        scope::expand(&mut sdb, tables).map_err(|e| anyhow::anyhow!("{}", source.scrub(&e)))?;
+    let tables = scope::expand(&mut sdb, tables)
+        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))?;
     let scrub = |t: &str| target.scrub(&source.scrub(t));
     let settings = args.settings();
     let bar_wanted = std::io::stderr().is_terminal();

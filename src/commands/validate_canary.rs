@@ -49,7 +49,6 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     let mut target_cfg = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
-        .map_err(anyhow::Error::msg)
         .context("cannot use the target")?;
     target_cfg.set_connect_timeout(args.source.connect_timeout);
     let mut target = target_cfg
@@ -58,7 +57,7 @@ pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome> {
         .with_context(|| format!("cannot connect to the target {}", target_cfg.redacted()))?;
     let target_name = target_table(args.target_table.as_deref(), &canary);
     let mut counted = scope::expand(&mut src, &args.table_list()?)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e)))?;
+        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))?;
     if counted.is_empty() {
         counted.push(canary.clone());
     }

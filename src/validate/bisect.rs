@@ -8,6 +8,7 @@
 use std::thread;
 
 use super::diff::{diff_rows, Diff, Row, SegmentDiff};
+use super::error::ValidateError;
 
 /// A half-open range of the leading key column (or of the key's hash, for keys that are not
 /// integers); None ends are unbounded, and an unbounded range is never split.
@@ -56,13 +57,13 @@ pub struct Summary {
 pub trait Side: Send {
     /// Min and max of the leading key column (None when the table is empty or the key is
     /// not an integer).
-    fn bounds(&mut self) -> Result<Option<(i128, i128)>, String>;
-    fn summarize(&mut self, range: KeyRange) -> Result<Summary, String>;
+    fn bounds(&mut self) -> Result<Option<(i128, i128)>, ValidateError>;
+    fn summarize(&mut self, range: KeyRange) -> Result<Summary, ValidateError>;
     /// Summaries of consecutive ranges (one query each unless a side can do better).
-    fn summarize_parts(&mut self, parts: &[KeyRange]) -> Result<Vec<Summary>, String> {
+    fn summarize_parts(&mut self, parts: &[KeyRange]) -> Result<Vec<Summary>, ValidateError> {
         parts.iter().map(|&r| self.summarize(r)).collect()
     }
-    fn fetch(&mut self, range: KeyRange) -> Result<Vec<Row>, String>;
+    fn fetch(&mut self, range: KeyRange) -> Result<Vec<Row>, ValidateError>;
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,14 +102,12 @@ pub struct Outcome {
 fn both<T: Send>(
     source: &mut dyn Side,
     target: &mut dyn Side,
-    f: impl Fn(&mut dyn Side) -> Result<T, String> + Sync,
-) -> Result<(T, T), String> {
+    f: impl Fn(&mut dyn Side) -> Result<T, ValidateError> + Sync,
+) -> Result<(T, T), ValidateError> {
     thread::scope(|s| {
         let h = s.spawn(|| f(source));
         let t = f(target);
-        let s = h
-            .join()
-            .unwrap_or_else(|_| Err("a worker thread panicked".into()));
+        let s = h.join().unwrap_or(Err(ValidateError::WorkerPanicked));
         Ok((s?, t?))
     })
 }
@@ -120,7 +119,7 @@ pub fn compare(
     opts: Options,
     cutoff: Option<&str>,
     progress: &dyn Fn(u64),
-) -> Result<Outcome, String> {
+) -> Result<Outcome, ValidateError> {
     let mut out = Outcome::default();
     let top = if opts.splittable {
         let (a, b) = both(source, target, |s| s.bounds())?;
@@ -159,7 +158,7 @@ fn visit(
     (s, t): (Summary, Summary),
     depth: u32,
     out: &mut Outcome,
-) -> Result<(), String> {
+) -> Result<(), ValidateError> {
     out.depth = out.depth.max(depth);
     if s == t {
         progress(s.count);
@@ -204,7 +203,7 @@ pub fn fetch_and_diff(
     range: KeyRange,
     cutoff: Option<&str>,
     out: &mut Outcome,
-) -> Result<SegmentDiff, String> {
+) -> Result<SegmentDiff, ValidateError> {
     let (a, b) = both(source, target, |side| side.fetch(range))?;
     out.rows_fetched += (a.len() + b.len()) as u64;
     Ok(diff_rows(a, b, cutoff))
@@ -218,7 +217,7 @@ pub fn recheck(
     leaves: &[Leaf],
     cutoff: Option<&str>,
     out: &mut Outcome,
-) -> Result<(Vec<Diff>, usize), String> {
+) -> Result<(Vec<Diff>, usize), ValidateError> {
     let mut still = Vec::new();
     let mut skipped = 0;
     for leaf in leaves {
@@ -264,14 +263,14 @@ mod tests {
     }
 
     impl Side for Mem {
-        fn bounds(&mut self) -> Result<Option<(i128, i128)>, String> {
+        fn bounds(&mut self) -> Result<Option<(i128, i128)>, ValidateError> {
             Ok(self
                 .rows
                 .keys()
                 .next()
                 .map(|lo| (*lo, *self.rows.keys().last().unwrap())))
         }
-        fn summarize(&mut self, r: KeyRange) -> Result<Summary, String> {
+        fn summarize(&mut self, r: KeyRange) -> Result<Summary, ValidateError> {
             self.summaries += 1;
             let mut count = 0;
             let mut sum: u64 = 0;
@@ -286,7 +285,7 @@ mod tests {
                 checksum: (count > 0).then(|| sum.to_string()),
             })
         }
-        fn fetch(&mut self, r: KeyRange) -> Result<Vec<Row>, String> {
+        fn fetch(&mut self, r: KeyRange) -> Result<Vec<Row>, ValidateError> {
             Ok(self
                 .within(r)
                 .map(|(k, v)| Row {
@@ -388,6 +387,24 @@ mod tests {
         let (still, _) = recheck(&mut a, &mut b, &leaves, None, &mut out).unwrap();
         assert_eq!(still.len(), 1);
         assert_eq!(still[0].key, ["20"]);
+    }
+
+    #[test]
+    fn a_side_that_panics_is_an_error_not_a_crash() {
+        struct Panics;
+        impl Side for Panics {
+            fn bounds(&mut self) -> Result<Option<(i128, i128)>, ValidateError> {
+                panic!("the source side fails");
+            }
+            fn summarize(&mut self, _: KeyRange) -> Result<Summary, ValidateError> {
+                unreachable!()
+            }
+            fn fetch(&mut self, _: KeyRange) -> Result<Vec<Row>, ValidateError> {
+                unreachable!()
+            }
+        }
+        let e = compare(&mut Panics, &mut Mem::new(10), opts(true), None, &|_| {}).unwrap_err();
+        assert_eq!(e, ValidateError::WorkerPanicked);
     }
 
     #[test]

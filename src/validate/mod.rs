@@ -16,6 +16,7 @@ pub mod bisect;
 pub mod checksum;
 pub mod crud;
 pub mod diff;
+pub mod error;
 pub mod normalize;
 pub mod pg_tls;
 pub mod report;
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 use bisect::{Options, Outcome};
 use checksum::{Digest, Hash};
 use diff::{Diff, DiffKind};
+use error::{TargetPatternError, ValidateError};
 use normalize::{columns_sql, common_form, parse_columns, primary_key_sql, Column, Kind};
 use report::{Key, KeyValue, TableResult, TableStatus};
 use table::{PlannedColumn, SidePlan, SqlSide, TableRef};
@@ -110,14 +112,14 @@ pub fn target_table(pattern: Option<&str>, source: &TableRef) -> TableRef {
 
 /// Checks a `--target-table` value before anything runs: a name or `schema.name`, where each
 /// part may use `{db}` and `{table}`, and no part is empty.
-pub fn parse_target_pattern(pattern: &str) -> Result<String, String> {
+pub fn parse_target_pattern(pattern: &str) -> Result<String, TargetPatternError> {
     let filled = pattern.replace("{db}", "d").replace("{table}", "t");
     if let Some(at) = filled.find(['{', '}']) {
         let rest = &filled[at..];
         let token = rest.split_inclusive('}').next().unwrap_or(rest);
-        return Err(format!(
-            "{token:?} is not a placeholder: use {{db}} and {{table}}, e.g. bronze.{{table}}"
-        ));
+        return Err(TargetPatternError::Placeholder {
+            token: token.to_string(),
+        });
     }
     let trimmed = filled.trim();
     let well_formed = match trimmed.split_once('.') {
@@ -125,9 +127,9 @@ pub fn parse_target_pattern(pattern: &str) -> Result<String, String> {
         None => !trimmed.is_empty(),
     };
     if !well_formed {
-        return Err(format!(
-            "{pattern:?} is not a table name or schema.table (each part may use {{db}} and {{table}})"
-        ));
+        return Err(TargetPatternError::NotATable {
+            pattern: pattern.to_string(),
+        });
     }
     Ok(pattern.trim().to_string())
 }
@@ -168,20 +170,22 @@ pub fn validate_table(
         progress,
         &mut result,
     ) {
-        if result.status != TableStatus::Missing {
-            result.status = TableStatus::Error;
-        }
-        result.error = Some((pair.scrub)(&e));
+        // A table the target lacks is a finding about the copy, not a failure to compare.
+        result.status = match e {
+            ValidateError::NoTargetTable(_) => TableStatus::Missing,
+            _ => TableStatus::Error,
+        };
+        result.error = Some((pair.scrub)(&e.to_string()));
     }
     result.seconds = start.elapsed().as_secs_f64();
     result
 }
 
-fn columns(db: &mut dyn Db, t: &TableRef) -> Result<Vec<Column>, String> {
+fn columns(db: &mut dyn Db, t: &TableRef) -> Result<Vec<Column>, ValidateError> {
     let e = db.engine();
     let rows = db
         .query(&columns_sql(e, &t.schema, &t.name))
-        .map_err(|err| format!("reading the columns of {t}: {err}"))?;
+        .map_err(|err| ValidateError::query(format!("reading the columns of {t}"), err))?;
     Ok(parse_columns(e, &rows))
 }
 
@@ -196,32 +200,29 @@ fn run_table(
     settings: &Settings,
     progress: &dyn Fn(u64),
     result: &mut TableResult,
-) -> Result<(), String> {
+) -> Result<(), ValidateError> {
     let (se, te) = (pair.source.engine(), pair.target.engine());
     let scols = columns(pair.source, st)?;
     if scols.is_empty() {
-        return Err(format!("no table {st} on the source"));
+        return Err(ValidateError::NoSourceTable(st.clone()));
     }
     let tcols = columns(pair.target, tt)?;
     if tcols.is_empty() {
-        result.status = TableStatus::Missing;
-        return Err(format!("no table {tt} on the target"));
+        return Err(ValidateError::NoTargetTable(tt.clone()));
     }
     let key: Vec<String> = match &settings.key {
         Some(k) => k.clone(),
         None => pair
             .source
             .query(&primary_key_sql(se, &st.schema, &st.name))
-            .map_err(|e| format!("reading the primary key of {st}: {e}"))?
+            .map_err(|e| ValidateError::query(format!("reading the primary key of {st}"), e))?
             .rows
             .into_iter()
             .filter_map(|r| r.into_iter().next().flatten())
             .collect(),
     };
     if key.is_empty() {
-        return Err(format!(
-            "{st} has no primary key: name the key columns with --key"
-        ));
+        return Err(ValidateError::NoPrimaryKey(st.clone()));
     }
     // Pair the columns by name; the key must be on both sides.
     let mut pairs: Vec<(&Column, &Column)> = Vec::new();
@@ -247,7 +248,7 @@ fn run_table(
         let p = pairs
             .iter()
             .find(|(s, _)| s.name.eq_ignore_ascii_case(k))
-            .ok_or_else(|| format!("key column {k} is not on both sides"))?;
+            .ok_or_else(|| ValidateError::KeyNotOnBothSides { column: k.clone() })?;
         key_pairs.push(*p);
     }
     let integer_key = key_pairs[0].0.kind == Kind::Int && key_pairs[0].1.kind == Kind::Int;
@@ -292,10 +293,10 @@ fn run_table(
         Mode::Checksum => {
             let h = settings.hash.unwrap_or(Hash::best_for(se, te, md5));
             if !h.supported_by(se) || !h.supported_by(te) {
-                return Err("--hash crc32-xor needs MySQL/MariaDB on both sides".into());
+                return Err(ValidateError::HashNeedsMySql);
             }
             if h == Hash::Md5Sum && !md5 {
-                return Err(NO_MD5.into());
+                return Err(ValidateError::NoMd5);
             }
             Some(h)
         }
@@ -307,8 +308,10 @@ fn run_table(
     if let Some(age) = settings.min_age {
         let chosen = match &settings.updated_column {
             Some(c) => Some(
-                find(&scols, c)
-                    .ok_or_else(|| format!("--updated-column {c} is not a column of {st}"))?,
+                find(&scols, c).ok_or_else(|| ValidateError::NoUpdatedColumn {
+                    column: c.clone(),
+                    table: st.clone(),
+                })?,
             ),
             None => scols.iter().find(|c| {
                 c.on_update
@@ -409,10 +412,6 @@ fn note_counts_only(result: &mut TableResult, outcome: &Outcome, mode: Mode) {
     }
 }
 
-/// The source's clock minus `age`, as normalised timestamp text (UTC session).
-const NO_MD5: &str = "--hash md5-sum: this MySQL has no MD5() (MySQL 9.6+ moved it into a \
-    component: INSTALL COMPONENT 'file://component_classic_hashing'); use --hash sha256-sum";
-
 /// Whether `db` computes MD5(): PostgreSQL, MariaDB and MySQL before 9.6 always do.
 fn has_md5(db: &mut dyn Db) -> bool {
     match db.engine() {
@@ -421,7 +420,8 @@ fn has_md5(db: &mut dyn Db) -> bool {
     }
 }
 
-fn source_cutoff(db: &mut dyn Db, age: Duration) -> Result<String, String> {
+/// The source's clock minus `age`, as normalised timestamp text (UTC session).
+fn source_cutoff(db: &mut dyn Db, age: Duration) -> Result<String, ValidateError> {
     let micros = age.as_micros();
     let sql = match db.engine() {
         Engine::MySql => format!(
@@ -432,11 +432,11 @@ fn source_cutoff(db: &mut dyn Db, age: Duration) -> Result<String, String> {
         ),
     };
     db.query(&sql)
-        .map_err(|e| format!("reading the source clock: {e}"))?
+        .map_err(|e| ValidateError::query("reading the source clock", e))?
         .scalar()
         .flatten()
         .map(str::to_string)
-        .ok_or_else(|| "the source clock gave no answer".to_string())
+        .ok_or(ValidateError::NoClock)
 }
 
 fn fill(result: &mut TableResult, diffs: &[Diff], key: &[(&Column, &Column)], show: usize) {
@@ -494,10 +494,15 @@ mod tests {
         ] {
             assert!(parse_target_pattern(ok).is_ok(), "{ok}");
         }
-        let e = parse_target_pattern("{x}.{table}").unwrap_err();
+        let e = parse_target_pattern("{x}.{table}").unwrap_err().to_string();
         assert!(e.starts_with("\"{x}\" is not a placeholder"), "{e}");
         let e = parse_target_pattern("bronze.{tabel").unwrap_err();
-        assert!(e.contains("{tabel"), "{e}");
+        assert_eq!(
+            e,
+            TargetPatternError::Placeholder {
+                token: "{tabel".into()
+            }
+        );
         for bad in ["bronze.", ".orders", "a.b.c", "", "  "] {
             assert!(parse_target_pattern(bad).is_err(), "{bad:?}");
         }

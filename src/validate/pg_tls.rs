@@ -70,19 +70,37 @@ pub fn root_cert_path(explicit: Option<&Path>, home: Option<&Path>) -> Option<Pa
     })
 }
 
+/// Why no TLS configuration could be made for a PostgreSQL target.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsConfigError {
+    #[error(
+        "sslmode={} needs the CA certificate: add sslrootcert=/path/ca.pem to the URL \
+         (or put it in ~/.postgresql/root.crt)",
+        .mode.name()
+    )]
+    NoCaFile { mode: PgSslMode },
+    #[error("cannot read sslrootcert {}: {error}", .path.display())]
+    ReadCa {
+        path: PathBuf,
+        error: rustls::pki_types::pem::Error,
+    },
+    #[error("sslrootcert {} holds no usable PEM certificate", .path.display())]
+    NoCertificate { path: PathBuf },
+    #[error("cannot use the CA certificate: {0}")]
+    BadCa(rustls::client::VerifierBuilderError),
+    #[error("TLS setup: {0}")]
+    Setup(rustls::Error),
+}
+
 /// The rustls configuration for `mode` with the CA file `root` (see [`root_cert_path`]). As
 /// with libpq, `prefer` encrypts without checking the certificate, `require` checks the chain
 /// only when there is a CA file, `verify-ca` checks the chain, `verify-full` the chain and the
 /// host name.
-pub fn client_config(mode: PgSslMode, root: Option<&Path>) -> Result<ClientConfig, String> {
+pub fn client_config(mode: PgSslMode, root: Option<&Path>) -> Result<ClientConfig, TlsConfigError> {
     let provider = Arc::new(ring::default_provider());
     let roots = match (mode, root) {
         (PgSslMode::VerifyCa | PgSslMode::VerifyFull, None) => {
-            return Err(format!(
-                "sslmode={} needs the CA certificate: add sslrootcert=/path/ca.pem to the URL \
-                 (or put it in ~/.postgresql/root.crt)",
-                mode.name()
-            ))
+            return Err(TlsConfigError::NoCaFile { mode })
         }
         (PgSslMode::Disable | PgSslMode::Prefer, _) | (_, None) => None,
         (_, Some(path)) if path == Path::new(SYSTEM_ROOTS) => Some(RootCertStore {
@@ -94,7 +112,7 @@ pub fn client_config(mode: PgSslMode, root: Option<&Path>) -> Result<ClientConfi
         Some(roots) => Some(
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                 .build()
-                .map_err(|e| format!("cannot use the CA certificate: {e}"))?,
+                .map_err(TlsConfigError::BadCa)?,
         ),
         None => None,
     };
@@ -105,23 +123,25 @@ pub fn client_config(mode: PgSslMode, root: Option<&Path>) -> Result<ClientConfi
     };
     Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?
+        .map_err(TlsConfigError::Setup)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
 }
 
-fn load_roots(path: &Path) -> Result<RootCertStore, String> {
+fn load_roots(path: &Path) -> Result<RootCertStore, TlsConfigError> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect())
-        .map_err(|e| format!("cannot read sslrootcert {}: {e}", path.display()))?;
+        .map_err(|error| TlsConfigError::ReadCa {
+            path: path.to_path_buf(),
+            error,
+        })?;
     let mut roots = RootCertStore::empty();
     let (added, _) = roots.add_parsable_certificates(certs);
     if added == 0 {
-        return Err(format!(
-            "sslrootcert {} holds no usable PEM certificate",
-            path.display()
-        ));
+        return Err(TlsConfigError::NoCertificate {
+            path: path.to_path_buf(),
+        });
     }
     Ok(roots)
 }
@@ -214,7 +234,20 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         assert_eq!(root_cert_path(None, Some(home.path())), None);
         let e = client_config(PgSslMode::VerifyFull, None).unwrap_err();
-        assert!(e.contains("sslrootcert="), "{e}");
+        assert!(
+            matches!(
+                e,
+                TlsConfigError::NoCaFile {
+                    mode: PgSslMode::VerifyFull
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            e.to_string().starts_with("sslmode=verify-full needs"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("sslrootcert="), "{e}");
         assert!(client_config(PgSslMode::Require, None).is_ok());
 
         // libpq's default file counts once it exists; an explicit one wins.
@@ -236,9 +269,16 @@ mod tests {
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, "not a certificate\n").unwrap();
         let e = client_config(PgSslMode::VerifyCa, Some(&path)).unwrap_err();
-        assert!(e.contains(&path.display().to_string()), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "sslrootcert {} holds no usable PEM certificate",
+                path.display()
+            )
+        );
         let missing = dir.path().join("nope.pem");
         let e = client_config(PgSslMode::VerifyCa, Some(&missing)).unwrap_err();
-        assert!(e.contains("nope.pem"), "{e}");
+        assert!(matches!(e, TlsConfigError::ReadCa { .. }), "{e}");
+        assert!(e.to_string().contains("nope.pem"), "{e}");
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::checks::scope::TableScope;
 
+use super::error::ValidateError;
 use super::table::TableRef;
 use super::target::Db;
 
@@ -14,20 +15,20 @@ fn is_pattern(t: &TableRef) -> bool {
 /// Each entry in order, patterns replaced by the base tables they match on the source
 /// (sorted, system schemas left out), each table once. A pattern that matches nothing is an
 /// error: a typo must not turn into "all tables match".
-pub fn expand(source: &mut dyn Db, tables: &[TableRef]) -> Result<Vec<TableRef>, String> {
+pub fn expand(source: &mut dyn Db, tables: &[TableRef]) -> Result<Vec<TableRef>, ValidateError> {
     let mut out: Vec<TableRef> = Vec::new();
     for t in tables {
         let found = if is_pattern(t) {
             let pattern = format!("{}.{}", t.schema, t.name);
-            let scope = TableScope::parse(&pattern)?;
+            let scope = TableScope::parse(&pattern).map_err(ValidateError::Scope)?;
             let sql = format!(
                 "SELECT table_schema, table_name FROM information_schema.tables \
                  WHERE table_type = 'BASE TABLE' AND {} ORDER BY table_schema, table_name",
                 scope.predicate("table_schema", "table_name")
             );
-            let rows = source
-                .query(&sql)
-                .map_err(|e| format!("listing the tables {pattern} matches: {e}"))?;
+            let rows = source.query(&sql).map_err(|e| {
+                ValidateError::query(format!("listing the tables {pattern} matches"), e)
+            })?;
             let found: Vec<TableRef> = rows
                 .rows
                 .into_iter()
@@ -39,9 +40,7 @@ pub fn expand(source: &mut dyn Db, tables: &[TableRef]) -> Result<Vec<TableRef>,
                 )
                 .collect();
             if found.is_empty() {
-                return Err(format!(
-                    "--tables {pattern}: no table on the source matches"
-                ));
+                return Err(ValidateError::NoMatch { pattern });
             }
             found
         } else {

@@ -4,8 +4,10 @@
 use super::bisect::{KeyRange, Side, Summary};
 use super::checksum::{aggregate, range_filter, segment_sql, Digest, Hash};
 use super::diff::Row;
+use super::error::ValidateError;
 use super::normalize::{normalize, row_text, Kind};
 use super::target::{Db, Engine};
+use crate::connection::sql::{Rows, SqlError};
 
 /// A table's place: schema (MySQL database) and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,31 +222,29 @@ pub struct SqlSide<'a> {
 }
 
 impl SqlSide<'_> {
-    fn run(&mut self, sql: &str) -> Result<crate::connection::sql::Rows, String> {
-        self.db.query(sql).map_err(|e| {
-            (self.scrub)(&format!(
-                "{} ({}): {e}",
-                self.plan.table,
-                self.plan.engine.name()
-            ))
+    fn run(&mut self, sql: &str) -> Result<Rows, ValidateError> {
+        self.db.query(sql).map_err(|e| ValidateError::Side {
+            table: self.plan.table.clone(),
+            engine: self.plan.engine,
+            error: SqlError::new(e.code, (self.scrub)(&e.message)),
         })
     }
 }
 
 impl Side for SqlSide<'_> {
-    fn bounds(&mut self) -> Result<Option<(i128, i128)>, String> {
+    fn bounds(&mut self) -> Result<Option<(i128, i128)>, ValidateError> {
         if self.plan.hashed_key {
             return Ok(Some((0, KEY_HASH_END - 1)));
         }
         let rows = self.run(&self.plan.bounds_sql())?;
         let row = rows.rows.first();
-        let num = |i: usize| -> Result<Option<i128>, String> {
+        let num = |i: usize| -> Result<Option<i128>, ValidateError> {
             match row.and_then(|r| r.get(i)).cloned().flatten() {
                 None => Ok(None),
-                Some(t) => t
-                    .parse::<i128>()
-                    .map(Some)
-                    .map_err(|_| format!("key value {t:?} is not an integer")),
+                Some(t) => match t.parse::<i128>() {
+                    Ok(n) => Ok(Some(n)),
+                    Err(_) => Err(ValidateError::NotAnInteger { value: t }),
+                },
             }
         };
         Ok(match (num(0)?, num(1)?) {
@@ -253,7 +253,7 @@ impl Side for SqlSide<'_> {
         })
     }
 
-    fn summarize(&mut self, range: KeyRange) -> Result<Summary, String> {
+    fn summarize(&mut self, range: KeyRange) -> Result<Summary, ValidateError> {
         let rows = self.run(&self.plan.summary_sql(range))?;
         let row = rows.rows.into_iter().next().unwrap_or_default();
         let count = row
@@ -261,7 +261,7 @@ impl Side for SqlSide<'_> {
             .cloned()
             .flatten()
             .and_then(|c| c.parse::<u64>().ok())
-            .ok_or("COUNT(*) gave no number")?;
+            .ok_or(ValidateError::NoCount)?;
         Ok(Summary {
             count,
             checksum: row.get(1).cloned().flatten(),
@@ -270,7 +270,7 @@ impl Side for SqlSide<'_> {
 
     /// Hash ranges are summarised in one grouped scan (a range filter on a hash cannot use
     /// an index: one scan per range would read the table `parts` times).
-    fn summarize_parts(&mut self, parts: &[KeyRange]) -> Result<Vec<Summary>, String> {
+    fn summarize_parts(&mut self, parts: &[KeyRange]) -> Result<Vec<Summary>, ValidateError> {
         let Some(step) = equal_steps(parts).filter(|_| self.plan.hashed_key) else {
             return parts.iter().map(|&r| self.summarize(r)).collect();
         };
@@ -285,18 +285,18 @@ impl Side for SqlSide<'_> {
             let bucket = cell(0)
                 .and_then(|b| b.parse::<usize>().ok())
                 .filter(|&b| b < parts.len())
-                .ok_or("a hash bucket out of range")?;
+                .ok_or(ValidateError::BucketOutOfRange)?;
             out[bucket] = Summary {
                 count: cell(1)
                     .and_then(|c| c.parse().ok())
-                    .ok_or("COUNT(*) gave no number")?,
+                    .ok_or(ValidateError::NoCount)?,
                 checksum: cell(2),
             };
         }
         Ok(out)
     }
 
-    fn fetch(&mut self, range: KeyRange) -> Result<Vec<Row>, String> {
+    fn fetch(&mut self, range: KeyRange) -> Result<Vec<Row>, ValidateError> {
         let n = self.plan.key.len();
         let rows = self.run(&self.plan.fetch_sql(range))?;
         Ok(rows

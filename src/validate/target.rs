@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::connection::secret::Secret;
 use crate::connection::session::{ConnectError, Session};
 use crate::connection::sql::{Rows, Sql, SqlError};
-use crate::connection::url::{percent_decode, port_number, redacted_base, SourceConfig};
+use crate::connection::url::{percent_decode, port_number, redacted_base, SourceConfig, UrlError};
 
 use super::pg_tls::{self, PgSslMode};
 
@@ -255,7 +255,10 @@ impl PgDb {
         } else {
             let home = std::env::var_os("HOME").map(PathBuf::from);
             let root = pg_tls::root_cert_path(cfg.ssl_root_cert.as_deref(), home.as_deref());
-            Some(pg_tls::client_config(cfg.ssl_mode, root.as_deref()).map_err(ConnectError::Tls)?)
+            Some(
+                pg_tls::client_config(cfg.ssl_mode, root.as_deref())
+                    .map_err(|e| ConnectError::Tls(e.to_string()))?,
+            )
         };
         // The driver bounds the TCP connect only: a port that accepts and then says nothing
         // would hold the TLS handshake or the startup forever. The whole connect gets the
@@ -360,6 +363,16 @@ fn pg_error_text(e: &postgres::Error) -> String {
     }
 }
 
+/// Why a `--target` URL is refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TargetUrlError {
+    #[error(transparent)]
+    Postgres(PgUrlError),
+    /// The source URL's rules, told as the target's.
+    #[error("{}", .0.to_string().replace("source URL", "target URL"))]
+    MySql(UrlError),
+}
+
 /// Where the target is: a MySQL/MariaDB or a PostgreSQL URL.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TargetConfig {
@@ -369,16 +382,16 @@ pub enum TargetConfig {
 
 impl TargetConfig {
     /// Parses by scheme: mysql:// / mariadb:// or postgres:// / postgresql://.
-    pub fn parse(url: &str) -> Result<TargetConfig, String> {
+    pub fn parse(url: &str) -> Result<TargetConfig, TargetUrlError> {
         let url = url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             PgConfig::parse(url)
                 .map(TargetConfig::Postgres)
-                .map_err(|e| e.to_string())
+                .map_err(TargetUrlError::Postgres)
         } else {
             SourceConfig::parse(url)
                 .map(TargetConfig::MySql)
-                .map_err(|e| e.to_string().replace("source URL", "target URL"))
+                .map_err(TargetUrlError::MySql)
         }
     }
 
@@ -490,9 +503,12 @@ mod tests {
         let t = TargetConfig::parse("mysql://u:pw@h:3307").unwrap();
         assert_eq!(t.engine(), Engine::MySql);
         assert_eq!(t.redacted(), "mysql://u:***@h:3307");
-        assert!(TargetConfig::parse("oracle://h")
-            .unwrap_err()
-            .contains("target URL"));
+        let e = TargetConfig::parse("oracle://h").unwrap_err();
+        assert_eq!(e, TargetUrlError::MySql(UrlError::Scheme));
+        assert_eq!(
+            e.to_string(),
+            "target URL must start with mysql:// (or mariadb://)"
+        );
     }
 
     #[test]

@@ -6,11 +6,13 @@ use regex::Regex;
 
 use super::generate::{ColumnInfo, Family, Literal};
 use super::row_plan::{sql_value, Probe};
+use crate::connection::sql::SqlError;
+use crate::validate::error::ValidateError;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine};
 
 /// The enforced CHECK clauses of `table`, as the server prints them ("`qty` > 0").
-pub fn read(db: &mut dyn Db, table: &TableRef) -> Result<Vec<String>, String> {
+pub fn read(db: &mut dyn Db, table: &TableRef) -> Result<Vec<String>, ValidateError> {
     let e = Engine::MySql;
     let (schema, name) = (e.literal(&table.schema), e.literal(&table.name));
     // MariaDB names the table in CHECK_CONSTRAINTS itself.
@@ -27,15 +29,13 @@ pub fn read(db: &mut dyn Db, table: &TableRef) -> Result<Vec<String>, String> {
          WHERE tc.TABLE_SCHEMA = {schema} AND tc.TABLE_NAME = {name} \
            AND tc.CONSTRAINT_TYPE = 'CHECK' AND tc.ENFORCED = 'YES'"
     );
+    let failed =
+        |e: SqlError| ValidateError::query(format!("reading {table}'s CHECK constraints"), e);
     let (rows, mysql_escaped) = match db.query(&mariadb) {
         Ok(rows) => (rows, false),
         // 1054: unknown column TABLE_NAME, i.e. MySQL.
-        Err(e) if e.code == Some(1054) => (
-            db.query(&mysql)
-                .map_err(|e| format!("reading {table}'s CHECK constraints: {e}"))?,
-            true,
-        ),
-        Err(e) => return Err(format!("reading {table}'s CHECK constraints: {e}")),
+        Err(e) if e.code == Some(1054) => (db.query(&mysql).map_err(failed)?, true),
+        Err(e) => return Err(failed(e)),
     };
     Ok(rows
         .rows
@@ -70,7 +70,7 @@ pub fn satisfy(
     columns: &[ColumnInfo],
     insert: &mut [(String, Literal)],
     probe: &mut Option<Probe>,
-) -> Result<(), String> {
+) -> Result<(), ValidateError> {
     for clause in clauses {
         if holds(db, clause, columns, insert)?
             && probe_update_holds(db, clause, columns, insert, probe)?
@@ -124,9 +124,10 @@ pub fn satisfy(
             }
         }
         if !fixed {
-            return Err(format!(
-                "{table}: CHECK ({clause}) accepts none of the values cdc can make up; use --canary (a dedicated table) for this pipeline"
-            ));
+            return Err(ValidateError::CheckUnsatisfiable {
+                table: table.clone(),
+                clause: clause.clone(),
+            });
         }
     }
     Ok(())
@@ -139,7 +140,7 @@ fn probe_update_holds(
     columns: &[ColumnInfo],
     insert: &[(String, Literal)],
     probe: &Option<Probe>,
-) -> Result<bool, String> {
+) -> Result<bool, ValidateError> {
     let Some(p) = probe else { return Ok(true) };
     if !mentions(clause, &p.column) {
         return Ok(true);
@@ -159,7 +160,7 @@ fn holds(
     clause: &str,
     columns: &[ColumnInfo],
     values: &[(String, Literal)],
-) -> Result<bool, String> {
+) -> Result<bool, ValidateError> {
     let mut expr = clause.to_string();
     for c in columns.iter().filter(|c| mentions(clause, &c.name)) {
         let value = match values.iter().find(|(n, _)| *n == c.name) {
@@ -174,7 +175,7 @@ fn holds(
     let sql = format!("SELECT ({expr}) IS NOT FALSE");
     let rows = db
         .query(&sql)
-        .map_err(|e| format!("evaluating CHECK ({clause}): {e}"))?;
+        .map_err(|e| ValidateError::query(format!("evaluating CHECK ({clause})"), e))?;
     Ok(rows.scalar().flatten() == Some("1"))
 }
 

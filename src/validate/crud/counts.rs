@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::DeleteMode;
+use crate::connection::sql::SqlError;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine};
 
@@ -68,14 +69,28 @@ fn live_filter(engine: Engine, mode: &DeleteMode) -> String {
     }
 }
 
-fn count(db: &mut dyn Db, table: &TableRef, filter: &str) -> Result<u64, String> {
+/// Why one side's count is unknown; `side` is "source" or "target".
+#[derive(Debug, thiserror::Error)]
+enum CountError {
+    #[error("{side}: {error}")]
+    Query { side: &'static str, error: SqlError },
+    #[error("{side}: no count came back")]
+    NoCount { side: &'static str },
+}
+
+fn count(
+    db: &mut dyn Db,
+    side: &'static str,
+    table: &TableRef,
+    filter: &str,
+) -> Result<u64, CountError> {
     let sql = format!("SELECT COUNT(*) FROM {}{filter}", table.quoted(db.engine()));
     db.query(&sql)
-        .map_err(|e| e.to_string())?
+        .map_err(|error| CountError::Query { side, error })?
         .scalar()
         .flatten()
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| "no count came back".to_string())
+        .ok_or(CountError::NoCount { side })
 }
 
 /// Counts each (source, target) table pair; differences are counted again after `settle`.
@@ -88,10 +103,11 @@ pub fn compare(
     cancel: &AtomicBool,
 ) -> Vec<CountResult> {
     let filter = live_filter(target.engine(), mode);
-    let mut once = |s: &TableRef, t: &TableRef| -> Result<(u64, u64), String> {
-        let a = count(source, s, "").map_err(|e| format!("source: {e}"))?;
-        let b = count(target, t, &filter).map_err(|e| format!("target: {e}"))?;
-        Ok((a, b))
+    let mut once = |s: &TableRef, t: &TableRef| -> Result<(u64, u64), CountError> {
+        Ok((
+            count(source, "source", s, "")?,
+            count(target, "target", t, &filter)?,
+        ))
     };
     let mut results: Vec<CountResult> = tables
         .iter()
@@ -99,7 +115,7 @@ pub fn compare(
             let (source_rows, target_rows, status, message) = match once(s, t) {
                 Ok((a, b)) if a == b => (Some(a), Some(b), CountStatus::Match, String::new()),
                 Ok((a, b)) => (Some(a), Some(b), CountStatus::Differs, String::new()),
-                Err(e) => (None, None, CountStatus::Error, e),
+                Err(e) => (None, None, CountStatus::Error, e.to_string()),
             };
             CountResult {
                 table: s.to_string(),
@@ -136,7 +152,7 @@ pub fn compare(
             }
             Err(e) => {
                 r.status = CountStatus::Error;
-                r.message = e;
+                r.message = e.to_string();
             }
         }
     }

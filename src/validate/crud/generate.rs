@@ -214,23 +214,36 @@ pub struct Context {
     pub uuid: String,
 }
 
+/// Why no value can be made up for a column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error(
+        "column {column} references another table: a generated row would break the foreign key"
+    )]
+    ForeignKey { column: String },
+    /// MAX() of a numeric key came back as something else.
+    #[error("column {column}: its largest value {value:?} is not a number")]
+    NotANumber { column: String, value: String },
+    #[error("column {column} is full: no value above the largest one fits {column_type}")]
+    Full { column: String, column_type: String },
+    #[error("column {column} ({column_type}) needs a value and a made-up one cannot be trusted")]
+    Untrusted { column: String, column_type: String },
+}
+
 /// A value for a column the INSERT must set. Keys and unique columns get values no row
 /// holds: the marker for text, above the current maximum for numbers.
-pub fn value_for(c: &ColumnInfo, token: &str, ctx: &Context) -> Result<Literal, String> {
-    let unsupported = || {
-        format!(
-            "column {} ({}) needs a value and a made-up one cannot be trusted",
-            c.name, c.column_type
-        )
+pub fn value_for(c: &ColumnInfo, token: &str, ctx: &Context) -> Result<Literal, ValueError> {
+    let unsupported = || ValueError::Untrusted {
+        column: c.name.clone(),
+        column_type: c.column_type.clone(),
     };
     if c.foreign_key {
-        return Err(format!(
-            "column {} references another table: a generated row would break the foreign key",
-            c.name
-        ));
+        return Err(ValueError::ForeignKey {
+            column: c.name.clone(),
+        });
     }
     let distinct = c.unique || c.primary_key;
-    let above_max = |min: i128, max: i128| -> Result<Literal, String> {
+    let above_max = |min: i128, max: i128| -> Result<Literal, ValueError> {
         let current = match ctx.max.as_deref() {
             None => min.max(0),
             Some(m) => m
@@ -238,14 +251,17 @@ pub fn value_for(c: &ColumnInfo, token: &str, ctx: &Context) -> Result<Literal, 
                 .next()
                 .unwrap_or(m)
                 .parse::<i128>()
-                .map_err(|_| format!("column {}: its largest value {m:?} is not a number", c.name))?
+                .map_err(|_| ValueError::NotANumber {
+                    column: c.name.clone(),
+                    value: m.to_string(),
+                })?
                 .saturating_add(1),
         };
         if current > max {
-            return Err(format!(
-                "column {} is full: no value above the largest one fits {}",
-                c.name, c.column_type
-            ));
+            return Err(ValueError::Full {
+                column: c.name.clone(),
+                column_type: c.column_type.clone(),
+            });
         }
         Ok(Literal::Number(current.max(min).to_string()))
     };
@@ -344,9 +360,13 @@ mod tests {
             value_for(&key, "t", &ctx(None)),
             Ok(Literal::Number("0".into()))
         );
-        assert!(value_for(&key, "t", &ctx(Some("127")))
-            .unwrap_err()
-            .contains("full"));
+        assert_eq!(
+            value_for(&key, "t", &ctx(Some("127"))),
+            Err(ValueError::Full {
+                column: "id".into(),
+                column_type: "tinyint(4)".into()
+            })
+        );
         let dec = ColumnInfo {
             primary_key: true,
             ..col("k", "decimal", "decimal(10,2)")
@@ -388,10 +408,12 @@ mod tests {
         };
         assert!(value_for(&fk, "t", &Context::default())
             .unwrap_err()
+            .to_string()
             .contains("customer_id references another table"));
         let geo = col("where", "point", "point");
         assert!(value_for(&geo, "t", &Context::default())
             .unwrap_err()
+            .to_string()
             .contains("column where (point)"));
     }
 

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use super::error::ValidateError;
 use super::table::TableRef;
 use super::target::{Db, Engine};
 use counts::{marker_spellings, CountResult, CountStatus};
@@ -32,15 +33,20 @@ pub enum DeleteMode {
     SoftNotNull { column: String },
 }
 
-impl std::str::FromStr for DeleteMode {
-    type Err = String;
+/// A `--delete-mode` value that is none of the three forms (as written, trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not hard, soft:COLUMN=VALUE or soft:COLUMN IS NOT NULL")]
+pub struct DeleteModeError(pub String);
 
-    fn from_str(s: &str) -> Result<DeleteMode, String> {
+impl std::str::FromStr for DeleteMode {
+    type Err = DeleteModeError;
+
+    fn from_str(s: &str) -> Result<DeleteMode, DeleteModeError> {
         let s = s.trim();
         if s == "hard" {
             return Ok(DeleteMode::Hard);
         }
-        let bad = || format!("{s:?} is not hard, soft:COLUMN=VALUE or soft:COLUMN IS NOT NULL");
+        let bad = || DeleteModeError(s.to_string());
         let rule = s.strip_prefix("soft:").ok_or_else(bad)?.trim();
         if let Some(column) = rule
             .strip_suffix("IS NOT NULL")
@@ -214,7 +220,7 @@ impl Crud<'_> {
         let mut plan = match plan {
             Ok(p) => p,
             Err(e) => {
-                report.steps.push(failed("insert", e));
+                report.steps.push(failed("insert", e.to_string()));
                 not_run(&mut report, &["update", "delete"]);
                 report.cleaned = true;
                 return report;
@@ -255,7 +261,7 @@ impl Crud<'_> {
     /// A soft delete mode names a column the target table must have. A table not there yet
     /// may still be created by the pipeline (the steps wait for it); a table without the
     /// column would only make the delete step wait out its timeout, so it is refused first.
-    fn check_delete_column(&self, target: &mut dyn Db) -> Result<(), String> {
+    fn check_delete_column(&self, target: &mut dyn Db) -> Result<(), ValidateError> {
         let column = match self.delete_mode {
             DeleteMode::Hard => return Ok(()),
             DeleteMode::SoftEquals { column, .. } | DeleteMode::SoftNotNull { column } => column,
@@ -273,10 +279,11 @@ impl Crud<'_> {
             e.quote(column)
         )) {
             Ok(_) => Ok(()),
-            Err(err) => Err(format!(
-                "--delete-mode names column {column}, which the target table {} lacks: {err}",
-                self.target_table
-            )),
+            Err(error) => Err(ValidateError::NoDeleteColumn {
+                column: column.clone(),
+                table: self.target_table.clone(),
+                error,
+            }),
         }
     }
 
@@ -361,17 +368,13 @@ impl Crud<'_> {
                         e.quote(&p.column),
                         sql_value(e, &p.updated)
                     )),
-                    None => Err(format!(
-                        "every column of {} is part of a key, unique, generated or of a type \
-                         that cannot be compared: nothing to update",
-                        plan.table
-                    )),
+                    None => Err(ValidateError::NothingToUpdate(plan.table.clone())),
                 },
                 _ => Ok(format!("DELETE FROM {table} WHERE {pred}")),
             };
             let done = sql.and_then(|sql| {
-                source.query(&sql).map(|_| ()).map_err(|e| {
-                    let hint = match (self.row, e.code) {
+                source.query(&sql).map(|_| ()).map_err(|error| {
+                    let hint = match (self.row, error.code) {
                         (RowKind::Canary, Some(1146)) => {
                             " (create it first: cdc validate --init, then add it to the pipeline)"
                                 .to_string()
@@ -388,7 +391,7 @@ impl Crud<'_> {
                         ),
                         _ => String::new(),
                     };
-                    format!("on the source: {e}{hint}")
+                    ValidateError::Step { error, hint }
                 })
             });
             match done {
@@ -398,7 +401,7 @@ impl Crud<'_> {
                         // Not written (a duplicate key is a real row): nothing to remove later.
                         self.forget(plan, run_id);
                     }
-                    report.steps.push(failed(step, why));
+                    report.steps.push(failed(step, why.to_string()));
                     not_run(report, &steps[i + 1..]);
                     break;
                 }
@@ -588,7 +591,10 @@ mod tests {
             })
         );
         assert!("soft:".parse::<DeleteMode>().is_err());
-        assert!("gone".parse::<DeleteMode>().is_err());
+        assert_eq!(
+            "gone".parse::<DeleteMode>().unwrap_err().to_string(),
+            "\"gone\" is not hard, soft:COLUMN=VALUE or soft:COLUMN IS NOT NULL"
+        );
     }
 
     #[test]

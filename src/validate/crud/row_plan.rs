@@ -3,6 +3,8 @@
 
 use super::checks;
 use super::generate::{probe_values, value_for, ColumnInfo, Context, Family, Literal};
+use crate::connection::sql::SqlError;
+use crate::validate::error::ValidateError;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine};
 
@@ -53,16 +55,18 @@ impl RowPlan {
     }
 
     /// A generated row for a real table, planned from what the source says of its columns.
-    pub fn for_table(db: &mut dyn Db, table: &TableRef, token: &str) -> Result<RowPlan, String> {
+    pub fn for_table(
+        db: &mut dyn Db,
+        table: &TableRef,
+        token: &str,
+    ) -> Result<RowPlan, ValidateError> {
         let clauses = checks::read(db, table)?;
         let columns = describe(db, table, &clauses)?;
         if columns.is_empty() {
-            return Err(format!("{table} does not exist on the source"));
+            return Err(ValidateError::NoCanaryTable(table.clone()));
         }
         if !columns.iter().any(|c| c.primary_key) {
-            return Err(format!(
-                "{table} has no primary key: the canary row could not be found again on the target"
-            ));
+            return Err(ValidateError::CanaryNoPrimaryKey(table.clone()));
         }
         let mut ctx = Context {
             now: scalar(db, "SELECT CAST(UTC_TIMESTAMP() AS CHAR)")?.unwrap_or_default(),
@@ -102,7 +106,12 @@ impl RowPlan {
                         ),
                     )?;
                 }
-                Some(value_for(c, token, &ctx).map_err(|e| format!("{table}: {e}"))?)
+                Some(
+                    value_for(c, token, &ctx).map_err(|error| ValidateError::Value {
+                        table: table.clone(),
+                        error,
+                    })?,
+                )
             } else {
                 None
             };
@@ -197,10 +206,10 @@ pub fn sql_value(engine: Engine, v: &Literal) -> String {
     }
 }
 
-fn scalar(db: &mut dyn Db, sql: &str) -> Result<Option<String>, String> {
+fn scalar(db: &mut dyn Db, sql: &str) -> Result<Option<String>, ValidateError> {
     db.query(sql)
         .map(|r| r.scalar().flatten().map(str::to_string))
-        .map_err(|e| format!("reading the source: {e}"))
+        .map_err(|e| ValidateError::query("reading the source", e))
 }
 
 /// The table's columns, with what its keys, unique indexes, foreign keys and (MariaDB)
@@ -209,14 +218,14 @@ fn describe(
     db: &mut dyn Db,
     table: &TableRef,
     checks: &[String],
-) -> Result<Vec<ColumnInfo>, String> {
+) -> Result<Vec<ColumnInfo>, ValidateError> {
     let e = Engine::MySql;
     let filter = format!(
         "TABLE_SCHEMA = {} AND TABLE_NAME = {}",
         e.literal(&table.schema),
         e.literal(&table.name)
     );
-    let err = |e: crate::connection::sql::SqlError| format!("reading {table}'s columns: {e}");
+    let err = |e: SqlError| ValidateError::query(format!("reading {table}'s columns"), e);
     let rows = db
         .query(&format!(
             "SELECT COLUMN_NAME, LOWER(DATA_TYPE), LOWER(COLUMN_TYPE), IS_NULLABLE, \
