@@ -353,7 +353,7 @@ impl<'p> Decoder<'p> {
                 let e = self.read(ev, inner)?;
                 let bytes = payload::unpack(&e)?;
                 for inner_ev in payload::events(&bytes) {
-                    let inner_ev = inner_ev.map_err(EvError::Corrupt)?;
+                    let inner_ev = inner_ev.map_err(|e| EvError::Corrupt(e.to_string()))?;
                     self.event(inner_ev, offset, file, true, sink)?;
                 }
             }

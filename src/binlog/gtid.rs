@@ -3,6 +3,17 @@
 
 use mysql_common::binlog::events::GtidEvent;
 
+/// A GTID text that does not parse, in the form a flavor writes it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadGtid {
+    /// Not MariaDB's `domain-server-sequence`.
+    #[error("{0:?} is not a MariaDB GTID (domain-server-sequence)")]
+    Mariadb(String),
+    /// A part of a set that is not MySQL's `uuid[:tag]:1-5`, with the driver's reason.
+    #[error("{text:?} is not a MySQL GTID set: {reason}")]
+    Mysql { text: String, reason: String },
+}
+
 /// A MariaDB GTID event's body (after the 19-byte header): the transaction's GTID as
 /// "domain-server-seq", `server_id` from the event header.
 pub fn mariadb_gtid(body: &[u8], server_id: u32) -> Option<String> {

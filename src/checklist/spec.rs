@@ -59,27 +59,56 @@ impl Item {
     }
 }
 
+/// An item file that cannot be used; the text names the file and the item.
+#[derive(Debug, thiserror::Error)]
+pub enum ItemFileError {
+    /// Not YAML of the item file's shape.
+    #[error("{file}: {error}")]
+    Yaml {
+        file: String,
+        error: serde_yaml::Error,
+    },
+    #[error("{file}: item {id}: id must start with checklist.")]
+    IdPrefix { file: String, id: String },
+    #[error("{file}: item {id}: duplicate id")]
+    DuplicateId { file: String, id: String },
+    /// The item names a check the catalogue does not have.
+    #[error("{file}: item {id}: no doctor check has id {check:?}")]
+    UnknownCheck {
+        file: String,
+        id: String,
+        check: String,
+    },
+    /// Both or neither of `checks` and `attest` (or an empty `checks`).
+    #[error("{file}: item {id}: needs exactly one of checks: [ids] or attest: {{evidence}}")]
+    Kind { file: String, id: String },
+}
+
 /// Parses and validates an item file: ids unique and `checklist.*`, exactly one of
 /// `checks` / `attest`, every check id in `known_checks`.
-pub fn parse(name: &str, text: &str, known_checks: &[&str]) -> Result<Vec<Item>, String> {
-    let file: ItemFile = serde_yaml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+pub fn parse(name: &str, text: &str, known_checks: &[&str]) -> Result<Vec<Item>, ItemFileError> {
+    let file: ItemFile = serde_yaml::from_str(text).map_err(|error| ItemFileError::Yaml {
+        file: name.to_string(),
+        error,
+    })?;
     let mut seen = std::collections::BTreeSet::new();
     for item in &file.items {
-        let bad = |m: String| Err(format!("{name}: item {}: {m}", item.id));
+        let (file, id) = (name.to_string(), item.id.clone());
         if !item.id.starts_with("checklist.") {
-            return bad("id must start with checklist.".into());
+            return Err(ItemFileError::IdPrefix { file, id });
         }
         if !seen.insert(item.id.as_str()) {
-            return bad("duplicate id".into());
+            return Err(ItemFileError::DuplicateId { file, id });
         }
         match (&item.checks, &item.attest) {
             (Some(ids), None) if !ids.is_empty() => {
                 if let Some(unknown) = ids.iter().find(|c| !known_checks.contains(&c.as_str())) {
-                    return bad(format!("no doctor check has id {unknown:?}"));
+                    let check = unknown.clone();
+                    return Err(ItemFileError::UnknownCheck { file, id, check });
                 }
             }
             (None, Some(_)) => {}
-            _ => return bad("needs exactly one of checks: [ids] or attest: {evidence}".into()),
+            _ => return Err(ItemFileError::Kind { file, id }),
         }
     }
     Ok(file.items)
@@ -112,12 +141,28 @@ mod tests {
     #[test]
     fn an_item_needs_exactly_one_kind_and_known_checks() {
         let both = "items:\n  - {id: checklist.a, title: t, seed: s, checks: [x.y], attest: {evidence: e}}\n";
-        assert!(parse("f", both, &["x.y"])
-            .unwrap_err()
-            .contains("exactly one"));
+        let e = parse("f", both, &["x.y"]).unwrap_err();
+        assert!(matches!(e, ItemFileError::Kind { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "f: item checklist.a: needs exactly one of checks: [ids] or attest: {evidence}"
+        );
         let unknown = "items:\n  - {id: checklist.a, title: t, seed: s, checks: [x.z]}\n";
-        assert!(parse("f", unknown, &["x.y"]).unwrap_err().contains("x.z"));
+        assert_eq!(
+            parse("f", unknown, &["x.y"]).unwrap_err().to_string(),
+            "f: item checklist.a: no doctor check has id \"x.z\""
+        );
         let dup = "items:\n  - {id: checklist.a, title: t, seed: s, checks: [x.y]}\n  - {id: checklist.a, title: t, seed: s, checks: [x.y]}\n";
-        assert!(parse("f", dup, &["x.y"]).unwrap_err().contains("duplicate"));
+        assert_eq!(
+            parse("f", dup, &["x.y"]).unwrap_err().to_string(),
+            "f: item checklist.a: duplicate id"
+        );
+        let prefix = "items:\n  - {id: a, title: t, seed: s, checks: [x.y]}\n";
+        assert!(matches!(
+            parse("f", prefix, &["x.y"]),
+            Err(ItemFileError::IdPrefix { .. })
+        ));
+        let e = parse("f", "items: 3\n", &["x.y"]).unwrap_err();
+        assert!(e.to_string().starts_with("f: items: invalid type"), "{e}");
     }
 }

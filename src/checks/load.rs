@@ -189,7 +189,7 @@ fn validate(spec: &CheckSpec) -> Result<(), Invalid> {
         }
     }
     for (i, c) in spec.applies.iter().enumerate() {
-        validate_condition(c).map_err(|m| (format!("applies[{i}].version"), m))?;
+        validate_condition(c).map_err(|e| (format!("applies[{i}].version"), e.to_string()))?;
     }
     let probes: Vec<&Probe> = match &spec.probe {
         Probes::One(p) => vec![p],
@@ -199,7 +199,7 @@ fn validate(spec: &CheckSpec) -> Result<(), Invalid> {
         return Err(("probe".into(), "needs at least one probe".into()));
     }
     for (i, p) in probes.iter().enumerate() {
-        validate_probe(p).map_err(|m| (format!("probe[{i}]"), m))?;
+        validate_probe(p).map_err(|e| (format!("probe[{i}]"), e.to_string()))?;
     }
     validate_rules(&spec.expect, "expect")?;
     for (profile, over) in &spec.profiles {
@@ -209,7 +209,7 @@ fn validate(spec: &CheckSpec) -> Result<(), Invalid> {
     }
     for (i, f) in spec.fixes.iter().enumerate() {
         if let Some(c) = &f.when {
-            validate_condition(c).map_err(|m| (format!("fixes[{i}].when"), m))?;
+            validate_condition(c).map_err(|e| (format!("fixes[{i}].when"), e.to_string()))?;
         }
     }
     let judges_itself = probes.iter().all(|p| p.builtin.is_some());
@@ -222,16 +222,40 @@ fn validate(spec: &CheckSpec) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn validate_condition(c: &Condition) -> Result<(), String> {
+/// A probe or a condition (`applies`, `when`) of a check or playbook file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidProbe {
+    #[error("{0:?} is not a version requirement like \">=8.0.1, <8.4\"")]
+    Version(String),
+    /// None or several of variable, variables, sql, builtin.
+    #[error("needs exactly one of variable, variables, sql, builtin")]
+    Kind,
+    #[error("unknown builtin {0:?} (known: {known})", known = builtin::NAMES.join(", "))]
+    UnknownBuiltin(String),
+    #[error(transparent)]
+    NotReadOnly(#[from] NotReadOnly),
+}
+
+/// SQL a check file may not run: doctor only reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotReadOnly {
+    /// The statement's first word, upper-cased.
+    #[error("sql must be a SELECT or SHOW statement (doctor never writes), not {0}")]
+    NotAQuery(String),
+    #[error("sql must be a single statement")]
+    SeveralStatements,
+}
+
+fn validate_condition(c: &Condition) -> Result<(), InvalidProbe> {
     match &c.version {
-        Some(v) if version_matches(v, Version::default()).is_none() => Err(format!(
-            "{v:?} is not a version requirement like \">=8.0.1, <8.4\""
-        )),
+        Some(v) if version_matches(v, Version::default()).is_none() => {
+            Err(InvalidProbe::Version(v.clone()))
+        }
         _ => Ok(()),
     }
 }
 
-pub fn validate_probe(p: &Probe) -> Result<(), String> {
+pub fn validate_probe(p: &Probe) -> Result<(), InvalidProbe> {
     let kinds = [
         p.variable.is_some(),
         p.variables.is_some(),
@@ -242,17 +266,14 @@ pub fn validate_probe(p: &Probe) -> Result<(), String> {
     .filter(|k| **k)
     .count();
     if kinds != 1 {
-        return Err("needs exactly one of variable, variables, sql, builtin".into());
+        return Err(InvalidProbe::Kind);
     }
     if let Some(c) = &p.when {
         validate_condition(c)?;
     }
     if let Some(b) = &p.builtin {
         if !builtin::NAMES.contains(&b.as_str()) {
-            return Err(format!(
-                "unknown builtin {b:?} (known: {})",
-                builtin::NAMES.join(", ")
-            ));
+            return Err(InvalidProbe::UnknownBuiltin(b.clone()));
         }
     }
     if let Some(sql) = &p.sql {
@@ -262,7 +283,7 @@ pub fn validate_probe(p: &Probe) -> Result<(), String> {
 }
 
 /// Doctor never writes: a probe may only read.
-pub fn check_read_only(sql: &str) -> Result<(), String> {
+pub fn check_read_only(sql: &str) -> Result<(), NotReadOnly> {
     let first = sql
         .trim_start()
         .split(|c: char| c.is_whitespace() || c == '(')
@@ -270,12 +291,10 @@ pub fn check_read_only(sql: &str) -> Result<(), String> {
         .unwrap_or("")
         .to_ascii_uppercase();
     if !matches!(first.as_str(), "SELECT" | "SHOW" | "WITH") {
-        return Err(format!(
-            "sql must be a SELECT or SHOW statement (doctor never writes), not {first}"
-        ));
+        return Err(NotReadOnly::NotAQuery(first));
     }
     if sql.trim().trim_end_matches(';').contains(';') {
-        return Err("sql must be a single statement".into());
+        return Err(NotReadOnly::SeveralStatements);
     }
     Ok(())
 }
@@ -288,7 +307,7 @@ pub fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
             return Err(at(format!("op {:?} needs a value", r.op)));
         }
         if let Some(c) = &r.when {
-            validate_condition(c).map_err(at)?;
+            validate_condition(c).map_err(|e| at(e.to_string()))?;
         }
         if let Some(name) = r.value.as_ref().and_then(super::rules::variable_name) {
             if !RULE_VARIABLES.contains(&name) {
@@ -435,10 +454,57 @@ mod tests {
     }
 
     #[test]
+    fn probe_errors_name_what_is_wrong() {
+        let probe = |variable: Option<&str>, builtin: Option<&str>| Probe {
+            variable: variable.map(str::to_string),
+            builtin: builtin.map(str::to_string),
+            ..Probe::default()
+        };
+        assert_eq!(validate_probe(&probe(None, None)), Err(InvalidProbe::Kind));
+        assert_eq!(
+            validate_probe(&probe(Some("v"), Some("grants"))),
+            Err(InvalidProbe::Kind)
+        );
+        let e = validate_probe(&probe(None, Some("grant"))).unwrap_err();
+        assert_eq!(e, InvalidProbe::UnknownBuiltin("grant".into()));
+        assert!(
+            e.to_string()
+                .starts_with("unknown builtin \"grant\" (known: connect.tcp, connect.auth, "),
+            "{e}"
+        );
+        let when = Condition {
+            version: Some(">= soon".into()),
+            ..Condition::default()
+        };
+        let e = validate_probe(&Probe {
+            when: Some(when),
+            ..probe(Some("v"), None)
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "\">= soon\" is not a version requirement like \">=8.0.1, <8.4\""
+        );
+    }
+
+    #[test]
     fn read_only_guard() {
         assert!(check_read_only("SELECT 1").is_ok());
         assert!(check_read_only("  show master status").is_ok());
-        assert!(check_read_only("SET GLOBAL x=1").is_err());
-        assert!(check_read_only("SELECT 1; DROP TABLE t").is_err());
+        assert!(check_read_only("WITH x AS (SELECT 1) SELECT * FROM x").is_ok());
+        assert_eq!(
+            check_read_only("SET GLOBAL x=1"),
+            Err(NotReadOnly::NotAQuery("SET".into()))
+        );
+        assert_eq!(
+            check_read_only("SELECT 1; DROP TABLE t")
+                .unwrap_err()
+                .to_string(),
+            "sql must be a single statement"
+        );
+        assert_eq!(
+            InvalidProbe::from(NotReadOnly::NotAQuery("DELETE".into())).to_string(),
+            "sql must be a SELECT or SHOW statement (doctor never writes), not DELETE"
+        );
     }
 }

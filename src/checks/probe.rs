@@ -104,7 +104,7 @@ fn variable(name: &str, missing: Option<MissingMeans>, ctx: &Context) -> Outcome
 fn query(sql: &str, probe: &Probe, ctx: &mut Context) -> Outcome {
     let sql = match ctx.options.tables.expand(sql) {
         Ok(s) => s,
-        Err(e) => return Outcome::Error(e),
+        Err(e) => return Outcome::Error(e.to_string()),
     };
     let Some(conn) = ctx.sql.as_deref_mut() else {
         return Outcome::Skip("no connection".into());

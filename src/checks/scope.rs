@@ -9,6 +9,28 @@ pub struct TablePattern {
     pub table: String,
 }
 
+/// A `--tables` entry that is not a table pattern.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("table {0:?} is not db.table, db.* or *.*")]
+pub struct BadTablePattern(pub String);
+
+/// For callers that still carry their errors as text (validate's table expansion).
+impl From<BadTablePattern> for String {
+    fn from(e: BadTablePattern) -> String {
+        e.to_string()
+    }
+}
+
+/// A `$CAPTURED(...)` in a probe's SQL that cannot be expanded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CapturedError {
+    #[error("unclosed $CAPTURED( in probe SQL")]
+    Unclosed,
+    /// Not the two expressions, schema and table, it takes.
+    #[error("$CAPTURED takes (schema_expr, table_expr)")]
+    Arguments,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableScope {
     pub patterns: Vec<TablePattern>,
@@ -16,12 +38,12 @@ pub struct TableScope {
 
 impl TableScope {
     /// Parses "db.t,db.*,*.*"; a bare "db" means every table of db.
-    pub fn parse(list: &str) -> Result<TableScope, String> {
+    pub fn parse(list: &str) -> Result<TableScope, BadTablePattern> {
         let mut patterns = Vec::new();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (schema, table) = item.split_once('.').unwrap_or((item, "*"));
             if schema.is_empty() || table.is_empty() || table.contains('.') {
-                return Err(format!("table {item:?} is not db.table, db.* or *.*"));
+                return Err(BadTablePattern(item.to_string()));
             }
             patterns.push(TablePattern {
                 schema: schema.trim_matches('`').to_string(),
@@ -70,16 +92,16 @@ impl TableScope {
     }
 
     /// Expands every `$CAPTURED(schema_expr, table_expr)` in a probe's SQL.
-    pub fn expand(&self, sql: &str) -> Result<String, String> {
+    pub fn expand(&self, sql: &str) -> Result<String, CapturedError> {
         let mut out = String::new();
         let mut rest = sql;
         while let Some(start) = rest.find("$CAPTURED(") {
             out.push_str(&rest[..start]);
             let after = &rest[start + "$CAPTURED(".len()..];
-            let end = after.find(')').ok_or("unclosed $CAPTURED( in probe SQL")?;
+            let end = after.find(')').ok_or(CapturedError::Unclosed)?;
             let (schema, table) = after[..end]
                 .split_once(',')
-                .ok_or("$CAPTURED takes (schema_expr, table_expr)")?;
+                .ok_or(CapturedError::Arguments)?;
             out.push_str(&self.predicate(schema.trim(), table.trim()));
             rest = &after[end + 1..];
         }
@@ -163,7 +185,23 @@ mod tests {
         assert!(p.contains("s = 'o''neil'"), "{p}");
         assert!(s.covers_schema("shop_eu"));
         assert!(!s.covers_schema("other"));
-        assert!(TableScope::parse("a.b.c").is_err());
+        assert_eq!(
+            TableScope::parse("a.b.c").unwrap_err().to_string(),
+            "table \"a.b.c\" is not db.table, db.* or *.*"
+        );
+    }
+
+    #[test]
+    fn captured_needs_both_expressions_and_its_parenthesis() {
+        let s = TableScope::default();
+        assert_eq!(
+            s.expand("WHERE $CAPTURED(t.table_schema"),
+            Err(CapturedError::Unclosed)
+        );
+        assert_eq!(
+            s.expand("WHERE $CAPTURED(t.table_schema)"),
+            Err(CapturedError::Arguments)
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::checks::load::Catalogue;
 use crate::checks::profile::Profile;
 use crate::report::{self, Format};
 
+use super::duration::parse_duration;
 use super::outcome::Outcome;
 use super::source::SourceArgs;
 use super::{doctor, output};
@@ -33,10 +34,10 @@ pub struct ChecklistArgs {
     pub answers: Option<PathBuf>,
     /// The longest outage a connector must survive: binlog retention must be at least this
     /// (30m, 24h, 3d, 1w).
-    #[arg(long, value_name = "SPAN", value_parser = parse_span)]
+    #[arg(long, value_name = "SPAN", value_parser = parse_duration)]
     pub max_downtime: Option<Duration>,
     /// Answers older than this warn (e.g. 180d, 26w).
-    #[arg(long, value_name = "SPAN", default_value = "180d", value_parser = parse_span)]
+    #[arg(long, value_name = "SPAN", default_value = "180d", value_parser = parse_duration)]
     pub max_age: Duration,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -52,7 +53,7 @@ pub fn run(args: &ChecklistArgs) -> Result<Outcome> {
     let catalogue = Catalogue::load(None).context("invalid check file")?;
     let known: Vec<&str> = catalogue.specs.iter().map(|s| s.id.as_str()).collect();
     let (name, text) = spec::PRODUCTION;
-    let items = spec::parse(name, text, &known).map_err(anyhow::Error::msg)?;
+    let items = spec::parse(name, text, &known)?;
     if args.template {
         output::print(&answers::template(&items))?;
         return Ok(Outcome::Clean);
@@ -96,36 +97,4 @@ pub fn run(args: &ChecklistArgs) -> Result<Outcome> {
     let color = report::color_wanted(std::io::stdout().is_terminal());
     output::print(&report::render(&outcome.report, args.format, color))?;
     Ok(Outcome::found_if(outcome.has_problem(args.strict)))
-}
-
-/// A span an operator writes: 30m, 24h, 3d, 1w (whole or decimal numbers).
-pub fn parse_span(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let unit = |suffix: char, secs: f64| t.strip_suffix(suffix).map(|n| (n, secs));
-    let parsed = unit('m', 60.0)
-        .or_else(|| unit('h', 3600.0))
-        .or_else(|| unit('d', 86400.0))
-        .or_else(|| unit('w', 7.0 * 86400.0))
-        .and_then(|(n, scale)| n.trim().parse::<f64>().ok().map(|v| v * scale));
-    match parsed {
-        Some(v) if v > 0.0 && v.is_finite() => Ok(Duration::from_secs_f64(v)),
-        _ => Err(format!("{s:?} is not a span like 30m, 24h, 3d or 1w")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spans() {
-        assert_eq!(parse_span("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_span("24h"), Ok(Duration::from_secs(86400)));
-        assert_eq!(parse_span("3d"), Ok(Duration::from_secs(3 * 86400)));
-        assert_eq!(parse_span("1w"), Ok(Duration::from_secs(7 * 86400)));
-        assert_eq!(parse_span("1.5d"), Ok(Duration::from_secs(129_600)));
-        for bad in ["24", "3 days", "-1d", "0h", "d", "1y"] {
-            assert!(parse_span(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -57,7 +57,7 @@ pub struct DoctorArgs {
     pub server_id: Option<u32>,
     /// The longest outage a connector must survive: binlog retention must be at least this
     /// (30m, 24h, 3d, 1w).
-    #[arg(long, value_name = "SPAN", value_parser = super::checklist::parse_span)]
+    #[arg(long, value_name = "SPAN", value_parser = super::duration::parse_duration)]
     pub max_downtime: Option<std::time::Duration>,
     /// Print a fix plan for what did not pass: online changes apart from those that need
     /// the option file and a restart, in the order to apply them.
@@ -84,9 +84,7 @@ pub fn run(args: &DoctorArgs) -> Result<Outcome> {
     }
     let source = args.source.config()?;
     let tables = match &args.tables {
-        Some(t) => TableScope::parse(t)
-            .map_err(anyhow::Error::msg)
-            .context("--tables")?,
+        Some(t) => TableScope::parse(t).context("--tables")?,
         None => TableScope::default(),
     };
     let options = RunOptions {

@@ -4,6 +4,7 @@ pub mod checklist;
 pub mod cli;
 pub mod diagnose;
 pub mod doctor;
+pub mod duration;
 pub mod logging;
 pub mod outcome;
 pub mod output;

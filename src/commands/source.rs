@@ -7,6 +7,9 @@ use anyhow::{Context as _, Result};
 use crate::connection::server::Platform;
 use crate::connection::url::SourceConfig;
 
+/// `--connect-timeout` and validate's flags, which import it from here.
+pub use super::duration::parse_duration;
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct SourceArgs {
     /// Source URL: mysql://user:pass@host:port[/db]?ssl-mode=...&ssl-ca=...
@@ -37,34 +40,13 @@ impl SourceArgs {
     }
 }
 
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else if let Some(n) = s.strip_suffix('h') {
-        (n, 3600.0)
-    } else if let Some(n) = s.strip_suffix('d') {
-        (n, 86400.0)
-    } else if let Some(n) = s.strip_suffix('w') {
-        (n, 7.0 * 86400.0)
-    } else {
-        (s, 1.0)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(Duration::from_secs_f64(v * scale)),
-        _ => Err(format!(
-            "{s:?} is not a duration like 5, 5s, 500ms, 2m, 24h, 3d or 1w"
-        )),
-    }
-}
+/// A `--platform` that is not one doctor knows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not one of self-managed, rds, aurora, azure, cloud-sql")]
+pub struct UnknownPlatform(pub String);
 
-fn parse_platform(s: &str) -> Result<Platform, String> {
-    Platform::parse(s)
-        .ok_or_else(|| format!("{s:?} is not one of self-managed, rds, aurora, azure, cloud-sql"))
+fn parse_platform(s: &str) -> Result<Platform, UnknownPlatform> {
+    Platform::parse(s).ok_or_else(|| UnknownPlatform(s.to_string()))
 }
 
 #[cfg(test)]
@@ -72,13 +54,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86400)));
-        assert_eq!(parse_duration("1w"), Ok(Duration::from_secs(604800)));
-        assert!(parse_duration("-1").is_err());
-        assert!(parse_duration("soon").is_err());
+    fn platforms() {
+        assert_eq!(parse_platform("rds"), Ok(Platform::Rds));
+        assert_eq!(
+            parse_platform("heroku").unwrap_err().to_string(),
+            "\"heroku\" is not one of self-managed, rds, aurora, azure, cloud-sql"
+        );
     }
 }

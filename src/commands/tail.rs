@@ -51,7 +51,7 @@ pub struct TailArgs {
 }
 
 pub fn run(args: &TailArgs) -> Result<Outcome> {
-    let filter = TableFilter::parse(&args.tables).map_err(anyhow::Error::msg)?;
+    let filter = TableFilter::parse(&args.tables)?;
     if args.files.is_empty() {
         return live::run(args, filter);
     }

@@ -72,13 +72,13 @@ pub fn run(args: &TailArgs, filter: TableFilter) -> Result<Outcome> {
         },
         Err(e) => {
             return Ok(Outcome::Problem {
-                message: e,
+                message: e.to_string(),
                 playbook: None,
             })
         }
     };
     let until = match args.until.as_deref() {
-        Some(_) => Some(start::end_now(sql).map_err(anyhow::Error::msg)?),
+        Some(_) => Some(start::end_now(sql)?.context("the server lists no binary logs")?),
         None => None,
     };
     let full_metadata = server

@@ -110,11 +110,9 @@ pub struct ValidateArgs {
     pub format: ValidateFormat,
 }
 
-fn parse_settle(s: &str) -> Result<Duration, String> {
-    if s.trim() == "0" {
-        return Ok(Duration::ZERO);
-    }
-    parse_duration(s)
+/// `--settle` may be zero (no second look): any length the shared parser takes.
+fn parse_settle(s: &str) -> Result<Duration, super::duration::DurationError> {
+    super::duration::parse(s)
 }
 
 impl ValidateArgs {

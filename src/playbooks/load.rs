@@ -81,7 +81,7 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadError> 
                 Probes::One(_) => format!("{field}.probe"),
                 Probes::Variants(_) => format!("{field}.probe[{j}]"),
             };
-            validate_probe(probe).map_err(|m| err(line_of(&d.title), &at, m))?;
+            validate_probe(probe).map_err(|e| err(line_of(&d.title), &at, e.to_string()))?;
         }
         validate_rules(&d.expect, &format!("{field}.expect"))
             .map_err(|(f, m)| err(line_of(&d.title), &f, m))?;

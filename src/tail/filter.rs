@@ -7,6 +7,16 @@ struct Pattern {
     table: String,
 }
 
+/// TABLE arguments `cdc tail` cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("name at least one TABLE (db.table, db.* or *.*)")]
+    NoTables,
+    /// Not `db.table` with both sides non-empty.
+    #[error("bad TABLE {0:?}: write db.table, db.* or *.* (globs with * and ? allowed)")]
+    BadPattern(String),
+}
+
 /// The tables to show: a change is shown when any pattern matches its db and table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableFilter {
@@ -16,9 +26,9 @@ pub struct TableFilter {
 impl TableFilter {
     /// Parses `db.table` patterns. The database and table parts are globs (`*` any run of
     /// characters, `?` one character), matched case-sensitively, as Linux servers name tables.
-    pub fn parse<S: AsRef<str>>(patterns: &[S]) -> Result<TableFilter, String> {
+    pub fn parse<S: AsRef<str>>(patterns: &[S]) -> Result<TableFilter, FilterError> {
         if patterns.is_empty() {
-            return Err("name at least one TABLE (db.table, db.* or *.*)".into());
+            return Err(FilterError::NoTables);
         }
         let patterns = patterns
             .iter()
@@ -29,9 +39,7 @@ impl TableFilter {
                         db: db.to_string(),
                         table: table.to_string(),
                     }),
-                    _ => Err(format!(
-                        "bad TABLE {p:?}: write db.table, db.* or *.* (globs with * and ? allowed)"
-                    )),
+                    _ => Err(FilterError::BadPattern(p.to_string())),
                 }
             })
             .collect::<Result<_, _>>()?;
@@ -81,10 +89,16 @@ mod tests {
         assert!(!f.matches("x", "audit_12"));
         let all = TableFilter::parse(&["*.*"]).unwrap();
         assert!(all.matches("a", "b"));
-        assert!(TableFilter::parse(&["orders"]).is_err());
-        assert!(TableFilter::parse(&["db."]).is_err());
+        assert_eq!(
+            TableFilter::parse(&["orders"]).unwrap_err().to_string(),
+            "bad TABLE \"orders\": write db.table, db.* or *.* (globs with * and ? allowed)"
+        );
+        assert_eq!(
+            TableFilter::parse(&["db."]),
+            Err(FilterError::BadPattern("db.".into()))
+        );
         let empty: [&str; 0] = [];
-        assert!(TableFilter::parse(&empty).is_err());
+        assert_eq!(TableFilter::parse(&empty), Err(FilterError::NoTables));
         assert!(TableFilter::parse(&["s*p.o*s"])
             .unwrap()
             .matches("shop", "orders"));

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{list_arg, Args};
+use super::{list_arg, Args, Unreadable};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::checks::scope::glob_match;
@@ -58,7 +58,7 @@ pub fn run(args: &Args, ctx: &mut Context) -> Outcome {
     };
     let grants = match read_grants(sql, flavor) {
         Ok(g) => g,
-        Err(e) => return Outcome::Error(e),
+        Err(e) => return Outcome::Error(e.to_string()),
     };
     let mut missing = Vec::new();
     for need in list_arg(args, "global") {
@@ -156,7 +156,7 @@ fn summary(g: &Grants) -> String {
 }
 
 /// SHOW GRANTS for the session's account plus its active roles.
-fn read_grants(sql: &mut dyn Sql, flavor: Flavor) -> Result<Grants, String> {
+fn read_grants(sql: &mut dyn Sql, flavor: Flavor) -> Result<Grants, Unreadable> {
     let mut grants = Grants::default();
     let active = sql
         .query("SELECT CURRENT_ROLE()")
@@ -167,9 +167,7 @@ fn read_grants(sql: &mut dyn Sql, flavor: Flavor) -> Result<Grants, String> {
         (Some(roles), Flavor::Mysql) => format!("SHOW GRANTS FOR CURRENT_USER() USING {roles}"),
         _ => "SHOW GRANTS".to_string(),
     };
-    let rows = sql
-        .query(&first)
-        .map_err(|e| format!("cannot read grants: {e}"))?;
+    let rows = sql.query(&first).map_err(Unreadable::Grants)?;
     for line in rows
         .rows
         .iter()
@@ -446,5 +444,19 @@ mod tests {
         let g = read_grants(&mut MysqlWithRole, Flavor::Mysql).unwrap();
         assert!(g.holds_global("REPLICATION SLAVE"));
         assert!(g.holds_global("RELOAD"));
+    }
+
+    #[test]
+    fn unreadable_grants_keep_the_server_error() {
+        // As MariaDB it is asked plain SHOW GRANTS, which these recorded answers refuse.
+        let e = read_grants(&mut MysqlWithRole, Flavor::Mariadb).unwrap_err();
+        assert!(
+            matches!(&e, Unreadable::Grants(sql) if sql.code == Some(1064)),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "cannot read grants: ERROR 1064: not recorded: SHOW GRANTS"
+        );
     }
 }

@@ -15,6 +15,24 @@ use serde_yaml::Value;
 
 use super::context::Context;
 use super::probe::Outcome;
+use crate::connection::sql::SqlError;
+
+/// What a builtin could not read from the server, with the server's error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unreadable {
+    /// SHOW GRANTS failed.
+    #[error("cannot read grants: {0}")]
+    Grants(SqlError),
+    /// The replica status statement failed, and nothing else answered: it needs `privilege`.
+    #[error(
+        "cannot tell whether this server is a replica: {statement} needs {privilege} ({error})"
+    )]
+    ReplicaStatus {
+        statement: &'static str,
+        privilege: &'static str,
+        error: SqlError,
+    },
+}
 
 /// Every builtin a check file may name (validated at load time).
 pub const NAMES: [&str; 11] = [

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::binlog::gtid::BadGtid;
 use crate::binlog::position::{FilePos, GtidSet};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
@@ -133,7 +134,7 @@ fn mysql_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
 fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
     let stored = match parse_mariadb_gtids(set) {
         Ok(s) => s,
-        Err(e) => return Outcome::Error(e),
+        Err(e) => return Outcome::Error(e.to_string()),
     };
     let oldest = match sql.query("SHOW BINARY LOGS") {
         Ok(r) => r.scalar().flatten().map(str::to_string),
@@ -172,7 +173,7 @@ fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
 type DomainSeqs = BTreeMap<u32, u64>;
 
 /// "0-1-100,1-2-5" → domain → sequence number.
-pub fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, String> {
+pub fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, BadGtid> {
     let mut out = BTreeMap::new();
     for g in s.split(',').map(str::trim).filter(|g| !g.is_empty()) {
         let parts: Vec<&str> = g.split('-').collect();
@@ -180,8 +181,7 @@ pub fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, String> {
             [d, _server, seq] => d.parse::<u32>().ok().zip(seq.parse::<u64>().ok()),
             _ => None,
         };
-        let (d, seq) = parsed
-            .ok_or_else(|| format!("{g:?} is not a MariaDB GTID (domain-server-sequence)"))?;
+        let (d, seq) = parsed.ok_or_else(|| BadGtid::Mariadb(g.to_string()))?;
         out.insert(d, seq);
     }
     Ok(out)
@@ -264,6 +264,13 @@ mod tests {
         assert!(m.contains("purged up to 40"), "{m}");
         let (_, _, m) = judge_mariadb(&p("0-1-70"), &p(""), &p("0-1-60"));
         assert!(m.contains("ahead"), "{m}");
-        assert!(parse_mariadb_gtids("3E11FA47:1-5").is_err());
+        assert_eq!(
+            parse_mariadb_gtids("0-1-5, 3E11FA47:1-5"),
+            Err(BadGtid::Mariadb("3E11FA47:1-5".into()))
+        );
+        assert_eq!(
+            parse_mariadb_gtids("0-1").unwrap_err().to_string(),
+            "\"0-1\" is not a MariaDB GTID (domain-server-sequence)"
+        );
     }
 }

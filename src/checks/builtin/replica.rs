@@ -1,6 +1,7 @@
 //! replica.log_updates and replica.preserve_commit_order: a source that is itself a replica
 //! must write what it applies, in the primary's commit order.
 
+use super::Unreadable;
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::connection::replicas;
@@ -26,7 +27,7 @@ pub fn log_updates(ctx: &mut Context) -> Outcome {
             format!("replica with {name}={value}"),
             REPLICA_WITHOUT_LOG,
         ),
-        Err(why) => Outcome::Error(why),
+        Err(why) => Outcome::Error(why.to_string()),
     }
 }
 
@@ -43,7 +44,7 @@ pub fn preserve_commit_order(ctx: &mut Context) -> Outcome {
     match is_replica(sql, server) {
         Ok(false) => return Outcome::verdict(Level::Ok, "not a replica", ""),
         Ok(true) => {}
-        Err(why) => return Outcome::Error(why),
+        Err(why) => return Outcome::Error(why.to_string()),
     }
     let workers = first_variable(
         server,
@@ -95,10 +96,10 @@ fn is_on(v: &str) -> bool {
 
 /// Whether the server replicates from another (a configured channel counts, running or
 /// not). Err says what could not be read and which privilege would allow it.
-fn is_replica(sql: &mut dyn Sql, server: &ServerInfo) -> Result<bool, String> {
+fn is_replica(sql: &mut dyn Sql, server: &ServerInfo) -> Result<bool, Unreadable> {
     let mysql = server.flavor == Flavor::Mysql;
     let statement = replicas::status_statement(server);
-    let e = match sql.query(statement) {
+    let error = match sql.query(statement) {
         Ok(rows) => return Ok(!rows.rows.is_empty()),
         Err(e) => e,
     };
@@ -115,9 +116,11 @@ fn is_replica(sql: &mut dyn Sql, server: &ServerInfo) -> Result<bool, String> {
     } else {
         "REPLICATION CLIENT"
     };
-    Err(format!(
-        "cannot tell whether this server is a replica: {statement} needs {privilege} ({e})"
-    ))
+    Err(Unreadable::ReplicaStatus {
+        statement,
+        privilege,
+        error,
+    })
 }
 
 /// MariaDB's `Slaves_running` (or the older `Slave_running`), readable by any account.
@@ -134,4 +137,46 @@ fn running_replication_threads(sql: &mut dyn Sql) -> Option<u64> {
         found = Some(found.unwrap_or(0) + n);
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::sql::{Rows, SqlError};
+
+    /// An account without the privilege the replica status needs, nor the status counter.
+    struct Denied;
+    impl Sql for Denied {
+        fn query(&mut self, _: &str) -> Result<Rows, SqlError> {
+            Err(SqlError::new(Some(1227), "Access denied"))
+        }
+    }
+
+    #[test]
+    fn an_unreadable_replica_status_names_the_privilege() {
+        let server = |version: &str| {
+            let vars = [("version", version)]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            ServerInfo::from_variables(vars, "db")
+        };
+        let e = is_replica(&mut Denied, &server("10.11.6-MariaDB")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot tell whether this server is a replica: SHOW SLAVE STATUS needs SLAVE MONITOR (ERROR 1227: Access denied)"
+        );
+        let e = is_replica(&mut Denied, &server("8.4.3")).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Unreadable::ReplicaStatus {
+                    statement: "SHOW REPLICA STATUS",
+                    privilege: "REPLICATION CLIENT",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
 }

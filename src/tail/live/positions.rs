@@ -1,11 +1,12 @@
 //! Where the server's binlog ends and how far behind a reader is, in bytes across files.
 
-use crate::connection::sql::Sql;
+use crate::connection::sql::{Sql, SqlError};
 use crate::tail::feed::Positions;
 
-/// `SHOW BINARY LOGS`: (file, size), oldest first.
-pub fn binary_logs(sql: &mut dyn Sql) -> Result<Vec<(String, u64)>, String> {
-    let rows = sql.query("SHOW BINARY LOGS").map_err(|e| e.to_string())?;
+/// `SHOW BINARY LOGS`: (file, size), oldest first; Err is the server's refusal (most often a
+/// missing privilege).
+pub fn binary_logs(sql: &mut dyn Sql) -> Result<Vec<(String, u64)>, SqlError> {
+    let rows = sql.query("SHOW BINARY LOGS")?;
     Ok(rows
         .rows
         .into_iter()

@@ -108,7 +108,7 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
     let mut control = Session::open(&plan.source).ok();
     let request = match stream::request(plan.flavor, start, plan.server_id) {
         Ok(r) => r,
-        Err(e) => return Ended::Failed(e, None),
+        Err(e) => return Ended::Failed(e.to_string(), None),
     };
     let setup = stream::setup(plan.flavor, start, plan.heartbeat);
     let events = match session.into_binlog_stream(&setup, request) {
@@ -250,9 +250,18 @@ fn rotate_target(header: &BinlogEventHeader, body: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
 }
 
+/// An event whose rebuilt bytes are not as long as its header says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event type {event_type}: {rebuilt} bytes rebuilt where the header says {header}")]
+struct SizeMismatch {
+    event_type: u8,
+    rebuilt: usize,
+    header: u32,
+}
+
 /// The event's bytes as the server sent them: the driver keeps the header, the body, the
 /// format description's checksum algorithm and the checksum apart.
-fn rebuild(event: &Event, raw: &mut Vec<u8>) -> Result<(), String> {
+fn rebuild(event: &Event, raw: &mut Vec<u8>) -> Result<(), SizeMismatch> {
     use mysql_common::binlog::consts::{BinlogChecksumAlg, EventType};
     let header = event.header();
     let fde = header.event_type_raw() == EventType::FORMAT_DESCRIPTION_EVENT as u8;
@@ -270,12 +279,11 @@ fn rebuild(event: &Event, raw: &mut Vec<u8>) -> Result<(), String> {
         raw.extend_from_slice(&sum);
     }
     if raw.len() != header.event_size() as usize {
-        return Err(format!(
-            "event type {}: {} bytes rebuilt where the header says {}",
-            header.event_type_raw(),
-            raw.len(),
-            header.event_size()
-        ));
+        return Err(SizeMismatch {
+            event_type: header.event_type_raw(),
+            rebuilt: raw.len(),
+            header: header.event_size(),
+        });
     }
     Ok(())
 }

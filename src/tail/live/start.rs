@@ -1,7 +1,7 @@
 //! `--from` and `--until`: where reading begins and ends.
 
 use crate::binlog::position::{BadPosition, FilePos, GtidSet};
-use crate::connection::sql::Sql;
+use crate::connection::sql::{Sql, SqlError};
 
 /// Where to start reading (`tail --from`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,25 +29,39 @@ impl std::str::FromStr for StartAt {
     }
 }
 
+/// Why `--from` cannot start on this server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// `now` or `start` on a server without binary logs.
+    #[error("the server lists no binary logs (is log_bin on?)")]
+    NoBinaryLogs,
+    /// FILE:POS in a file older than the oldest the server keeps.
+    #[error("{file} was purged (oldest kept: {oldest}); playbook binlog-position-purged")]
+    Purged { file: String, oldest: String },
+}
+
 /// A concrete file and position for `now` / `start` / FILE:POS. GTID starts are handled by
 /// the stream request itself.
-pub fn resolve(from: &StartAt, logs: &[(String, u64)]) -> Result<Option<(String, u64)>, String> {
+pub fn resolve(
+    from: &StartAt,
+    logs: &[(String, u64)],
+) -> Result<Option<(String, u64)>, StartError> {
     match from {
         StartAt::Now => logs
             .last()
             .map(|(f, size)| Some((f.clone(), *size)))
-            .ok_or_else(|| "the server lists no binary logs (is log_bin on?)".to_string()),
+            .ok_or(StartError::NoBinaryLogs),
         StartAt::Start => logs
             .first()
             .map(|(f, _)| Some((f.clone(), 4)))
-            .ok_or_else(|| "the server lists no binary logs (is log_bin on?)".to_string()),
+            .ok_or(StartError::NoBinaryLogs),
         StartAt::Position(FilePos { file, pos }) => {
             if let Some(oldest) = logs.first() {
                 if file.as_str() < oldest.0.as_str() {
-                    return Err(format!(
-                        "{file} was purged (oldest kept: {}); playbook binlog-position-purged",
-                        oldest.0
-                    ));
+                    return Err(StartError::Purged {
+                        file: file.clone(),
+                        oldest: oldest.0.clone(),
+                    });
                 }
             }
             Ok(Some((file.clone(), *pos)))
@@ -56,12 +70,10 @@ pub fn resolve(from: &StartAt, logs: &[(String, u64)]) -> Result<Option<(String,
     }
 }
 
-/// `--until now`: the end position current when the command started.
-pub fn end_now(sql: &mut dyn Sql) -> Result<(String, u64), String> {
-    let logs = super::positions::binary_logs(sql)?;
-    logs.last()
-        .cloned()
-        .ok_or_else(|| "the server lists no binary logs".to_string())
+/// `--until now`: the end position current when the command started; None when the server
+/// lists no binary logs.
+pub fn end_now(sql: &mut dyn Sql) -> Result<Option<(String, u64)>, SqlError> {
+    Ok(super::positions::binary_logs(sql)?.last().cloned())
 }
 
 #[cfg(test)]
@@ -122,7 +134,11 @@ mod tests {
             &logs,
         )
         .unwrap_err();
-        assert!(purged.contains("purged"), "{purged}");
-        assert!(resolve(&StartAt::Now, &[]).is_err());
+        assert_eq!(
+            purged.to_string(),
+            "bin.000001 was purged (oldest kept: bin.000003); playbook binlog-position-purged"
+        );
+        assert_eq!(resolve(&StartAt::Now, &[]), Err(StartError::NoBinaryLogs));
+        assert_eq!(resolve(&StartAt::Start, &[]), Err(StartError::NoBinaryLogs));
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use mysql::BinlogRequest;
 use mysql_common::packets::Sid;
 
+use crate::binlog::gtid::BadGtid;
 use crate::connection::server::Flavor;
 use crate::connection::sql::SqlError;
 
@@ -45,7 +46,7 @@ pub fn request(
     flavor: Flavor,
     start: &Start,
     server_id: u32,
-) -> Result<BinlogRequest<'static>, String> {
+) -> Result<BinlogRequest<'static>, BadGtid> {
     let base = BinlogRequest::new(server_id);
     Ok(match (start, flavor) {
         (Start::Position { file, pos }, _) => {
@@ -59,7 +60,10 @@ pub fn request(
                 .filter(|s| !s.is_empty())
                 .flat_map(tag_runs)
                 .map(|s| {
-                    Sid::from_str(&s).map_err(|e| format!("{s:?} is not a MySQL GTID set: {e}"))
+                    Sid::from_str(&s).map_err(|e| BadGtid::Mysql {
+                        reason: e.to_string(),
+                        text: s,
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             base.with_use_gtid(true).with_sids(sids)
@@ -195,7 +199,16 @@ mod tests {
         let r = request(Flavor::Mysql, &start, 7).unwrap();
         assert!(r.use_gtid());
         assert_eq!(r.sids().len(), 1);
-        assert!(request(Flavor::Mysql, &Start::Gtid("0-1-100".into()), 7).is_err());
+        let e = request(Flavor::Mysql, &Start::Gtid("0-1-100".into()), 7).unwrap_err();
+        assert!(
+            matches!(&e, BadGtid::Mysql { text, .. } if text == "0-1-100"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("\"0-1-100\" is not a MySQL GTID set: "),
+            "{e}"
+        );
         assert_eq!(
             setup(Flavor::Mysql, &start, Duration::from_secs(2)).len(),
             1

@@ -1,0 +1,112 @@
+//! Lengths of time as the flags take them: `500ms`, `5s`, `30m`, `24h`, `3d`, `1w` or a bare
+//! number of seconds, whole or decimal. One parser for every flag; a flag's own bounds are a
+//! thin wrapper around it.
+
+use std::time::Duration;
+
+/// Why a flag's length of time was refused; the text is what the user sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Not a number, or a number with a unit other than ms, s, m, h, d, w.
+    #[error("{0:?} is not a duration like 5, 5s, 500ms, 2m, 24h, 3d or 1w")]
+    Syntax(String),
+    /// Zero, for a flag that needs some time (a timeout, a retention span).
+    #[error("{0:?} is not a duration like 5, 5s, 500ms, 2m, 24h, 3d or 1w")]
+    Zero(String),
+    /// Longer than a duration can be.
+    #[error("{0:?} is longer than any duration this tool can wait")]
+    TooLong(String),
+}
+
+/// Seconds per unit. `ms` comes before `m` and `s`, which it ends with.
+const UNITS: [(&str, f64); 6] = [
+    ("ms", 0.001),
+    ("s", 1.0),
+    ("m", 60.0),
+    ("h", 3600.0),
+    ("d", 86400.0),
+    ("w", 7.0 * 86400.0),
+];
+
+/// The one parser: a number of seconds (bare or with a unit), zero included.
+pub fn parse(s: &str) -> Result<Duration, DurationError> {
+    let s = s.trim();
+    let (num, scale) = UNITS
+        .iter()
+        .find_map(|(unit, scale)| s.strip_suffix(unit).map(|n| (n, *scale)))
+        .unwrap_or((s, 1.0));
+    match num.trim().parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Duration::try_from_secs_f64(v * scale)
+            .map_err(|_| DurationError::TooLong(s.to_string())),
+        _ => Err(DurationError::Syntax(s.to_string())),
+    }
+}
+
+/// A length that must be more than zero: what every duration flag but `--settle` takes.
+pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
+    match parse(s)? {
+        Duration::ZERO => Err(DurationError::Zero(s.trim().to_string())),
+        d => Ok(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_unit_and_a_bare_number() {
+        let secs = Duration::from_secs;
+        for (text, want) in [
+            ("5", secs(5)),
+            ("2.5", Duration::from_millis(2500)),
+            ("500ms", Duration::from_millis(500)),
+            ("5s", secs(5)),
+            ("2m", secs(120)),
+            ("30m", secs(1800)),
+            ("24h", secs(86400)),
+            ("3d", secs(3 * 86400)),
+            ("1.5d", secs(129_600)),
+            ("1w", secs(604_800)),
+            (" 3 d ", secs(3 * 86400)),
+        ] {
+            assert_eq!(parse(text), Ok(want), "{text}");
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn zero_is_a_length_only_where_a_flag_allows_it() {
+        for zero in ["0", "0s", "0ms", "0h"] {
+            assert_eq!(parse(zero), Ok(Duration::ZERO), "{zero}");
+            assert_eq!(parse_duration(zero), Err(DurationError::Zero(zero.into())));
+        }
+        assert_eq!(
+            parse_duration(" 0 ").unwrap_err().to_string(),
+            "\"0\" is not a duration like 5, 5s, 500ms, 2m, 24h, 3d or 1w"
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_duration() {
+        for bad in [
+            "", "soon", "-1", "-1d", "d", "ms", "3 days", "1y", "5sec", "nan", "inf", "1e400",
+        ] {
+            assert_eq!(
+                parse(bad),
+                Err(DurationError::Syntax(bad.trim().into())),
+                "{bad}"
+            );
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse("soon").unwrap_err().to_string(),
+            "\"soon\" is not a duration like 5, 5s, 500ms, 2m, 24h, 3d or 1w"
+        );
+        // Finite, but more seconds than a Duration holds: refused, not a panic.
+        assert_eq!(
+            parse("1e300w"),
+            Err(DurationError::TooLong("1e300w".into()))
+        );
+    }
+}
