@@ -14,13 +14,6 @@ pub struct TablePattern {
 #[error("table {0:?} is not db.table, db.* or *.*")]
 pub struct BadTablePattern(pub String);
 
-/// For callers that still carry their errors as text (validate's table expansion).
-impl From<BadTablePattern> for String {
-    fn from(e: BadTablePattern) -> String {
-        e.to_string()
-    }
-}
-
 /// A `$CAPTURED(...)` in a probe's SQL that cannot be expanded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CapturedError {

@@ -16,7 +16,7 @@ use crate::checks::load::Catalogue;
 use crate::checks::profile::Profile;
 use crate::report::{self, Format};
 
-use super::duration::parse_duration;
+use super::duration::parse_span;
 use super::outcome::Outcome;
 use super::source::SourceArgs;
 use super::{doctor, output};
@@ -34,10 +34,10 @@ pub struct ChecklistArgs {
     pub answers: Option<PathBuf>,
     /// The longest outage a connector must survive: binlog retention must be at least this
     /// (30m, 24h, 3d, 1w).
-    #[arg(long, value_name = "SPAN", value_parser = parse_duration)]
+    #[arg(long, value_name = "SPAN", value_parser = parse_span)]
     pub max_downtime: Option<Duration>,
     /// Answers older than this warn (e.g. 180d, 26w).
-    #[arg(long, value_name = "SPAN", default_value = "180d", value_parser = parse_duration)]
+    #[arg(long, value_name = "SPAN", default_value = "180d", value_parser = parse_span)]
     pub max_age: Duration,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -57,7 +57,7 @@ pub struct DoctorArgs {
     pub server_id: Option<u32>,
     /// The longest outage a connector must survive: binlog retention must be at least this
     /// (30m, 24h, 3d, 1w).
-    #[arg(long, value_name = "SPAN", value_parser = super::duration::parse_duration)]
+    #[arg(long, value_name = "SPAN", value_parser = super::duration::parse_span)]
     pub max_downtime: Option<std::time::Duration>,
     /// Print a fix plan for what did not pass: online changes apart from those that need
     /// the option file and a restart, in the order to apply them.

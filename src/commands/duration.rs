@@ -13,6 +13,9 @@ pub enum DurationError {
     /// Zero, for a flag that needs some time (a timeout, a retention span).
     #[error("{0:?} is not a duration like 5, 5s, 500ms, 2m, 24h, 3d or 1w")]
     Zero(String),
+    /// A bare number for a span of hours or days, where seconds would surprise.
+    #[error("{0:?} needs a unit, like 30m, 24h, 3d or 1w")]
+    NoUnit(String),
     /// Longer than a duration can be.
     #[error("{0:?} is longer than any duration this tool can wait")]
     TooLong(String),
@@ -50,9 +53,27 @@ pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     }
 }
 
+/// A retention-like span (`--max-downtime`, `--max-age`): more than zero, with its unit
+/// written, since "24" read as seconds would pass a check that was meant for a day.
+pub fn parse_span(s: &str) -> Result<Duration, DurationError> {
+    if s.trim().ends_with(|c: char| c.is_ascii_digit()) {
+        return Err(DurationError::NoUnit(s.trim().to_string()));
+    }
+    parse_duration(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_need_their_unit() {
+        assert_eq!(parse_span("3d"), Ok(Duration::from_secs(3 * 86400)));
+        let e = parse_span("24").unwrap_err();
+        assert_eq!(e, DurationError::NoUnit("24".into()));
+        assert!(e.to_string().contains("needs a unit"), "{e}");
+        assert!(parse_span("0h").is_err());
+    }
 
     #[test]
     fn every_unit_and_a_bare_number() {

@@ -65,9 +65,9 @@ pub enum ValidateError {
     )]
     NoMd5,
 
-    /// A `--tables` pattern doctor's scope parser refused (it says why in text).
-    #[error("{0}")]
-    Scope(String),
+    /// A `--tables` pattern the table-pattern parser refused.
+    #[error(transparent)]
+    Scope(#[from] crate::checks::scope::BadTablePattern),
 
     #[error("--tables {pattern}: no table on the source matches")]
     NoMatch { pattern: String },
