@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use cdc::checks::context::RunOptions;
 use cdc::checks::load::Catalogue;
-use cdc::commands::doctor::diagnose;
+use cdc::commands::doctor::check_source;
 use cdc::connection::url::SourceConfig;
 use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerOptions};
 
@@ -24,7 +24,7 @@ fn main() {
     let mut checks = 0;
     for _ in 0..RUNS {
         let start = Instant::now();
-        let report = diagnose(&catalogue, &source, &options, None);
+        let report = check_source(&catalogue, &source, &options, None);
         doctor.push(start.elapsed());
         checks = report.checks.len();
         assert_eq!(report.summary.fail, 0, "the bench server should be healthy");

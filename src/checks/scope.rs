@@ -1,5 +1,7 @@
 //! Which tables the run is about: `--tables db.t,db.*`, by default every non-system schema.
 
+use crate::connection::sql::literal;
+
 pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "sys", "information_schema", "performance_schema"];
 
 /// One `--tables` entry: schema and table, each a name or a `*` glob.
@@ -56,7 +58,7 @@ impl TableScope {
             "{schema} NOT IN ({})",
             SYSTEM_SCHEMAS
                 .iter()
-                .map(|s| quote(s))
+                .map(|s| literal(s))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -118,15 +120,10 @@ fn matcher(expr: &str, pattern: &str) -> String {
             .replace('%', "\\%")
             .replace('_', "\\_")
             .replace('*', "%");
-        format!("{expr} LIKE {}", quote(&like))
+        format!("{expr} LIKE {}", literal(&like))
     } else {
-        format!("{expr} = {}", quote(pattern))
+        format!("{expr} = {}", literal(pattern))
     }
-}
-
-/// A SQL string literal.
-pub fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// `*` matches any run of characters; everything else literally (case-sensitive like schema names).

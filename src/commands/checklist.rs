@@ -74,7 +74,7 @@ pub fn run(args: &ChecklistArgs) -> Result<Outcome> {
             max_downtime: args.max_downtime,
             ..RunOptions::default()
         };
-        Some(doctor::diagnose(
+        Some(doctor::check_source(
             &catalogue,
             &source,
             &options,

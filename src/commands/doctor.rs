@@ -99,7 +99,7 @@ pub fn run(args: &DoctorArgs) -> Result<Outcome> {
     if args.fix && args.format != Format::Human {
         bail!("--fix prints a plan for people: use it with --format human");
     }
-    let mut report = diagnose(&catalogue, &source, &options, args.source.platform);
+    let mut report = check_source(&catalogue, &source, &options, args.source.platform);
     output::print(&report::render(&report, args.format, color))?;
     if args.fix {
         let plan = Plan::from_report(&report);
@@ -148,7 +148,7 @@ fn apply(
     }
     drop(session);
     output::print(&lines)?;
-    let after = diagnose(catalogue, source, options, args.source.platform);
+    let after = check_source(catalogue, source, options, args.source.platform);
     let mut summary = String::from("\nAfter applying:\n");
     for item in plan.items.iter().filter(|i| i.kind == FixKind::Dynamic) {
         let was = before
@@ -193,7 +193,7 @@ fn confirm(count: usize, server: &str) -> Result<bool> {
 
 /// Connects, gathers what every check shares, runs the catalogue. Never fails: what went
 /// wrong on the way is what connect.* report.
-pub fn diagnose(
+pub fn check_source(
     catalogue: &Catalogue,
     source: &SourceConfig,
     options: &RunOptions,

@@ -55,3 +55,21 @@ impl fmt::Display for SqlError {
 pub trait Sql {
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError>;
 }
+
+/// `text` as a MySQL/MariaDB string literal. The quote and the backslash are both doubled,
+/// which is right with or without NO_BACKSLASH_ESCAPES. (Identifiers are quoted by
+/// `validate::target::Engine::ident`.)
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_double_quotes_and_backslashes() {
+        assert_eq!(literal("plain"), "'plain'");
+        assert_eq!(literal(r"it's\"), r"'it''s\\'");
+    }
+}

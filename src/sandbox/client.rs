@@ -71,19 +71,3 @@ pub(crate) fn query_value(conn: &mut Conn, sql: &str) -> Result<Option<String>, 
 pub fn root_query_value(port: u16, sql: &str) -> Result<Option<String>, SandboxError> {
     query_value(&mut connect("127.0.0.1", port, "root", "")?, sql)
 }
-
-/// A single-quoted SQL string literal with quotes and backslashes escaped.
-pub(crate) fn sql_string(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sql_strings_are_escaped() {
-        assert_eq!(sql_string("plain"), "'plain'");
-        assert_eq!(sql_string(r"it's\"), r"'it\'s\\'");
-    }
-}

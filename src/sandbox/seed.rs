@@ -6,8 +6,9 @@ use crate::validate::crud::create_table_sql;
 use crate::validate::table::TableRef;
 use crate::validate::target::Engine;
 
-use super::client::{connect, exec_all, sql_string};
+use super::client::{connect, exec_all};
 use super::{LocalServer, SandboxError};
+use crate::connection::sql::literal;
 
 /// Tables exactly as the workshop defines them, made re-runnable; orders references
 /// customers, so customers comes first.
@@ -83,7 +84,7 @@ pub fn load_retail_db(server: &LocalServer) -> Result<(), SandboxError> {
 /// Creates (or re-passwords) `'cdc_user'@'%'` with the privileges a CDC connector needs
 /// for a snapshot plus binlog streaming, and nothing more.
 pub fn create_cdc_user(server: &LocalServer, password: &str) -> Result<(), SandboxError> {
-    let pw = sql_string(password);
+    let pw = literal(password);
     let mut sql = format!(
         "CREATE USER IF NOT EXISTS 'cdc_user'@'%' IDENTIFIED BY {pw};
          ALTER USER 'cdc_user'@'%' IDENTIFIED BY {pw};

@@ -29,8 +29,8 @@ impl TableRef {
     pub fn quoted(&self, engine: Engine) -> String {
         format!(
             "{}.{}",
-            engine.quote(&self.schema),
-            engine.quote(&self.name)
+            engine.ident(&self.schema),
+            engine.ident(&self.name)
         )
     }
 }
@@ -83,7 +83,7 @@ pub const KEY_HASH_END: i128 = 1 << 32;
 
 impl SidePlan {
     fn leading_key(&self) -> String {
-        self.engine.quote(&self.key[0].name)
+        self.engine.ident(&self.key[0].name)
     }
 
     /// What key ranges are ranges of: the integer leading key, or the key text's hash (the
@@ -95,7 +95,7 @@ impl SidePlan {
         let cols: Vec<(String, String, bool)> = self
             .key
             .iter()
-            .map(|c| (self.norm(c), self.engine.quote(&c.name), c.nullable))
+            .map(|c| (self.norm(c), self.engine.ident(&c.name), c.nullable))
             .collect();
         let hex = self.digest.hex(self.engine, &row_text(self.engine, &cols));
         match self.engine {
@@ -137,7 +137,7 @@ impl SidePlan {
     }
 
     fn norm(&self, c: &PlannedColumn) -> String {
-        let mut expr = self.engine.quote(&c.name);
+        let mut expr = self.engine.ident(&c.name);
         if c.raw {
             return expr;
         }
@@ -159,7 +159,7 @@ impl SidePlan {
             .key
             .iter()
             .chain(&self.values)
-            .map(|c| (self.norm(c), self.engine.quote(&c.name), c.nullable))
+            .map(|c| (self.norm(c), self.engine.ident(&c.name), c.nullable))
             .collect();
         row_text(self.engine, &cols)
     }
@@ -184,7 +184,7 @@ impl SidePlan {
     pub fn fetch_sql(&self, r: KeyRange) -> String {
         let mut cols: Vec<String> = self.key.iter().map(|c| self.norm(c)).collect();
         cols.push(match &self.updated {
-            Some(u) => normalize(self.engine, Kind::DateTime(6), &self.engine.quote(u)),
+            Some(u) => normalize(self.engine, Kind::DateTime(6), &self.engine.ident(u)),
             None => "NULL".to_string(),
         });
         cols.extend(self.values.iter().map(|c| self.norm(c)));

@@ -21,8 +21,8 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// `name` quoted as an identifier of this engine.
-    pub fn quote(self, name: &str) -> String {
+    /// `name` quoted as an identifier of this engine (string literals: `literal`).
+    pub fn ident(self, name: &str) -> String {
         match self {
             Engine::MySql => format!("`{}`", name.replace('`', "``")),
             Engine::PostgreSql => format!("\"{}\"", name.replace('"', "\"\"")),
@@ -32,9 +32,7 @@ impl Engine {
     /// `text` as a string literal of this engine.
     pub fn literal(self, text: &str) -> String {
         match self {
-            // The session runs without NO_BACKSLASH_ESCAPES unless the server forces it:
-            // doubling both the quote and the backslash is right either way.
-            Engine::MySql => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''")),
+            Engine::MySql => crate::connection::sql::literal(text),
             Engine::PostgreSql => format!("'{}'", text.replace('\'', "''")),
         }
     }
@@ -513,8 +511,8 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(Engine::MySql.quote("we`ird"), "`we``ird`");
-        assert_eq!(Engine::PostgreSql.quote("we\"ird"), "\"we\"\"ird\"");
+        assert_eq!(Engine::MySql.ident("we`ird"), "`we``ird`");
+        assert_eq!(Engine::PostgreSql.ident("we\"ird"), "\"we\"\"ird\"");
         assert_eq!(Engine::MySql.literal("it's \\"), "'it''s \\\\'");
         assert_eq!(Engine::PostgreSql.literal("it's \\"), "'it''s \\'");
     }

@@ -7,8 +7,8 @@ use crate::binlog::gtid::BadGtid;
 use crate::binlog::position::{FilePos, GtidSet};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
-use crate::checks::scope::quote;
 use crate::connection::server::Flavor;
+use crate::connection::sql::literal;
 use crate::connection::sql::Sql;
 
 pub fn run(ctx: &mut Context) -> Outcome {
@@ -108,7 +108,7 @@ impl From<(Level, String, String)> for Outcome {
 fn mysql_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
     let q = format!(
         "SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, {s}), GTID_SUBSET({s}, @@GLOBAL.gtid_executed), @@GLOBAL.gtid_purged",
-        s = quote(set)
+        s = literal(set)
     );
     let rows = match sql.query(&q) {
         Ok(r) => r,
@@ -148,7 +148,10 @@ fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
         );
     };
     // The Gtid_list event at the start of the oldest binlog holds what came before it: purged.
-    let events = match sql.query(&format!("SHOW BINLOG EVENTS IN {} LIMIT 4", quote(&oldest))) {
+    let events = match sql.query(&format!(
+        "SHOW BINLOG EVENTS IN {} LIMIT 4",
+        literal(&oldest)
+    )) {
         Ok(r) => r,
         Err(e) => return Outcome::Error(format!("cannot read {oldest}: {e}")),
     };

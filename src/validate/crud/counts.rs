@@ -46,13 +46,13 @@ pub fn marker_spellings(value: &str) -> Vec<String> {
 /// The rows of the target still live under the delete mode: soft-deleted ones are not.
 fn live_filter(engine: Engine, mode: &DeleteMode) -> String {
     let text = |c: &str| match engine {
-        Engine::MySql => format!("LOWER(CAST({} AS CHAR))", engine.quote(c)),
-        Engine::PostgreSql => format!("LOWER({}::text)", engine.quote(c)),
+        Engine::MySql => format!("LOWER(CAST({} AS CHAR))", engine.ident(c)),
+        Engine::PostgreSql => format!("LOWER({}::text)", engine.ident(c)),
     };
     match mode {
         DeleteMode::Hard => String::new(),
         DeleteMode::SoftNotNull { column } => {
-            format!(" WHERE {} IS NULL", engine.quote(column))
+            format!(" WHERE {} IS NULL", engine.ident(column))
         }
         DeleteMode::SoftEquals { column, value } => {
             let list: Vec<String> = marker_spellings(value)
@@ -61,7 +61,7 @@ fn live_filter(engine: Engine, mode: &DeleteMode) -> String {
                 .collect();
             format!(
                 " WHERE {} IS NULL OR {} NOT IN ({})",
-                engine.quote(column),
+                engine.ident(column),
                 text(column),
                 list.join(", ")
             )

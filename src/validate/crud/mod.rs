@@ -276,7 +276,7 @@ impl Crud<'_> {
         }
         match target.query(&format!(
             "SELECT {} FROM {table} WHERE 1 = 0",
-            e.quote(column)
+            e.ident(column)
         )) {
             Ok(_) => Ok(()),
             Err(error) => Err(ValidateError::NoDeleteColumn {
@@ -327,7 +327,7 @@ impl Crud<'_> {
             Some(c) => source
                 .query(&format!(
                     "DELETE FROM {table} WHERE {} = {}",
-                    e.quote(c),
+                    e.ident(c),
                     e.literal(run_id)
                 ))
                 .is_ok(),
@@ -365,7 +365,7 @@ impl Crud<'_> {
                 "update" => match &plan.probe {
                     Some(p) => Ok(format!(
                         "UPDATE {table} SET {} = {} WHERE {pred}",
-                        e.quote(&p.column),
+                        e.ident(&p.column),
                         sql_value(e, &p.updated)
                     )),
                     None => Err(ValidateError::NothingToUpdate(plan.table.clone())),
@@ -464,8 +464,8 @@ impl Crud<'_> {
                 "delete",
                 DeleteMode::SoftEquals { column, .. } | DeleteMode::SoftNotNull { column },
                 _,
-            ) => engine.quote(column),
-            (_, _, Some(p)) => engine.quote(&p.column),
+            ) => engine.ident(column),
+            (_, _, Some(p)) => engine.ident(&p.column),
             (_, _, None) => "1".into(),
         };
         let probe = format!("SELECT {shown} FROM {table} WHERE {pred}");

@@ -80,14 +80,14 @@ impl Pending {
         let mut pred: Vec<String> = self
             .key
             .iter()
-            .map(|(c, v)| format!("{} = {}", e.quote(c), e.literal(v)))
+            .map(|(c, v)| format!("{} = {}", e.ident(c), e.literal(v)))
             .collect();
         if pred.is_empty() {
             return None;
         }
         pred.extend(self.markers.iter().map(|(c, vs)| {
             let list: Vec<String> = vs.iter().map(|v| e.literal(v)).collect();
-            format!("{} IN ({})", e.quote(c), list.join(", "))
+            format!("{} IN ({})", e.ident(c), list.join(", "))
         }));
         (!pred.is_empty()).then(|| {
             format!(

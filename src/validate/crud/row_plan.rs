@@ -101,7 +101,7 @@ impl RowPlan {
                         db,
                         &format!(
                             "SELECT CAST(MAX({}) AS CHAR) FROM {}",
-                            Engine::MySql.quote(&c.name),
+                            Engine::MySql.ident(&c.name),
                             table.quoted(Engine::MySql)
                         ),
                     )?;
@@ -153,7 +153,7 @@ impl RowPlan {
     /// `INSERT INTO t (...) VALUES (...)` on the source.
     pub fn insert_sql(&self) -> String {
         let e = Engine::MySql;
-        let cols: Vec<String> = self.insert.iter().map(|(c, _)| e.quote(c)).collect();
+        let cols: Vec<String> = self.insert.iter().map(|(c, _)| e.ident(c)).collect();
         let vals: Vec<String> = self.insert.iter().map(|(_, v)| sql_value(e, v)).collect();
         format!(
             "INSERT INTO {} ({}) VALUES ({})",
@@ -170,7 +170,7 @@ impl RowPlan {
             .iter()
             .map(|(c, v)| {
                 v.as_ref()
-                    .map(|v| format!("{} = {}", engine.quote(c), engine.literal(v)))
+                    .map(|v| format!("{} = {}", engine.ident(c), engine.literal(v)))
             })
             .collect();
         parts.map(|p| p.join(" AND "))
@@ -181,7 +181,7 @@ impl RowPlan {
         let mut parts = vec![self.key_predicate(engine)?];
         parts.extend(self.markers.iter().map(|(c, values)| {
             let list: Vec<String> = values.iter().map(|v| sql_value(engine, v)).collect();
-            format!("{} IN ({})", engine.quote(c), list.join(", "))
+            format!("{} IN ({})", engine.ident(c), list.join(", "))
         }));
         Some(parts.join(" AND "))
     }

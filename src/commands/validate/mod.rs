@@ -22,7 +22,6 @@ use super::output;
 use super::source::{parse_duration, SourceArgs};
 use crate::validate::crud::DeleteMode;
 
-#[path = "validate_canary.rs"]
 mod canary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -14,7 +14,6 @@ use crate::tail::output::{JsonlWriter, PlainWriter};
 use super::outcome::Outcome;
 use super::source::SourceArgs;
 
-#[path = "tail_live.rs"]
 mod live;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

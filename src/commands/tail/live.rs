@@ -11,10 +11,10 @@ use anyhow::{Context as _, Result};
 use super::{TailArgs, TailFormat};
 use crate::binlog::table::ColumnInfo;
 use crate::checks::run::read_server;
-use crate::checks::scope::quote;
 use crate::commands::outcome::{CouldNotRun, Outcome};
 use crate::connection::server::{Flavor, ServerInfo};
 use crate::connection::session::Session;
+use crate::connection::sql::literal;
 use crate::connection::sql::Sql;
 use crate::tail::feed::Feed;
 use crate::tail::filter::TableFilter;
@@ -163,8 +163,8 @@ fn primary_key(sql: &mut dyn Sql, tables: &[String]) -> Vec<String> {
         "SELECT column_name FROM information_schema.key_column_usage \
          WHERE constraint_name = 'PRIMARY' AND table_schema = {} AND table_name = {} \
          ORDER BY ordinal_position",
-        quote(db),
-        quote(table)
+        literal(db),
+        literal(table)
     );
     sql.query(&q)
         .map(|rows| {
