@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use cdc::connection::url::SourceConfig;
 use cdc::sandbox::{LocalServer, ServerOptions};
 use cdc::validate::checksum::Hash;
-use cdc::validate::report::TableStatus;
+use cdc::validate::results::TableStatus;
 use cdc::validate::table::TableRef;
 use cdc::validate::target::{Db, MySqlDb};
 use cdc::validate::{validate_table, Mode, Pair, Settings};

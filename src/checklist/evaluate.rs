@@ -189,7 +189,7 @@ fn from_answer(
 mod tests {
     use super::*;
     use crate::checklist::spec::Attest;
-    use crate::checks::result::FixPlan;
+    use crate::checks::result::ChosenFix;
 
     fn item(id: &str, checks: Option<&[&str]>) -> Item {
         Item {
@@ -213,9 +213,9 @@ mod tests {
             expected: "good".into(),
             message: message.into(),
             playbook: format!("{id}-playbook"),
-            fix: (status != Status::Pass).then(|| FixPlan {
+            fix: (status != Status::Pass).then(|| ChosenFix {
                 summary: format!("fix {id}"),
-                ..FixPlan::default()
+                ..ChosenFix::default()
             }),
         }
     }

@@ -5,10 +5,11 @@ use crate::connection::server::{Flavor, Platform, Version};
 use super::profile::Profile;
 use super::spec::Condition;
 
-/// What conditions are matched against. Without a server (connection failed) only the
-/// profile is known, and conditions that need more do not match.
+/// What conditions are matched against: the checked server's flavor, version and platform,
+/// and the run's profile. Without a server (connection failed) only the profile is known, and
+/// conditions that need more do not match.
 #[derive(Debug, Clone, Copy)]
-pub struct Target {
+pub struct Facts {
     pub flavor: Option<Flavor>,
     pub version: Option<Version>,
     pub platform: Option<Platform>,
@@ -16,7 +17,7 @@ pub struct Target {
 }
 
 impl Condition {
-    pub fn matches(&self, t: &Target) -> bool {
+    pub fn matches(&self, t: &Facts) -> bool {
         if let Some(f) = self.flavor {
             if t.flavor != Some(f) {
                 return false;
@@ -62,12 +63,12 @@ impl Condition {
 }
 
 /// An optional `when`: absent means everywhere.
-pub fn when_holds(when: Option<&Condition>, t: &Target) -> bool {
+pub fn when_holds(when: Option<&Condition>, t: &Facts) -> bool {
     when.is_none_or(|w| w.matches(t))
 }
 
 /// Any of the conditions matches; no conditions means everywhere.
-pub fn any_matches(conditions: &[Condition], t: &Target) -> bool {
+pub fn any_matches(conditions: &[Condition], t: &Facts) -> bool {
     conditions.is_empty() || conditions.iter().any(|c| c.matches(t))
 }
 
@@ -113,8 +114,8 @@ mod tests {
         assert_eq!(c.describe(), "rds, aurora");
     }
 
-    fn target(flavor: Flavor, v: &str, platform: Platform) -> Target {
-        Target {
+    fn facts(flavor: Flavor, v: &str, platform: Platform) -> Facts {
+        Facts {
             flavor: Some(flavor),
             version: Version::parse(v),
             platform: Some(platform),
@@ -139,11 +140,11 @@ mod tests {
             platform: Some(vec![Platform::Rds, Platform::Aurora]),
             profile: None,
         };
-        assert!(c.matches(&target(Flavor::Mysql, "8.4.2", Platform::Rds)));
-        assert!(!c.matches(&target(Flavor::Mysql, "8.0.40", Platform::Rds)));
-        assert!(!c.matches(&target(Flavor::Mariadb, "11.4.2", Platform::Rds)));
-        assert!(!c.matches(&target(Flavor::Mysql, "8.4.2", Platform::SelfManaged)));
-        let unknown = Target {
+        assert!(c.matches(&facts(Flavor::Mysql, "8.4.2", Platform::Rds)));
+        assert!(!c.matches(&facts(Flavor::Mysql, "8.0.40", Platform::Rds)));
+        assert!(!c.matches(&facts(Flavor::Mariadb, "11.4.2", Platform::Rds)));
+        assert!(!c.matches(&facts(Flavor::Mysql, "8.4.2", Platform::SelfManaged)));
+        let unknown = Facts {
             flavor: None,
             version: None,
             platform: None,

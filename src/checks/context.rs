@@ -9,7 +9,7 @@ use crate::connection::session::{ConnectError, TlsState};
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
 
-use super::condition::Target;
+use super::condition::Facts;
 use super::profile::Profile;
 use super::scope::TableScope;
 
@@ -96,8 +96,8 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    pub fn target(&self) -> Target {
-        Target {
+    pub fn facts(&self) -> Facts {
+        Facts {
             flavor: self.server.as_ref().map(|s| s.flavor),
             version: self.server.as_ref().map(|s| s.version),
             platform: self.server.as_ref().map(|s| s.platform),

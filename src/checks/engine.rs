@@ -1,6 +1,6 @@
 //! Runs the catalogue against a context: every check, in order, into results.
 
-use super::condition::{any_matches, when_holds, Target};
+use super::condition::{any_matches, when_holds, Facts};
 use super::context::Context;
 use super::fix;
 use super::probe::{self, Level, Outcome};
@@ -32,7 +32,7 @@ pub fn run_all(specs: &[CheckSpec], ctx: &mut Context) -> Vec<CheckResult> {
 }
 
 fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> CheckResult {
-    let target = ctx.target();
+    let facts = ctx.facts();
     let over = spec.profiles.get(&ctx.options.profile);
     let severity = over.and_then(|o| o.severity).unwrap_or(spec.severity);
     let written: &[Rule] = over
@@ -43,7 +43,7 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
     let mut expected = spec.expected.clone().unwrap_or_else(|| {
         rules
             .iter()
-            .filter(|r| when_holds(r.when.as_ref(), &target))
+            .filter(|r| when_holds(r.when.as_ref(), &facts))
             .map(rules::describe)
             .collect::<Vec<_>>()
             .join("; ")
@@ -69,16 +69,16 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
         result.message = reason;
         return result;
     }
-    let Some(probe) = probe::select(&spec.probe, &target) else {
+    let Some(probe) = probe::select(&spec.probe, &facts) else {
         result.message = format!("does not apply to {}", describe_target(ctx));
         return result;
     };
-    let judged = judge(probe::run(probe, ctx), rules, &target, severity);
+    let judged = judge(probe::run(probe, ctx), rules, &facts, severity);
     result.status = judged.status;
     result.observed = judged.observed;
     result.message = judged.message;
     if matches!(result.status, Status::Warn | Status::Fail | Status::Error) {
-        result.fix = fix::plan(&spec.fixes, &target, ctx);
+        result.fix = fix::plan(&spec.fixes, &facts, ctx);
     }
     result
 }
@@ -93,10 +93,10 @@ pub struct Judgement {
 
 /// Rules judge a value (the worst violated rule sets the status); a builtin's verdict maps
 /// to a status directly, `Violation` taking the check's severity.
-pub fn judge(outcome: Outcome, rules: &[Rule], target: &Target, severity: Severity) -> Judgement {
+pub fn judge(outcome: Outcome, rules: &[Rule], facts: &Facts, severity: Severity) -> Judgement {
     match outcome {
         Outcome::Value(observed) => {
-            let broken = rules::violations(rules, &observed, target, severity);
+            let broken = rules::violations(rules, &observed, facts, severity);
             Judgement {
                 status: broken.first().map_or(Status::Pass, |w| w.severity.status()),
                 observed: observed.display(),
@@ -143,7 +143,7 @@ fn skip_reason(spec: &CheckSpec, ctx: &Context, earlier: &[CheckResult]) -> Opti
     if !CONNECTION_CHECKS.contains(&spec.id.as_str()) && !ctx.link.logged_in() {
         return Some("skipped: no session (see connect.tcp / connect.auth)".into());
     }
-    if ctx.server.is_some() && !any_matches(&spec.applies, &ctx.target()) {
+    if ctx.server.is_some() && !any_matches(&spec.applies, &ctx.facts()) {
         return Some(format!("does not apply to {}", describe_target(ctx)));
     }
     for dep in &spec.requires {

@@ -1,13 +1,13 @@
 //! Choosing the fix for this server and filling in its templates.
 
-use super::condition::{when_holds, Target};
+use super::condition::{when_holds, Facts};
 use super::context::Context;
-use super::result::FixPlan;
+use super::result::ChosenFix;
 use super::spec::Fix;
 
 /// The first fix whose `when` matches, with `{user}`, `{schema}` and `{schemas}` filled in.
-pub fn plan(fixes: &[Fix], target: &Target, ctx: &Context) -> Option<FixPlan> {
-    let fix = fixes.iter().find(|f| when_holds(f.when.as_ref(), target))?;
+pub fn plan(fixes: &[Fix], facts: &Facts, ctx: &Context) -> Option<ChosenFix> {
+    let fix = fixes.iter().find(|f| when_holds(f.when.as_ref(), facts))?;
     let user = ctx
         .account
         .clone()
@@ -31,7 +31,7 @@ pub fn plan(fixes: &[Fix], target: &Target, ctx: &Context) -> Option<FixPlan> {
             vec![line]
         }
     };
-    Some(FixPlan {
+    Some(ChosenFix {
         sql: fix.sql.iter().flat_map(|l| fill(l)).collect(),
         config: fix.config.iter().flat_map(|l| fill(l)).collect(),
         restart: fix.restart,

@@ -27,13 +27,13 @@ pub struct PlanItem {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Plan {
+pub struct FixPlan {
     /// In the order to apply them: grants first (so later checks can see), then settings.
     pub items: Vec<PlanItem>,
 }
 
-impl Plan {
-    pub fn from_report(report: &Report) -> Plan {
+impl FixPlan {
+    pub fn from_report(report: &Report) -> FixPlan {
         let mut items: Vec<PlanItem> = report
             .checks
             .iter()
@@ -59,7 +59,7 @@ impl Plan {
             .collect();
         // Stable: within a kind the catalogue's order stays (binlog format before row image).
         items.sort_by_key(|i| (kind_rank(i.kind), !i.check.starts_with("grants.")));
-        Plan { items }
+        FixPlan { items }
     }
 
     pub fn of_kind(&self, kind: FixKind) -> impl Iterator<Item = &PlanItem> {
@@ -99,7 +99,7 @@ pub fn applicable(sql: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::result::{CheckResult, FixPlan, Severity, SourceSummary};
+    use crate::checks::result::{CheckResult, ChosenFix, Severity, SourceSummary};
 
     fn result(id: &str, status: Status, sql: &[&str], restart: bool) -> CheckResult {
         CheckResult {
@@ -111,7 +111,7 @@ mod tests {
             expected: String::new(),
             message: String::new(),
             playbook: "p".into(),
-            fix: Some(FixPlan {
+            fix: Some(ChosenFix {
                 sql: sql.iter().map(|s| s.to_string()).collect(),
                 config: vec!["[mysqld]".into()],
                 restart,
@@ -159,7 +159,7 @@ mod tests {
                 ),
             ],
         );
-        let plan = Plan::from_report(&report);
+        let plan = FixPlan::from_report(&report);
         let order: Vec<(&str, FixKind)> = plan
             .items
             .iter()

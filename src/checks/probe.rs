@@ -1,7 +1,7 @@
 //! Running a check's probe: a variable, a query, or a named builtin.
 
 use super::builtin;
-use super::condition::{when_holds, Target};
+use super::condition::{when_holds, Facts};
 use super::context::Context;
 use super::observed::Observed;
 use super::spec::{MissingMeans, Probe, Probes, RowsMode};
@@ -46,10 +46,10 @@ impl Outcome {
 }
 
 /// The probe to use here: the only one, or the first variant whose `when` matches.
-pub fn select<'p>(probes: &'p Probes, target: &Target) -> Option<&'p Probe> {
+pub fn select<'p>(probes: &'p Probes, facts: &Facts) -> Option<&'p Probe> {
     match probes {
-        Probes::One(p) => Some(p.as_ref()).filter(|p| when_holds(p.when.as_ref(), target)),
-        Probes::Variants(ps) => ps.iter().find(|p| when_holds(p.when.as_ref(), target)),
+        Probes::One(p) => Some(p.as_ref()).filter(|p| when_holds(p.when.as_ref(), facts)),
+        Probes::Variants(ps) => ps.iter().find(|p| when_holds(p.when.as_ref(), facts)),
     }
 }
 

@@ -54,7 +54,7 @@ impl Severity {
 
 /// The fix chosen for the detected flavor and platform.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct FixPlan {
+pub struct ChosenFix {
     /// Statements to run on the server (dynamic changes, grants).
     pub sql: Vec<String>,
     /// Lines for the server's option file (my.cnf) or the platform's parameter group.
@@ -76,7 +76,7 @@ pub struct CheckResult {
     pub message: String,
     pub playbook: String,
     /// Present when the check did not pass and the catalogue has a fix for this server.
-    pub fix: Option<FixPlan>,
+    pub fix: Option<ChosenFix>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

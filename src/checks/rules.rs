@@ -3,7 +3,7 @@
 use regex::Regex;
 use serde_yaml::Value;
 
-use super::condition::{when_holds, Target};
+use super::condition::{when_holds, Facts};
 use super::context::RunOptions;
 use super::observed::{human_duration, parse_number, Observed};
 use super::result::Severity;
@@ -21,18 +21,18 @@ pub struct Violation {
 pub fn violations(
     rules: &[Rule],
     observed: &Observed,
-    target: &Target,
+    facts: &Facts,
     default: Severity,
 ) -> Vec<Violation> {
     let mut out: Vec<Violation> = rules
         .iter()
-        .filter(|r| when_holds(r.when.as_ref(), target))
+        .filter(|r| when_holds(r.when.as_ref(), facts))
         .filter_map(|r| {
             let value = match &r.of {
                 Some(name) => observed.get(name)?,
                 None => observed,
             };
-            if holds(r, value, target.version) {
+            if holds(r, value, facts.version) {
                 return None;
             }
             Some(Violation {
@@ -227,8 +227,8 @@ mod tests {
         serde_yaml::from_str(yaml).unwrap()
     }
 
-    fn target() -> Target {
-        Target {
+    fn facts() -> Facts {
+        Facts {
             flavor: Some(Flavor::Mysql),
             version: Version::parse("8.0.35"),
             platform: Some(Platform::SelfManaged),
@@ -237,7 +237,7 @@ mod tests {
     }
 
     fn check(yaml: &str, observed: Observed) -> bool {
-        holds(&rule(yaml), &observed, target().version)
+        holds(&rule(yaml), &observed, facts().version)
     }
 
     #[test]
@@ -290,11 +290,11 @@ mod tests {
               {op: eq, value: 0, when: {flavor: mariadb}}]",
         )
         .unwrap();
-        let v = violations(&rules, &Observed::text("3600"), &target(), Severity::Fail);
+        let v = violations(&rules, &Observed::text("3600"), &facts(), Severity::Fail);
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].severity, Severity::Fail);
         assert_eq!(v[0].message, "value is 3600, expected >= 86400");
-        let v = violations(&rules, &Observed::text("172800"), &target(), Severity::Fail);
+        let v = violations(&rules, &Observed::text("172800"), &facts(), Severity::Fail);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].severity, Severity::Warn);
     }
@@ -309,7 +309,7 @@ mod tests {
             "[{of: gtid_mode, op: eq, value: 'ON'}, {of: enforce_gtid_consistency, op: eq, value: 'ON'}]",
         )
         .unwrap();
-        let v = violations(&rules, &observed, &target(), Severity::Fail);
+        let v = violations(&rules, &observed, &facts(), Severity::Fail);
         assert_eq!(v.len(), 1);
         assert_eq!(
             v[0].message,
@@ -336,13 +336,13 @@ mod tests {
             value: 172_800.0,
             shown: "2 days".into(),
         };
-        let broken = violations(&bound, &two_days, &target(), Severity::Fail);
+        let broken = violations(&bound, &two_days, &facts(), Severity::Fail);
         assert_eq!(broken.len(), 1);
         assert_eq!(broken[0].message, "kept 2 days, need 3 days");
         let four_days = Observed::Number {
             value: 345_600.0,
             shown: "4 days".into(),
         };
-        assert!(violations(&bound, &four_days, &target(), Severity::Fail).is_empty());
+        assert!(violations(&bound, &four_days, &facts(), Severity::Fail).is_empty());
     }
 }

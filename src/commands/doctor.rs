@@ -7,7 +7,7 @@ use anyhow::{bail, Context as _, Result};
 
 use crate::binlog::position::{FilePos, GtidSet};
 use crate::checks::context::RunOptions;
-use crate::checks::fixplan::{FixKind, Plan};
+use crate::checks::fixplan::{FixKind, FixPlan};
 use crate::checks::load::Catalogue;
 use crate::checks::profile::Profile;
 use crate::checks::result::Report;
@@ -102,7 +102,7 @@ pub fn run(args: &DoctorArgs) -> Result<Outcome> {
     let mut report = check_source(&catalogue, &source, &options, args.source.platform);
     output::print(&report::render(&report, args.format, color))?;
     if args.fix {
-        let plan = Plan::from_report(&report);
+        let plan = FixPlan::from_report(&report);
         output::print(&format!(
             "\n{}",
             fixplan::render(&plan, &source.redacted(), color)
@@ -117,7 +117,7 @@ pub fn run(args: &DoctorArgs) -> Result<Outcome> {
 /// Runs the plan's online statements after confirmation, then the checks again; prints what
 /// changed and returns the new report.
 fn apply(
-    plan: &Plan,
+    plan: &FixPlan,
     before: &Report,
     catalogue: &Catalogue,
     source: &SourceConfig,

@@ -22,15 +22,15 @@ pub struct DiagnosticResult {
 }
 
 pub(crate) fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResult> {
-    let target = ctx.target();
+    let facts = ctx.facts();
     playbook
         .diagnostics
         .iter()
-        .filter(|d| when_holds(d.when.as_ref(), &target))
+        .filter(|d| when_holds(d.when.as_ref(), &facts))
         .filter_map(|d| {
             // The statement this server understands (SHOW REPLICAS, SHOW SLAVE HOSTS...);
             // a diagnostic none of whose variants applies here is left out.
-            let chosen = probe::select(&d.probe, &target)?;
+            let chosen = probe::select(&d.probe, &facts)?;
             let query = shown_query(chosen);
             let mut r = DiagnosticResult {
                 title: d.title.clone(),
@@ -43,7 +43,7 @@ pub(crate) fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResul
             let outcome = probe::run(chosen, ctx);
             // A value with no rules is shown for information only.
             let informational = d.expect.is_empty() && matches!(outcome, Outcome::Value(_));
-            let judged = judge(outcome, &d.expect, &target, Severity::Fail);
+            let judged = judge(outcome, &d.expect, &facts, Severity::Fail);
             r.answer = judged.observed;
             r.message = judged.message;
             r.healthy = match judged.status {

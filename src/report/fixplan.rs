@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use super::{paint, Tone};
-use crate::checks::fixplan::{FixKind, Plan};
+use crate::checks::fixplan::{FixKind, FixPlan};
 
-pub(crate) fn render(plan: &Plan, server: &str, color: bool) -> String {
+pub(crate) fn render(plan: &FixPlan, server: &str, color: bool) -> String {
     let mut out = String::new();
     if plan.items.is_empty() {
         let _ = writeln!(out, "Nothing to fix on {server}.");

@@ -218,7 +218,7 @@ pub(crate) fn wants_fix(status: Status) -> bool {
 
 #[cfg(test)]
 pub(crate) fn sample_report() -> Report {
-    use crate::checks::result::{CheckResult, FixPlan, Severity};
+    use crate::checks::result::{CheckResult, ChosenFix, Severity};
 
     let check = |id: &str, title: &str, status: Status, severity: Severity| CheckResult {
         id: id.to_string(),
@@ -251,7 +251,7 @@ pub(crate) fn sample_report() -> Report {
                       which CDC readers cannot decode into row changes"
                 .into(),
             playbook: "binlog-format-not-row".into(),
-            fix: Some(FixPlan {
+            fix: Some(ChosenFix {
                 sql: vec!["SET GLOBAL binlog_format = 'ROW';".into()],
                 config: vec!["[mysqld]".into(), "binlog_format = ROW".into()],
                 restart: true,
@@ -271,7 +271,7 @@ pub(crate) fn sample_report() -> Report {
                       consumers that need the full before-image will see gaps"
                 .into(),
             playbook: "binlog-row-image".into(),
-            fix: Some(FixPlan {
+            fix: Some(ChosenFix {
                 sql: vec!["SET GLOBAL binlog_row_image = 'FULL';".into()],
                 config: vec!["[mysqld]".into(), "binlog_row_image = FULL".into()],
                 restart: false,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::validate::report::{Key, TableResult, TableStatus, ValidateReport};
+use crate::validate::results::{Key, TableResult, TableStatus, ValidateReport};
 
 use super::junit::{escape_attr, escape_text};
 use super::{new_table, paint, table_and_target, Tone};
@@ -225,7 +225,7 @@ pub(crate) fn junit(report: &ValidateReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::report::KeyValue;
+    use crate::validate::results::KeyValue;
 
     fn sample() -> ValidateReport {
         let mut differ = TableResult::new("shop.orders", "bronze.orders", TableStatus::Differ);

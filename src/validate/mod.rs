@@ -19,7 +19,7 @@ pub mod diff;
 pub mod error;
 pub mod normalize;
 pub mod pg_tls;
-pub mod report;
+pub mod results;
 pub mod scope;
 pub mod table;
 pub mod target;
@@ -31,7 +31,7 @@ use checksum::{Digest, Hash};
 use diff::{Diff, DiffKind};
 use error::{TargetPatternError, ValidateError};
 use normalize::{columns_sql, common_form, parse_columns, primary_key_sql, Column, Kind};
-use report::{Key, KeyValue, TableResult, TableStatus};
+use results::{Key, KeyValue, TableResult, TableStatus};
 use table::{PlannedColumn, SidePlan, SqlSide, TableRef};
 use target::{Db, Engine};
 

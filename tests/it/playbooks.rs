@@ -6,7 +6,7 @@ use crate::common;
 
 use std::collections::HashSet;
 
-use cdc::checks::condition::{when_holds, Target};
+use cdc::checks::condition::{when_holds, Facts};
 use cdc::checks::load::Catalogue;
 use cdc::checks::probe::select;
 use cdc::checks::profile::Profile;
@@ -233,7 +233,7 @@ fn diagnostics_run_on(kind: common::Kind) {
     let server = common::retail_server_on(kind, &[]);
     let version_string = server.query_value("SELECT VERSION()").unwrap().unwrap();
     let version = Version::parse(&version_string).unwrap();
-    let target = Target {
+    let facts = Facts {
         flavor: Some(if kind.is_mysql() {
             Flavor::Mysql
         } else {
@@ -249,10 +249,10 @@ fn diagnostics_run_on(kind: common::Kind) {
     let mut failures = Vec::new();
     for p in library().playbooks {
         for d in &p.diagnostics {
-            if !when_holds(d.when.as_ref(), &target) {
+            if !when_holds(d.when.as_ref(), &facts) {
                 continue;
             }
-            let Some(probe) = select(&d.probe, &target) else {
+            let Some(probe) = select(&d.probe, &facts) else {
                 continue;
             };
             let mut variables: Vec<&str> = Vec::new();

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::connection::url::SourceConfig;
 use crate::report;
 use crate::validate::checksum::Hash;
-use crate::validate::report::ValidateReport;
+use crate::validate::results::ValidateReport;
 use crate::validate::scope;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, MySqlDb, TargetConfig};
