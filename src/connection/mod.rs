@@ -1,5 +1,6 @@
 //! Reaching a source: URLs, TLS modes, sessions with bounded waits, server detection.
 
+pub mod binlogs;
 pub mod replicas;
 pub mod secret;
 pub mod server;

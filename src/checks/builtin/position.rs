@@ -7,6 +7,7 @@ use crate::binlog::gtid::BadGtid;
 use crate::binlog::position::{FilePos, GtidSet};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
+use crate::connection::binlogs::binary_logs;
 use crate::connection::server::Flavor;
 use crate::connection::sql::literal;
 use crate::connection::sql::Sql;
@@ -49,19 +50,10 @@ pub fn run(ctx: &mut Context) -> Outcome {
 }
 
 fn file_position(sql: &mut dyn Sql, position: &FilePos) -> Outcome {
-    let logs = match sql.query("SHOW BINARY LOGS") {
-        Ok(r) => r,
+    let files = match binary_logs(sql) {
+        Ok(f) => f,
         Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
     };
-    let files: Vec<(String, u64)> = logs
-        .rows
-        .iter()
-        .filter_map(|r| {
-            let name = r.first()?.clone()?;
-            let size = r.get(1).cloned().flatten()?.parse().ok()?;
-            Some((name, size))
-        })
-        .collect();
     Outcome::from(judge_file_position(&files, &position.file, position.pos))
 }
 
@@ -136,8 +128,8 @@ fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
         Ok(s) => s,
         Err(e) => return Outcome::Error(e.to_string()),
     };
-    let oldest = match sql.query("SHOW BINARY LOGS") {
-        Ok(r) => r.scalar().flatten().map(str::to_string),
+    let oldest = match binary_logs(sql) {
+        Ok(files) => files.into_iter().next().map(|(name, _)| name),
         Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
     };
     let Some(oldest) = oldest else {

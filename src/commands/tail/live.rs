@@ -12,6 +12,7 @@ use super::{TailArgs, TailFormat};
 use crate::binlog::table::ColumnInfo;
 use crate::checks::run::read_server;
 use crate::commands::outcome::{CouldNotRun, Outcome};
+use crate::connection::binlogs::binary_logs;
 use crate::connection::server::{Flavor, ServerInfo};
 use crate::connection::session::Session;
 use crate::connection::sql::literal;
@@ -20,7 +21,7 @@ use crate::tail::feed::Feed;
 use crate::tail::filter::TableFilter;
 use crate::tail::live::reader::{self, Plan};
 use crate::tail::live::stream::Start;
-use crate::tail::live::{positions, server_id, skew, start};
+use crate::tail::live::{server_id, skew, start};
 use crate::tail::output::{JsonlWriter, PlainWriter};
 use crate::tail::tui::{self, Badge, Header};
 
@@ -54,7 +55,7 @@ pub fn run(args: &TailArgs, filter: TableFilter) -> Result<Outcome> {
             })
         }
     };
-    let logs = match positions::binary_logs(sql) {
+    let logs = match binary_logs(sql) {
         Ok(l) => l,
         Err(e) => {
             return Err(CouldNotRun::new(

@@ -1,23 +1,8 @@
 //! Where the server's binlog ends and how far behind a reader is, in bytes across files.
 
-use crate::connection::sql::{Sql, SqlError};
+use crate::connection::binlogs::binary_logs;
+use crate::connection::sql::Sql;
 use crate::tail::feed::Positions;
-
-/// `SHOW BINARY LOGS`: (file, size), oldest first; Err is the server's refusal (most often a
-/// missing privilege).
-pub fn binary_logs(sql: &mut dyn Sql) -> Result<Vec<(String, u64)>, SqlError> {
-    let rows = sql.query("SHOW BINARY LOGS")?;
-    Ok(rows
-        .rows
-        .into_iter()
-        .filter_map(|r| {
-            let mut it = r.into_iter();
-            let name = it.next()??;
-            let size = it.next()??.parse().ok()?;
-            Some((name, size))
-        })
-        .collect())
-}
 
 /// Bytes from (file, pos) to the end of the newest log: the rest of our file plus every
 /// newer file. Binlog names sort in order (same base name, zero-padded counter).

@@ -73,7 +73,9 @@ pub fn resolve(
 /// `--until now`: the end position current when the command started; None when the server
 /// lists no binary logs.
 pub fn end_now(sql: &mut dyn Sql) -> Result<Option<(String, u64)>, SqlError> {
-    Ok(super::positions::binary_logs(sql)?.last().cloned())
+    Ok(crate::connection::binlogs::binary_logs(sql)?
+        .last()
+        .cloned())
 }
 
 #[cfg(test)]
