@@ -1,6 +1,7 @@
 //! `cdc`: preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 
 pub mod binlog;
+pub mod calendar;
 pub mod checklist;
 pub mod checks;
 pub mod commands;

@@ -11,6 +11,7 @@ use super::json_text::{json_str, json_utf8};
 use super::short_copy::put;
 use super::table::{ColKind, ColumnDef, TableInfo};
 use super::text_out::{put2, put_i64, put_u64, TextOut};
+use crate::calendar::Date;
 
 /// A row image that does not decode: what went wrong, relative to the rows event.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -655,30 +656,16 @@ fn iso_utc_into<O: TextOut>(s: &mut O, secs: i64, usec: u64, dec: u8) {
     } else {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400) as u64;
-        let (y, m, d) = civil_from_days(days);
+        let date = Date::from_days(days);
         push_ymd_hms(
             s,
-            (y.max(0) as u64, m as u64, d as u64),
+            (date.year.max(0) as u64, date.month as u64, date.day as u64),
             'T',
             (rem / 3600, (rem / 60) % 60, rem % 60),
         );
     }
     push_frac(s, usec, dec);
     s.push('Z');
-}
-
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 const DIG2BYTES: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];

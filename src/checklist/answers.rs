@@ -13,8 +13,8 @@ use serde::Deserialize;
 use crate::checks::load::LoadError;
 use serde_yaml::Value;
 
-use super::date::Date;
 use super::spec::Item;
+use crate::calendar::Date;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {

@@ -8,8 +8,8 @@
 use crate::checks::result::{CheckResult, Report, Severity, SourceSummary, Status};
 
 use super::answers::{Answer, Answers};
-use super::date::Date;
 use super::spec::{Item, Kind};
+use crate::calendar::Date;
 
 /// The message of an unanswered attestation.
 pub const PENDING: &str = "pending: no answer recorded";

@@ -3,6 +3,5 @@
 //! here prints: evaluation yields a `Report` for the doctor renderers.
 
 pub mod answers;
-pub mod date;
 pub mod evaluate;
 pub mod spec;

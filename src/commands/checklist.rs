@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 
+use crate::calendar::Date;
 use crate::checklist::answers::{self, Answers};
-use crate::checklist::date::Date;
 use crate::checklist::evaluate::{evaluate, Policy};
 use crate::checklist::spec;
 use crate::checks::context::RunOptions;

@@ -50,7 +50,7 @@ fn write_full_answers(dir: &Path) -> String {
 }
 
 fn today() -> String {
-    cdc::checklist::date::Date::today().to_string()
+    cdc::calendar::Date::today().to_string()
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! connect.tcp, connect.auth, connect.tls: how reaching the server went.
 
+use crate::calendar::Date;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{number_arg, Args};
@@ -157,18 +158,12 @@ pub fn parse_openssl_time(s: &str) -> Option<i64> {
     let year: i64 = year.parse().ok()?;
     let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    Some(days_from_civil(year, month, day) * 86400 + h * 3600 + m * 60 + sec)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
+    let date = Date {
+        year,
+        month: month as u32,
+        day: u32::try_from(day).ok()?,
+    };
+    Some(date.days() * 86400 + h * 3600 + m * 60 + sec)
 }
 
 #[cfg(test)]

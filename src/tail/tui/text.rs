@@ -1,7 +1,7 @@
 //! How cells, times and sizes read on screen.
 
 use crate::binlog::change::{Cell, Row};
-use crate::checklist::date::Date;
+use crate::calendar::Date;
 
 /// A cell as one line of text: NULL, numbers and text as they are, bytes as hex.
 pub fn cell(c: &Cell) -> String {

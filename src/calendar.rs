@@ -1,4 +1,5 @@
-//! Calendar dates as answers files write them (2026-11-02), and their distance in days.
+//! Calendar dates (2026-11-02) and days since 1970-01-01, both ways: the one calendar for
+//! answers files, certificate expiry, binlog timestamps and the TUI's clock.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -44,6 +45,7 @@ impl Date {
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    #[inline]
     pub fn days(self) -> i64 {
         let (m, d) = (self.month as i64, self.day as i64);
         let y = if m <= 2 { self.year - 1 } else { self.year };
@@ -55,6 +57,7 @@ impl Date {
     }
 
     /// The inverse of [`Date::days`] (civil_from_days).
+    #[inline]
     pub fn from_days(z: i64) -> Date {
         let z = z + 719468;
         let era = z.div_euclid(146097);
