@@ -6,14 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
+    pub(crate) year: i64,
+    pub(crate) month: u32,
+    pub(crate) day: u32,
 }
 
 impl Date {
     /// `YYYY-MM-DD`, a real calendar day.
-    pub fn parse(s: &str) -> Option<Date> {
+    pub(crate) fn parse(s: &str) -> Option<Date> {
         let mut parts = s.trim().split('-');
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
@@ -46,7 +46,7 @@ impl Date {
 
     /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
     #[inline]
-    pub fn days(self) -> i64 {
+    pub(crate) fn days(self) -> i64 {
         let (m, d) = (self.month as i64, self.day as i64);
         let y = if m <= 2 { self.year - 1 } else { self.year };
         let era = y.div_euclid(400);
@@ -58,7 +58,7 @@ impl Date {
 
     /// The inverse of [`Date::days`] (civil_from_days).
     #[inline]
-    pub fn from_days(z: i64) -> Date {
+    pub(crate) fn from_days(z: i64) -> Date {
         let z = z + 719468;
         let era = z.div_euclid(146097);
         let doe = z - era * 146097;

@@ -17,27 +17,27 @@ use super::spec::Item;
 use crate::calendar::Date;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub by: String,
-    pub on: Date,
-    pub note: Option<String>,
-    pub link: Option<String>,
+pub(crate) struct Answer {
+    pub(crate) by: String,
+    pub(crate) on: Date,
+    pub(crate) note: Option<String>,
+    pub(crate) link: Option<String>,
 }
 
 /// Answers by item id.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Answers {
-    pub by_id: BTreeMap<String, Answer>,
+pub(crate) struct Answers {
+    pub(crate) by_id: BTreeMap<String, Answer>,
 }
 
 impl Answers {
-    pub fn get(&self, id: &str) -> Option<&Answer> {
+    pub(crate) fn get(&self, id: &str) -> Option<&Answer> {
         self.by_id.get(id)
     }
 }
 
 /// Why an answers file cannot be used: the same shape as an invalid check file.
-pub type AnswersError = LoadError;
+pub(crate) type AnswersError = LoadError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +57,7 @@ struct RawAnswer {
 }
 
 /// Parses `text` (read from `file`); every id must be an attestation among `items`.
-pub fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, AnswersError> {
+pub(crate) fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, AnswersError> {
     let err = |line, field: String, message: String| AnswersError {
         file: file.to_string(),
         line,
@@ -154,7 +154,7 @@ fn line_of(text: &str, id: &str, field: &str) -> Option<usize> {
 }
 
 /// A file to start from: every attestation commented out, with the evidence it asks for.
-pub fn template(items: &[Item]) -> String {
+pub(crate) fn template(items: &[Item]) -> String {
     let mut out = String::from(
         "# cdc checklist answers: who confirmed each item the server cannot answer, and when.\n\
          # Uncomment an item's line once it is done. `by` and `on` (YYYY-MM-DD) are required;\n\

@@ -12,21 +12,21 @@ use super::spec::{Item, Kind};
 use crate::calendar::Date;
 
 /// The message of an unanswered attestation.
-pub const PENDING: &str = "pending: no answer recorded";
+pub(crate) const PENDING: &str = "pending: no answer recorded";
 
 /// What evaluation compares answers against.
 #[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    pub today: Date,
+pub(crate) struct Policy {
+    pub(crate) today: Date,
     /// An answer older than this many days warns; None keeps answers forever.
-    pub max_age_days: Option<i64>,
+    pub(crate) max_age_days: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Evaluation {
-    pub report: Report,
+pub(crate) struct Evaluation {
+    pub(crate) report: Report,
     /// Items nobody has confirmed yet: unanswered attestations, server items with no source.
-    pub pending: Vec<String>,
+    pub(crate) pending: Vec<String>,
 }
 
 impl Evaluation {
@@ -38,7 +38,7 @@ impl Evaluation {
 }
 
 /// `server` is doctor's report for the source, None when no source was given.
-pub fn evaluate(
+pub(crate) fn evaluate(
     items: &[Item],
     server: Option<&Report>,
     answers: &Answers,

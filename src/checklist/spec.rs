@@ -3,49 +3,49 @@
 use serde::Deserialize;
 
 /// The production checklist, compiled into the binary.
-pub const PRODUCTION: (&str, &str) = (
+pub(crate) const PRODUCTION: (&str, &str) = (
     "checks/checklist/production.yaml",
     include_str!("../../checks/checklist/production.yaml"),
 );
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ItemFile {
-    pub items: Vec<Item>,
+pub(crate) struct ItemFile {
+    pub(crate) items: Vec<Item>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Item {
+pub(crate) struct Item {
     /// `checklist.<name>`: the id answers files and reports use.
-    pub id: String,
-    pub title: String,
+    pub(crate) id: String,
+    pub(crate) title: String,
     /// The checklist line this item comes from, as written there.
-    pub seed: String,
+    pub(crate) seed: String,
     /// Answered by the server: these doctor checks.
     #[serde(default)]
-    pub checks: Option<Vec<String>>,
+    pub(crate) checks: Option<Vec<String>>,
     /// Answered by people, in the answers file.
     #[serde(default)]
-    pub attest: Option<Attest>,
+    pub(crate) attest: Option<Attest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Attest {
+pub(crate) struct Attest {
     /// What whoever confirms the item should have in hand.
-    pub evidence: String,
+    pub(crate) evidence: String,
 }
 
 /// How an item is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind<'a> {
+pub(crate) enum Kind<'a> {
     Checks(&'a [String]),
     Attest(&'a Attest),
 }
 
 impl Item {
-    pub fn kind(&self) -> Kind<'_> {
+    pub(crate) fn kind(&self) -> Kind<'_> {
         match (&self.checks, &self.attest) {
             (Some(ids), _) => Kind::Checks(ids),
             (None, Some(a)) => Kind::Attest(a),
@@ -54,14 +54,14 @@ impl Item {
         }
     }
 
-    pub fn is_attestation(&self) -> bool {
+    pub(crate) fn is_attestation(&self) -> bool {
         matches!(self.kind(), Kind::Attest(_))
     }
 }
 
 /// An item file that cannot be used; the text names the file and the item.
 #[derive(Debug, thiserror::Error)]
-pub enum ItemFileError {
+pub(crate) enum ItemFileError {
     /// Not YAML of the item file's shape.
     #[error("{file}: {error}")]
     Yaml {
@@ -86,7 +86,11 @@ pub enum ItemFileError {
 
 /// Parses and validates an item file: ids unique and `checklist.*`, exactly one of
 /// `checks` / `attest`, every check id in `known_checks`.
-pub fn parse(name: &str, text: &str, known_checks: &[&str]) -> Result<Vec<Item>, ItemFileError> {
+pub(crate) fn parse(
+    name: &str,
+    text: &str,
+    known_checks: &[&str],
+) -> Result<Vec<Item>, ItemFileError> {
     let file: ItemFile = serde_yaml::from_str(text).map_err(|error| ItemFileError::Yaml {
         file: name.to_string(),
         error,

@@ -17,7 +17,7 @@ pub struct Facts {
 }
 
 impl Condition {
-    pub fn matches(&self, t: &Facts) -> bool {
+    pub(crate) fn matches(&self, t: &Facts) -> bool {
         if let Some(f) = self.flavor {
             if t.flavor != Some(f) {
                 return false;
@@ -44,7 +44,7 @@ impl Condition {
     }
 
     /// "mysql >=8.0.22", "rds, aurora": where this holds, for a reader.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut parts = Vec::new();
         match (self.flavor, &self.version) {
             (Some(f), Some(v)) => parts.push(format!("{f} {v}")),
@@ -68,12 +68,12 @@ pub fn when_holds(when: Option<&Condition>, t: &Facts) -> bool {
 }
 
 /// Any of the conditions matches; no conditions means everywhere.
-pub fn any_matches(conditions: &[Condition], t: &Facts) -> bool {
+pub(crate) fn any_matches(conditions: &[Condition], t: &Facts) -> bool {
     conditions.is_empty() || conditions.iter().any(|c| c.matches(t))
 }
 
 /// Evaluates ">=8.0.1, <8.4"; None when the requirement is malformed.
-pub fn version_matches(req: &str, v: Version) -> Option<bool> {
+pub(crate) fn version_matches(req: &str, v: Version) -> Option<bool> {
     for part in req.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (op, rest) = ["<=", ">=", "==", "!=", "<", ">", "="]
             .iter()

@@ -35,11 +35,11 @@ pub struct RunOptions {
 
 /// What a rule's `value` may name as `$name`: numbers the run declares rather than the
 /// catalogue. A rule naming one that this run did not declare does not apply.
-pub const RULE_VARIABLES: [&str; 1] = ["max_downtime"];
+pub(crate) const RULE_VARIABLES: [&str; 1] = ["max_downtime"];
 
 impl RunOptions {
     /// The declared value of a rule variable (seconds for durations), if this run has one.
-    pub fn variable(&self, name: &str) -> Option<f64> {
+    pub(crate) fn variable(&self, name: &str) -> Option<f64> {
         match name {
             "max_downtime" => self.max_downtime.map(|d| d.as_secs_f64()),
             _ => None,
@@ -78,25 +78,25 @@ pub struct Link {
 }
 
 impl Link {
-    pub fn logged_in(&self) -> bool {
+    pub(crate) fn logged_in(&self) -> bool {
         matches!(self.login, Some(Ok(_)))
     }
 }
 
 /// Everything a probe may consult.
-pub struct Context<'a> {
-    pub options: &'a RunOptions,
-    pub link: Link,
-    pub server: Option<ServerInfo>,
-    pub sql: Option<&'a mut dyn Sql>,
+pub(crate) struct Context<'a> {
+    pub(crate) options: &'a RunOptions,
+    pub(crate) link: Link,
+    pub(crate) server: Option<ServerInfo>,
+    pub(crate) sql: Option<&'a mut dyn Sql>,
     /// Captured schemas that exist on the server (from the scope).
-    pub schemas: Vec<String>,
+    pub(crate) schemas: Vec<String>,
     /// The account as the server sees it, `'user'@'host'`.
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
 }
 
 impl Context<'_> {
-    pub fn facts(&self) -> Facts {
+    pub(crate) fn facts(&self) -> Facts {
         Facts {
             flavor: self.server.as_ref().map(|s| s.flavor),
             version: self.server.as_ref().map(|s| s.version),

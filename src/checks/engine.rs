@@ -16,7 +16,7 @@ const CONNECTION_CHECKS: [&str; 4] = [
     "connect.private",
 ];
 
-pub fn run_all(specs: &[CheckSpec], ctx: &mut Context) -> Vec<CheckResult> {
+pub(crate) fn run_all(specs: &[CheckSpec], ctx: &mut Context) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::with_capacity(specs.len());
     for spec in specs {
         let result = run_one(spec, ctx, &results);
@@ -85,15 +85,20 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
 
 /// What a probe's outcome means for a check (or a playbook diagnostic).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Judgement {
-    pub status: Status,
-    pub observed: String,
-    pub message: String,
+pub(crate) struct Judgement {
+    pub(crate) status: Status,
+    pub(crate) observed: String,
+    pub(crate) message: String,
 }
 
 /// Rules judge a value (the worst violated rule sets the status); a builtin's verdict maps
 /// to a status directly, `Violation` taking the check's severity.
-pub fn judge(outcome: Outcome, rules: &[Rule], facts: &Facts, severity: Severity) -> Judgement {
+pub(crate) fn judge(
+    outcome: Outcome,
+    rules: &[Rule],
+    facts: &Facts,
+    severity: Severity,
+) -> Judgement {
     match outcome {
         Outcome::Value(observed) => {
             let broken = rules::violations(rules, &observed, facts, severity);
@@ -161,12 +166,4 @@ fn describe_target(ctx: &Context) -> String {
         Some(s) => format!("{} ({})", s.display_name(), s.platform),
         None => "this server".into(),
     }
-}
-
-/// The severity a check would have under the run's profile, for listings.
-pub fn effective_severity(spec: &CheckSpec, profile: super::profile::Profile) -> Severity {
-    spec.profiles
-        .get(&profile)
-        .and_then(|o| o.severity)
-        .unwrap_or(spec.severity)
 }

@@ -6,7 +6,7 @@ use super::result::ChosenFix;
 use super::spec::Fix;
 
 /// The first fix whose `when` matches, with `{user}`, `{schema}` and `{schemas}` filled in.
-pub fn plan(fixes: &[Fix], facts: &Facts, ctx: &Context) -> Option<ChosenFix> {
+pub(crate) fn plan(fixes: &[Fix], facts: &Facts, ctx: &Context) -> Option<ChosenFix> {
     let fix = fixes.iter().find(|f| when_holds(f.when.as_ref(), facts))?;
     let user = ctx
         .account

@@ -7,7 +7,7 @@ use super::result::{Report, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum FixKind {
+pub(crate) enum FixKind {
     /// SET PERSIST / SET GLOBAL / GRANT: takes effect online; `--apply` can run these.
     Dynamic,
     /// Option-file (my.cnf / parameter group) changes that need a restart.
@@ -17,23 +17,23 @@ pub enum FixKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanItem {
-    pub check: String,
-    pub status: Status,
-    pub kind: FixKind,
-    pub summary: String,
-    pub sql: Vec<String>,
-    pub config: Vec<String>,
+pub(crate) struct PlanItem {
+    pub(crate) check: String,
+    pub(crate) status: Status,
+    pub(crate) kind: FixKind,
+    pub(crate) summary: String,
+    pub(crate) sql: Vec<String>,
+    pub(crate) config: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct FixPlan {
+pub(crate) struct FixPlan {
     /// In the order to apply them: grants first (so later checks can see), then settings.
-    pub items: Vec<PlanItem>,
+    pub(crate) items: Vec<PlanItem>,
 }
 
 impl FixPlan {
-    pub fn from_report(report: &Report) -> FixPlan {
+    pub(crate) fn from_report(report: &Report) -> FixPlan {
         let mut items: Vec<PlanItem> = report
             .checks
             .iter()
@@ -62,12 +62,12 @@ impl FixPlan {
         FixPlan { items }
     }
 
-    pub fn of_kind(&self, kind: FixKind) -> impl Iterator<Item = &PlanItem> {
+    pub(crate) fn of_kind(&self, kind: FixKind) -> impl Iterator<Item = &PlanItem> {
         self.items.iter().filter(move |i| i.kind == kind)
     }
 
     /// The statements `--apply` would run, in order.
-    pub fn dynamic_statements(&self) -> Vec<(&str, &str)> {
+    pub(crate) fn dynamic_statements(&self) -> Vec<(&str, &str)> {
         self.of_kind(FixKind::Dynamic)
             .flat_map(|i| i.sql.iter().map(move |s| (i.check.as_str(), s.as_str())))
             .collect()
@@ -85,7 +85,7 @@ fn kind_rank(k: FixKind) -> u8 {
 /// A statement that can run as written: no `<placeholder>`, no commentary, one statement of
 /// a kind that changes settings or adds privileges online. REVOKE is never applied
 /// automatically: run as an administrator, it would take that administrator's rights away.
-pub fn applicable(sql: &str) -> bool {
+pub(crate) fn applicable(sql: &str) -> bool {
     let s = sql.trim().trim_end_matches(';');
     let upper = s.to_ascii_uppercase();
     let allowed = ["SET PERSIST ", "SET GLOBAL ", "SET @@GLOBAL.", "GRANT "];

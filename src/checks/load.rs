@@ -14,7 +14,7 @@ use super::spec::{CheckFile, CheckSpec, Condition, Op, Probe, Probes, Rule};
 use crate::connection::server::Version;
 
 /// The built-in check files, in the order doctor shows them.
-pub const BUILTIN_FILES: [(&str, &str); 8] = [
+pub(crate) const BUILTIN_FILES: [(&str, &str); 8] = [
     (
         "checks/connect.yaml",
         include_str!("../../checks/connect.yaml"),
@@ -49,15 +49,15 @@ pub const BUILTIN_FILES: [(&str, &str); 8] = [
 /// A file that cannot be used (a check, playbook or answers file), pointing at the place to fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct LoadError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub field: String,
-    pub message: String,
+    pub(crate) file: String,
+    pub(crate) line: Option<usize>,
+    pub(crate) field: String,
+    pub(crate) message: String,
 }
 
 impl LoadError {
     /// A YAML syntax or shape error: serde_yaml names the field path, its location gives the line.
-    pub fn from_yaml(file: &str, e: &serde_yaml::Error) -> LoadError {
+    pub(crate) fn from_yaml(file: &str, e: &serde_yaml::Error) -> LoadError {
         LoadError {
             file: file.to_string(),
             line: e.location().map(|l| l.line()),
@@ -119,7 +119,8 @@ impl Catalogue {
         Ok(Catalogue { specs })
     }
 
-    pub fn get(&self, id: &str) -> Option<&CheckSpec> {
+    #[cfg(test)]
+    fn get(&self, id: &str) -> Option<&CheckSpec> {
         self.specs.iter().find(|s| s.id == id)
     }
 }
@@ -151,7 +152,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
 }
 
 /// Parses and validates one file.
-pub fn parse_file(name: &str, text: &str) -> Result<Vec<CheckSpec>, LoadError> {
+pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<CheckSpec>, LoadError> {
     let file: CheckFile = serde_yaml::from_str(text).map_err(|e| LoadError::from_yaml(name, &e))?;
     let mut seen = BTreeSet::new();
     for (i, spec) in file.checks.iter().enumerate() {
@@ -224,7 +225,7 @@ fn validate(spec: &CheckSpec) -> Result<(), Invalid> {
 
 /// A probe or a condition (`applies`, `when`) of a check or playbook file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InvalidProbe {
+pub(crate) enum InvalidProbe {
     #[error("{0:?} is not a version requirement like \">=8.0.1, <8.4\"")]
     Version(String),
     /// None or several of variable, variables, sql, builtin.
@@ -238,7 +239,7 @@ pub enum InvalidProbe {
 
 /// SQL a check file may not run: doctor only reads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NotReadOnly {
+pub(crate) enum NotReadOnly {
     /// The statement's first word, upper-cased.
     #[error("sql must be a SELECT or SHOW statement (doctor never writes), not {0}")]
     NotAQuery(String),
@@ -255,7 +256,7 @@ fn validate_condition(c: &Condition) -> Result<(), InvalidProbe> {
     }
 }
 
-pub fn validate_probe(p: &Probe) -> Result<(), InvalidProbe> {
+pub(crate) fn validate_probe(p: &Probe) -> Result<(), InvalidProbe> {
     let kinds = [
         p.variable.is_some(),
         p.variables.is_some(),
@@ -283,7 +284,7 @@ pub fn validate_probe(p: &Probe) -> Result<(), InvalidProbe> {
 }
 
 /// Doctor never writes: a probe may only read.
-pub fn check_read_only(sql: &str) -> Result<(), NotReadOnly> {
+pub(crate) fn check_read_only(sql: &str) -> Result<(), NotReadOnly> {
     let first = sql
         .trim_start()
         .split(|c: char| c.is_whitespace() || c == '(')
@@ -299,7 +300,7 @@ pub fn check_read_only(sql: &str) -> Result<(), NotReadOnly> {
     Ok(())
 }
 
-pub fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
+pub(crate) fn validate_rules(rules: &[Rule], field: &str) -> Result<(), Invalid> {
     for (i, r) in rules.iter().enumerate() {
         let at = |m: String| (format!("{field}[{i}]"), m);
         let needs_value = !matches!(r.op, Op::Empty | Op::Nonempty);

@@ -2,7 +2,7 @@
 
 /// A probe's answer. Text compares case-insensitively; numbers are parsed on demand.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Observed {
+pub(crate) enum Observed {
     /// The server does not have the variable at all.
     Missing,
     /// SQL NULL, or a query that returned no row.
@@ -20,11 +20,11 @@ pub enum Observed {
 }
 
 impl Observed {
-    pub fn text(s: impl Into<String>) -> Observed {
+    pub(crate) fn text(s: impl Into<String>) -> Observed {
         Observed::Text(s.into())
     }
 
-    pub fn get(&self, name: &str) -> Option<&Observed> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Observed> {
         match self {
             Observed::Map(pairs) => pairs
                 .iter()
@@ -34,7 +34,7 @@ impl Observed {
         }
     }
 
-    pub fn as_number(&self) -> Option<f64> {
+    pub(crate) fn as_number(&self) -> Option<f64> {
         match self {
             Observed::Number { value, .. } => Some(*value),
             Observed::Text(s) => parse_number(s),
@@ -42,7 +42,7 @@ impl Observed {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         match self {
             Observed::Missing | Observed::Null => true,
             Observed::Text(s) => s.trim().is_empty(),
@@ -53,7 +53,7 @@ impl Observed {
     }
 
     /// How the report shows it.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self {
             Observed::Missing => "(not on this server)".into(),
             Observed::Null => "(none)".into(),
@@ -87,12 +87,12 @@ fn list_display(items: &[String]) -> String {
 }
 
 /// Numbers as servers print them: "3600", "7.000000", "1073741824".
-pub fn parse_number(s: &str) -> Option<f64> {
+pub(crate) fn parse_number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok()
 }
 
 /// "604800" seconds as "7 days", for retention-like values.
-pub fn human_duration(secs: f64) -> String {
+pub(crate) fn human_duration(secs: f64) -> String {
     if secs.is_infinite() {
         return "unlimited".into();
     }

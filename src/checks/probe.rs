@@ -8,7 +8,7 @@ use super::spec::{MissingMeans, Probe, Probes, RowsMode};
 
 /// How a builtin judged what it saw, when it judges itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     Ok,
     Warn,
     /// Broken: reported with the check's severity.
@@ -18,7 +18,7 @@ pub enum Level {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// A value for the check's rules.
     Value(Observed),
     /// A builtin's own judgement.
@@ -32,7 +32,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn verdict(
+    pub(crate) fn verdict(
         level: Level,
         observed: impl Into<String>,
         message: impl Into<String>,
@@ -53,7 +53,7 @@ pub fn select<'p>(probes: &'p Probes, facts: &Facts) -> Option<&'p Probe> {
     }
 }
 
-pub fn run(probe: &Probe, ctx: &mut Context) -> Outcome {
+pub(crate) fn run(probe: &Probe, ctx: &mut Context) -> Outcome {
     if let Some(name) = &probe.builtin {
         return builtin::run(name, &probe.args, ctx);
     }

@@ -28,7 +28,7 @@ pub enum Profile {
 }
 
 impl Profile {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Profile::Generic => "generic",
             Profile::Debezium => "debezium",

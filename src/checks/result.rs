@@ -14,7 +14,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Status::Pass => "PASS",
             Status::Skip => "SKIP",
@@ -30,21 +30,21 @@ impl Status {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Warn,
     Fail,
 }
 
 impl Severity {
     /// "warn" / "fail", as in the YAML and the JSON.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Severity::Warn => "warn",
             Severity::Fail => "fail",
         }
     }
 
-    pub fn status(self) -> Status {
+    pub(crate) fn status(self) -> Status {
         match self {
             Severity::Warn => Status::Warn,
             Severity::Fail => Status::Fail,
@@ -58,9 +58,9 @@ pub struct ChosenFix {
     /// Statements to run on the server (dynamic changes, grants).
     pub sql: Vec<String>,
     /// Lines for the server's option file (my.cnf) or the platform's parameter group.
-    pub config: Vec<String>,
+    pub(crate) config: Vec<String>,
     /// Whether the change only takes effect after a server restart.
-    pub restart: bool,
+    pub(crate) restart: bool,
     /// One line saying what to do, for tables and summaries.
     pub summary: String,
 }
@@ -68,28 +68,28 @@ pub struct ChosenFix {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckResult {
     pub id: String,
-    pub title: String,
+    pub(crate) title: String,
     pub status: Status,
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     pub observed: String,
-    pub expected: String,
+    pub(crate) expected: String,
     pub message: String,
-    pub playbook: String,
+    pub(crate) playbook: String,
     /// Present when the check did not pass and the catalogue has a fix for this server.
     pub fix: Option<ChosenFix>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    pub pass: usize,
-    pub warn: usize,
+    pub(crate) pass: usize,
+    pub(crate) warn: usize,
     pub fail: usize,
-    pub skip: usize,
-    pub error: usize,
+    pub(crate) skip: usize,
+    pub(crate) error: usize,
 }
 
 impl Summary {
-    pub fn of(results: &[CheckResult]) -> Summary {
+    pub(crate) fn of(results: &[CheckResult]) -> Summary {
         let mut s = Summary::default();
         for r in results {
             match r.status {
@@ -107,9 +107,9 @@ impl Summary {
 /// The source as the report shows it. `url` is always redacted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceSummary {
-    pub url: String,
+    pub(crate) url: String,
     pub flavor: Option<String>,
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     pub platform: Option<String>,
 }
 
@@ -117,17 +117,17 @@ pub struct SourceSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub source: SourceSummary,
-    pub profile: String,
+    pub(crate) profile: String,
     pub checks: Vec<CheckResult>,
     pub summary: Summary,
     /// The command that made it ("doctor", "checklist"): titles in markdown and JUnit.
     /// Not in the JSON, whose shape is the same for every command.
     #[serde(skip)]
-    pub command: &'static str,
+    pub(crate) command: &'static str,
 }
 
 impl Report {
-    pub fn new(source: SourceSummary, profile: String, checks: Vec<CheckResult>) -> Report {
+    pub(crate) fn new(source: SourceSummary, profile: String, checks: Vec<CheckResult>) -> Report {
         let summary = Summary::of(&checks);
         Report {
             source,
@@ -139,7 +139,7 @@ impl Report {
     }
 
     /// The same report, titled as `command`'s.
-    pub fn made_by(self, command: &'static str) -> Report {
+    pub(crate) fn made_by(self, command: &'static str) -> Report {
         Report { command, ..self }
     }
 

@@ -12,13 +12,13 @@ use crate::connection::server::Version;
 
 /// A rule the observed value broke.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Violation {
-    pub severity: Severity,
-    pub message: String,
+pub(crate) struct Violation {
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
 }
 
 /// Every violated rule that applies here, worst first.
-pub fn violations(
+pub(crate) fn violations(
     rules: &[Rule],
     observed: &Observed,
     facts: &Facts,
@@ -48,7 +48,7 @@ pub fn violations(
 /// The rules with `$name` values replaced by what the run declared (a duration shows as one in
 /// `{value}`), rules naming an undeclared variable dropped, and a description of each bound
 /// rule for the "expected" column.
-pub fn bind(rules: &[Rule], options: &RunOptions) -> (Vec<Rule>, Vec<String>) {
+pub(crate) fn bind(rules: &[Rule], options: &RunOptions) -> (Vec<Rule>, Vec<String>) {
     let mut bound = Vec::with_capacity(rules.len());
     let mut notes = Vec::new();
     for rule in rules {
@@ -73,13 +73,13 @@ pub fn bind(rules: &[Rule], options: &RunOptions) -> (Vec<Rule>, Vec<String>) {
 }
 
 /// `$max_downtime` → `max_downtime`.
-pub fn variable_name(v: &Value) -> Option<&str> {
+pub(crate) fn variable_name(v: &Value) -> Option<&str> {
     v.as_str()?.strip_prefix('$')
 }
 
 /// Whether the value satisfies the rule. Values a rule cannot compare (a number rule on text)
 /// do not satisfy it: an unexpected answer is worth a look.
-pub fn holds(rule: &Rule, observed: &Observed, version: Option<Version>) -> bool {
+pub(crate) fn holds(rule: &Rule, observed: &Observed, version: Option<Version>) -> bool {
     let expected = rule.value.as_ref();
     match rule.op {
         Op::Eq => expected.is_some_and(|e| same(observed, e)),
@@ -119,7 +119,7 @@ pub fn holds(rule: &Rule, observed: &Observed, version: Option<Version>) -> bool
 }
 
 /// The expectation in words, for the report's "expected" column.
-pub fn describe(rule: &Rule) -> String {
+pub(crate) fn describe(rule: &Rule) -> String {
     let v = rule.value.as_ref();
     let one = || v.and_then(text).unwrap_or_default();
     let body = match rule.op {
@@ -200,7 +200,7 @@ fn list(v: Option<&Value>) -> Vec<Value> {
 }
 
 /// A YAML scalar as text; YAML reads `ON` as a string but `1` as a number and `true` as bool.
-pub fn text(v: &Value) -> Option<String> {
+pub(crate) fn text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

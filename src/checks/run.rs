@@ -13,7 +13,7 @@ use crate::connection::tls::SslMode;
 use crate::connection::url::SourceConfig;
 
 /// Reaches the source step by step (TCP, login, TLS) and keeps what happened for connect.*.
-pub fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
+pub(crate) fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
     let tcp = session::probe_tcp(source);
     let mut opened = None;
     let login = tcp.as_ref().ok().map(|_| {
@@ -47,7 +47,7 @@ pub fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
 }
 
 /// Gathers what every check and diagnostic shares: server facts, account, captured schemas.
-pub fn context<'a>(
+pub(crate) fn context<'a>(
     host: &str,
     link: Link,
     mut sql: Option<&'a mut dyn Sql>,
@@ -100,7 +100,7 @@ pub fn inspect<'a>(
     Report::new(summary, options.profile.to_string(), results)
 }
 
-pub fn read_server(sql: &mut dyn Sql, host: &str) -> Option<ServerInfo> {
+pub(crate) fn read_server(sql: &mut dyn Sql, host: &str) -> Option<ServerInfo> {
     let rows = sql.query("SHOW GLOBAL VARIABLES").ok()?;
     let vars = rows
         .rows

@@ -2,13 +2,14 @@
 
 use crate::connection::sql::literal;
 
-pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "sys", "information_schema", "performance_schema"];
+pub(crate) const SYSTEM_SCHEMAS: [&str; 4] =
+    ["mysql", "sys", "information_schema", "performance_schema"];
 
 /// One `--tables` entry: schema and table, each a name or a `*` glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TablePattern {
-    pub schema: String,
-    pub table: String,
+pub(crate) struct TablePattern {
+    pub(crate) schema: String,
+    pub(crate) table: String,
 }
 
 /// A `--tables` entry that is not a table pattern.
@@ -28,12 +29,12 @@ pub enum CapturedError {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableScope {
-    pub patterns: Vec<TablePattern>,
+    pub(crate) patterns: Vec<TablePattern>,
 }
 
 impl TableScope {
     /// Parses "db.t,db.*,*.*"; a bare "db" means every table of db.
-    pub fn parse(list: &str) -> Result<TableScope, BadTablePattern> {
+    pub(crate) fn parse(list: &str) -> Result<TableScope, BadTablePattern> {
         let mut patterns = Vec::new();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (schema, table) = item.split_once('.').unwrap_or((item, "*"));
@@ -48,12 +49,8 @@ impl TableScope {
         Ok(TableScope { patterns })
     }
 
-    pub fn is_default(&self) -> bool {
-        self.patterns.is_empty()
-    }
-
     /// A SQL predicate selecting the tables in scope, given the schema and table expressions.
-    pub fn predicate(&self, schema: &str, table: &str) -> String {
+    pub(crate) fn predicate(&self, schema: &str, table: &str) -> String {
         let not_system = format!(
             "{schema} NOT IN ({})",
             SYSTEM_SCHEMAS
@@ -105,7 +102,7 @@ impl TableScope {
     }
 
     /// Whether a schema is named by the scope (globs included).
-    pub fn covers_schema(&self, schema: &str) -> bool {
+    pub(crate) fn covers_schema(&self, schema: &str) -> bool {
         if SYSTEM_SCHEMAS.contains(&schema.to_ascii_lowercase().as_str()) {
             return false;
         }
@@ -127,7 +124,7 @@ fn matcher(expr: &str, pattern: &str) -> String {
 }
 
 /// `*` matches any run of characters; everything else literally (case-sensitive like schema names).
-pub fn glob_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == name;

@@ -34,8 +34,8 @@ use super::profile::Profile;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CheckFile {
-    pub checks: Vec<CheckSpec>,
+pub(crate) struct CheckFile {
+    pub(crate) checks: Vec<CheckSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,32 +43,32 @@ pub struct CheckFile {
 pub struct CheckSpec {
     /// Stable id, `area.name`: part of the interface (JSON, exit codes, `--checks-dir` overrides).
     pub id: String,
-    pub title: String,
+    pub(crate) title: String,
     /// What breaks without it.
-    pub why: String,
+    pub(crate) why: String,
     /// Where the check applies: any matching condition. Empty means everywhere.
     #[serde(default)]
-    pub applies: Vec<Condition>,
+    pub(crate) applies: Vec<Condition>,
     /// Checks that must have passed or warned; otherwise this one is skipped.
     #[serde(default)]
-    pub requires: Vec<String>,
+    pub(crate) requires: Vec<String>,
     /// How the observed value is obtained: one probe, or variants picked by `when`.
-    pub probe: Probes,
+    pub(crate) probe: Probes,
     /// Rules the observed value must satisfy; the worst violated rule sets the status.
     #[serde(default)]
-    pub expect: Vec<Rule>,
+    pub(crate) expect: Vec<Rule>,
     /// Human wording of the expectation; derived from the rules when absent.
     #[serde(default)]
-    pub expected: Option<String>,
+    pub(crate) expected: Option<String>,
     /// Severity of a violated rule that names none.
     #[serde(default = "default_severity")]
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Per-profile changes: severity, rules, or not applying at all.
     #[serde(default)]
-    pub profiles: BTreeMap<Profile, ProfileOverride>,
+    pub(crate) profiles: BTreeMap<Profile, ProfileOverride>,
     /// Fixes, first match wins (put the most specific first).
     #[serde(default)]
-    pub fixes: Vec<Fix>,
+    pub(crate) fixes: Vec<Fix>,
     /// Id of the playbook that explains and resolves a failure.
     pub playbook: String,
 }
@@ -82,14 +82,14 @@ fn default_severity() -> Severity {
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     #[serde(default)]
-    pub flavor: Option<Flavor>,
+    pub(crate) flavor: Option<Flavor>,
     /// Comma-separated comparisons, e.g. ">=8.0.1" or ">=10.5, <11.4".
     #[serde(default)]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     #[serde(default)]
-    pub platform: Option<Vec<Platform>>,
+    pub(crate) platform: Option<Vec<Platform>>,
     #[serde(default)]
-    pub profile: Option<Vec<Profile>>,
+    pub(crate) profile: Option<Vec<Profile>>,
 }
 
 /// One probe or a list of variants, the first whose `when` matches is used.
@@ -102,7 +102,7 @@ pub enum Probes {
 
 impl Probes {
     /// Every variant, in the order they are tried.
-    pub fn variants(&self) -> Vec<&Probe> {
+    pub(crate) fn variants(&self) -> Vec<&Probe> {
         match self {
             Probes::One(p) => vec![p.as_ref()],
             Probes::Variants(ps) => ps.iter().collect(),
@@ -115,7 +115,7 @@ impl Probes {
 #[serde(deny_unknown_fields)]
 pub struct Probe {
     #[serde(default)]
-    pub when: Option<Condition>,
+    pub(crate) when: Option<Condition>,
     /// A global server variable (from SHOW GLOBAL VARIABLES).
     #[serde(default)]
     pub variable: Option<String>,
@@ -127,30 +127,30 @@ pub struct Probe {
     #[serde(default)]
     pub sql: Option<String>,
     #[serde(default)]
-    pub column: Option<String>,
+    pub(crate) column: Option<String>,
     #[serde(default)]
-    pub rows: Option<RowsMode>,
+    pub(crate) rows: Option<RowsMode>,
     /// A named probe implemented in code, where SQL cannot say it (TCP, TLS, grants...).
     #[serde(default)]
-    pub builtin: Option<String>,
+    pub(crate) builtin: Option<String>,
     /// Arguments of a builtin probe
     #[serde(default)]
-    pub args: BTreeMap<String, serde_yaml::Value>,
+    pub(crate) args: BTreeMap<String, serde_yaml::Value>,
     /// What a variable the server does not have means.
     #[serde(default)]
-    pub missing: Option<MissingMeans>,
+    pub(crate) missing: Option<MissingMeans>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum RowsMode {
+pub(crate) enum RowsMode {
     /// Every row is an item of a list; rules usually say `op: empty`.
     List,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum MissingMeans {
+pub(crate) enum MissingMeans {
     Skip,
     Pass,
     Fail,
@@ -159,7 +159,7 @@ pub enum MissingMeans {
 /// Spelled in YAML as in the contract: `not_in`, `not_regex`, `version_gte`, ...
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum Op {
+pub(crate) enum Op {
     Eq,
     Ne,
     In,
@@ -180,46 +180,46 @@ pub enum Op {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Rule {
-    pub op: Op,
+pub(crate) struct Rule {
+    pub(crate) op: Op,
     /// Scalar for most operators, a list for `in` / `not_in`, absent for `empty` / `nonempty`.
     /// A number rule may name a value the run declares instead, e.g. `$max_downtime` (see
     /// `context::RULE_VARIABLES`); without that declaration the rule does not apply.
     #[serde(default)]
-    pub value: Option<serde_yaml::Value>,
+    pub(crate) value: Option<serde_yaml::Value>,
     /// With a `variables` probe: which variable this rule tests.
     #[serde(default)]
-    pub of: Option<String>,
+    pub(crate) of: Option<String>,
     /// Overrides the check's severity for this rule (e.g. a softer second threshold).
     #[serde(default)]
-    pub severity: Option<Severity>,
+    pub(crate) severity: Option<Severity>,
     /// The rule only applies where this matches.
     #[serde(default)]
-    pub when: Option<Condition>,
+    pub(crate) when: Option<Condition>,
     /// Message when violated; `{observed}` and `{value}` are filled in.
     #[serde(default)]
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProfileOverride {
+pub(crate) struct ProfileOverride {
     #[serde(default)]
-    pub severity: Option<Severity>,
+    pub(crate) severity: Option<Severity>,
     #[serde(default)]
-    pub expect: Option<Vec<Rule>>,
+    pub(crate) expect: Option<Vec<Rule>>,
     /// `false`: the check does not apply under this profile.
     #[serde(default)]
-    pub applies: Option<bool>,
+    pub(crate) applies: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Fix {
+pub(crate) struct Fix {
     #[serde(default)]
-    pub when: Option<Condition>,
+    pub(crate) when: Option<Condition>,
     /// One line: what to do.
-    pub summary: String,
+    pub(crate) summary: String,
     /// Statements; `{user}` ('user'@'host' of the connecting account) and `{schemas}`
     /// (comma list) are filled in; a line containing `{schema}` is repeated once per
     /// captured schema.
@@ -227,9 +227,9 @@ pub struct Fix {
     pub sql: Vec<String>,
     /// Option-file lines (my.cnf) or parameter-group settings.
     #[serde(default)]
-    pub config: Vec<String>,
+    pub(crate) config: Vec<String>,
     #[serde(default)]
-    pub restart: bool,
+    pub(crate) restart: bool,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::checks::probe::{Level, Outcome};
 use crate::connection::session::ConnectError;
 use crate::connection::tls::SslMode;
 
-pub fn tcp(ctx: &Context) -> Outcome {
+pub(crate) fn tcp(ctx: &Context) -> Outcome {
     match &ctx.link.tcp {
         Ok(took) => Outcome::verdict(
             Level::Ok,
@@ -28,7 +28,7 @@ pub fn tcp(ctx: &Context) -> Outcome {
     }
 }
 
-pub fn auth(ctx: &Context) -> Outcome {
+pub(crate) fn auth(ctx: &Context) -> Outcome {
     match &ctx.link.login {
         None => Outcome::Skip("skipped: connect.tcp did not pass".into()),
         Some(Ok(_)) => Outcome::verdict(
@@ -52,7 +52,7 @@ pub fn auth(ctx: &Context) -> Outcome {
     }
 }
 
-pub fn tls(args: &Args, ctx: &Context) -> Outcome {
+pub(crate) fn tls(args: &Args, ctx: &Context) -> Outcome {
     let warn_days = number_arg(args, "expiry_warn_days", 30.0);
     let state = match &ctx.link.login {
         None => return Outcome::Skip("skipped: connect.tcp did not pass".into()),
@@ -145,7 +145,7 @@ fn now_secs() -> i64 {
 }
 
 /// Parses OpenSSL's "Nov 22 02:28:35 2027 GMT" (as in Ssl_server_not_after) to Unix seconds.
-pub fn parse_openssl_time(s: &str) -> Option<i64> {
+pub(crate) fn parse_openssl_time(s: &str) -> Option<i64> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];

@@ -4,7 +4,7 @@ use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::connection::server::{Flavor, Version};
 
-pub fn run(ctx: &mut Context) -> Outcome {
+pub(crate) fn run(ctx: &mut Context) -> Outcome {
     let (flavor, version) = match &ctx.server {
         Some(s) => (s.flavor, s.version),
         None => return Outcome::Skip("no server information".into()),
@@ -52,7 +52,7 @@ pub fn run(ctx: &mut Context) -> Outcome {
 }
 
 /// The statement that shows the current binlog file, position and filters.
-pub fn status_statement(flavor: Flavor, version: Version) -> &'static str {
+pub(crate) fn status_statement(flavor: Flavor, version: Version) -> &'static str {
     if flavor == Flavor::Mysql && version >= Version::new(8, 2, 0) {
         "SHOW BINARY LOG STATUS"
     } else {
@@ -60,7 +60,11 @@ pub fn status_statement(flavor: Flavor, version: Version) -> &'static str {
     }
 }
 
-pub fn dropped_schemas(captured: &[String], do_db: &[String], ignore_db: &[String]) -> Vec<String> {
+pub(crate) fn dropped_schemas(
+    captured: &[String],
+    do_db: &[String],
+    ignore_db: &[String],
+) -> Vec<String> {
     captured
         .iter()
         .filter(|s| (!do_db.is_empty() && !do_db.contains(s)) || ignore_db.contains(s))

@@ -11,20 +11,20 @@ use crate::connection::sql::Sql;
 
 /// Privileges as SHOW GRANTS lists them, by level.
 #[derive(Debug, Default, PartialEq)]
-pub struct Grants {
-    pub global: BTreeSet<String>,
+pub(crate) struct Grants {
+    pub(crate) global: BTreeSet<String>,
     /// Schema name (or LIKE pattern as granted) → privileges.
-    pub schemas: BTreeMap<String, BTreeSet<String>>,
+    pub(crate) schemas: BTreeMap<String, BTreeSet<String>>,
     /// Roles granted to the account (active or not).
-    pub roles: Vec<String>,
+    pub(crate) roles: Vec<String>,
 }
 
 impl Grants {
-    pub fn holds_global(&self, privilege: &str) -> bool {
+    pub(crate) fn holds_global(&self, privilege: &str) -> bool {
         self.global.contains("ALL PRIVILEGES") || self.global.contains(privilege)
     }
 
-    pub fn holds_on_schema(&self, privilege: &str, schema: &str) -> bool {
+    pub(crate) fn holds_on_schema(&self, privilege: &str, schema: &str) -> bool {
         self.holds_global(privilege)
             || self.schemas.iter().any(|(pattern, privs)| {
                 like_match(pattern, schema)
@@ -47,7 +47,7 @@ impl Grants {
     }
 }
 
-pub fn run(args: &Args, ctx: &mut Context) -> Outcome {
+pub(crate) fn run(args: &Args, ctx: &mut Context) -> Outcome {
     let flavor = ctx
         .server
         .as_ref()

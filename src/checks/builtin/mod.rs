@@ -19,7 +19,7 @@ use crate::connection::sql::SqlError;
 
 /// What a builtin could not read from the server, with the server's error.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Unreadable {
+pub(crate) enum Unreadable {
     /// SHOW GRANTS failed.
     #[error("cannot read grants: {0}")]
     Grants(SqlError),
@@ -35,7 +35,7 @@ pub enum Unreadable {
 }
 
 /// Every builtin a check file may name (validated at load time).
-pub const NAMES: [&str; 11] = [
+pub(crate) const NAMES: [&str; 11] = [
     "connect.tcp",
     "connect.auth",
     "connect.tls",
@@ -49,9 +49,9 @@ pub const NAMES: [&str; 11] = [
     "server.reader_id",
 ];
 
-pub type Args = BTreeMap<String, Value>;
+pub(crate) type Args = BTreeMap<String, Value>;
 
-pub fn run(name: &str, args: &Args, ctx: &mut Context) -> Outcome {
+pub(crate) fn run(name: &str, args: &Args, ctx: &mut Context) -> Outcome {
     match name {
         "connect.tcp" => connect::tcp(ctx),
         "connect.auth" => connect::auth(ctx),

@@ -12,7 +12,7 @@ use crate::connection::server::Flavor;
 use crate::connection::sql::literal;
 use crate::connection::sql::Sql;
 
-pub fn run(ctx: &mut Context) -> Outcome {
+pub(crate) fn run(ctx: &mut Context) -> Outcome {
     let flavor = match &ctx.server {
         Some(s) => s.flavor,
         None => return Outcome::Skip("no server information".into()),
@@ -58,7 +58,7 @@ fn file_position(sql: &mut dyn Sql, position: &FilePos) -> Outcome {
 }
 
 /// The verdict for FILE:POS against the server's binlog list (name, size), oldest first.
-pub fn judge_file_position(
+pub(crate) fn judge_file_position(
     files: &[(String, u64)],
     file: &str,
     pos: u64,
@@ -168,7 +168,7 @@ fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
 type DomainSeqs = BTreeMap<u32, u64>;
 
 /// "0-1-100,1-2-5" → domain → sequence number.
-pub fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, BadGtid> {
+pub(crate) fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, BadGtid> {
     let mut out = BTreeMap::new();
     for g in s.split(',').map(str::trim).filter(|g| !g.is_empty()) {
         let parts: Vec<&str> = g.split('-').collect();
@@ -182,7 +182,7 @@ pub fn parse_mariadb_gtids(s: &str) -> Result<DomainSeqs, BadGtid> {
     Ok(out)
 }
 
-pub fn judge_mariadb(
+pub(crate) fn judge_mariadb(
     stored: &DomainSeqs,
     purged: &DomainSeqs,
     current: &DomainSeqs,

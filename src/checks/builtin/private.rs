@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 
-pub fn run(ctx: &Context) -> Outcome {
+pub(crate) fn run(ctx: &Context) -> Outcome {
     let addrs = &ctx.link.addresses;
     if addrs.is_empty() {
         return Outcome::Skip("skipped: the host's addresses are not known".into());
@@ -28,7 +28,7 @@ pub fn run(ctx: &Context) -> Outcome {
 }
 
 /// What kind of private address `ip` is, or None when it is public.
-pub fn kind(ip: IpAddr) -> Option<&'static str> {
+pub(crate) fn kind(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) if v4.is_loopback() => Some("loopback"),
         IpAddr::V4(v4) if v4.is_private() => Some("RFC 1918"),

@@ -7,7 +7,7 @@ use crate::checks::probe::{Level, Outcome};
 use crate::connection::replicas::{ids_in_use, list_statement};
 use crate::connection::server::{Flavor, Version};
 
-pub fn run(ctx: &mut Context) -> Outcome {
+pub(crate) fn run(ctx: &mut Context) -> Outcome {
     let Some(id) = ctx.options.server_id else {
         return Outcome::Skip("no --server-id given (the connector's server id)".into());
     };

@@ -8,7 +8,7 @@ use crate::connection::replicas;
 use crate::connection::server::{Flavor, ServerInfo, Version};
 use crate::connection::sql::Sql;
 
-pub fn log_updates(ctx: &mut Context) -> Outcome {
+pub(crate) fn log_updates(ctx: &mut Context) -> Outcome {
     let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };
@@ -34,7 +34,7 @@ pub fn log_updates(ctx: &mut Context) -> Outcome {
 const REPLICA_WITHOUT_LOG: &str = "this server replicates from another but does not write the applied changes to its own binlog: a reader here sees only local writes";
 
 /// MySQL only (the check's `applies`): MariaDB's parallel replication commits in order.
-pub fn preserve_commit_order(ctx: &mut Context) -> Outcome {
+pub(crate) fn preserve_commit_order(ctx: &mut Context) -> Outcome {
     let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };

@@ -5,7 +5,7 @@ use crate::checks::observed::{human_duration, parse_number, Observed};
 use crate::checks::probe::Outcome;
 use crate::connection::server::{Platform, ServerInfo};
 
-pub fn run(ctx: &mut Context) -> Outcome {
+pub(crate) fn run(ctx: &mut Context) -> Outcome {
     let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };
@@ -43,7 +43,7 @@ const RDS_RETENTION: &str =
 /// RDS and Aurora keep binlogs only as long as 'binlog retention hours' says. NULL: RDS
 /// purges them as soon as it can, Aurora lazily (usually within a day); neither promises
 /// anything, so NULL counts as no retention.
-pub fn from_rds_hours(platform: Platform, hours: Option<&str>) -> Observed {
+pub(crate) fn from_rds_hours(platform: Platform, hours: Option<&str>) -> Observed {
     let h = hours.and_then(parse_number).unwrap_or(0.0);
     let shown = match hours {
         None if platform == Platform::Aurora => {
@@ -63,7 +63,7 @@ pub fn from_rds_hours(platform: Platform, hours: Option<&str>) -> Observed {
 
 /// Self-managed: binlog_expire_logs_seconds wins when set, then expire_logs_days; both 0
 /// (or auto-purge off) means binlogs are never purged automatically.
-pub fn from_variables(server: &ServerInfo) -> Observed {
+pub(crate) fn from_variables(server: &ServerInfo) -> Observed {
     let num = |name: &str| server.variable(name).and_then(parse_number);
     if server
         .variable("binlog_expire_logs_auto_purge")
