@@ -75,7 +75,7 @@ pub enum ImageView<'a> {
 
 impl<'a> ImageView<'a> {
     /// (column name, cell), in table order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Cell)> + 'a {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Cell)> + 'a {
         let (pairs, names, cells): (&'a [(String, Cell)], &'a [&'a str], &'a [Cell]) = match *self {
             ImageView::Pairs(p) => (p, &[], &[]),
             ImageView::Split { names, cells } => (&[], names, cells),
@@ -86,7 +86,7 @@ impl<'a> ImageView<'a> {
             .chain(names.iter().copied().zip(cells.iter()))
     }
 
-    pub fn to_row(&self) -> Row {
+    pub(crate) fn to_row(self) -> Row {
         self.iter()
             .map(|(n, c)| (n.to_string(), c.clone()))
             .collect()
@@ -94,7 +94,7 @@ impl<'a> ImageView<'a> {
 }
 
 /// A row change borrowed from the decoder (no copies): what the writers read. A `RowChange`
-/// gives one with `view()`, and a view becomes a `RowChange` with `to_owned()`.
+/// gives one with `view()`, and a view becomes a `RowChange` with `into_owned()`.
 #[derive(Debug, Clone, Copy)]
 pub struct ChangeView<'a> {
     pub op: Op,
@@ -109,7 +109,7 @@ pub struct ChangeView<'a> {
 }
 
 impl ChangeView<'_> {
-    pub fn to_owned(&self) -> RowChange {
+    pub(crate) fn into_owned(self) -> RowChange {
         RowChange {
             op: self.op,
             db: self.db.to_string(),

@@ -7,7 +7,7 @@ use std::io::Read;
 use super::row::{Cursor, RowError};
 
 /// MariaDB's compressed rows event types and the plain types they stand for.
-pub fn plain_type(event_type: u8) -> Option<u8> {
+pub(crate) fn plain_type(event_type: u8) -> Option<u8> {
     Some(match event_type {
         166 => 23, // WRITE_ROWS_COMPRESSED_EVENT_V1 (what MariaDB writes by default)
         167 => 24,
@@ -20,7 +20,7 @@ pub fn plain_type(event_type: u8) -> Option<u8> {
 }
 
 /// The body of a compressed rows event of `plain` type, rewritten with its rows uncompressed.
-pub fn uncompress_rows(plain: u8, body: &[u8]) -> Result<Vec<u8>, RowError> {
+pub(crate) fn uncompress_rows(plain: u8, body: &[u8]) -> Result<Vec<u8>, RowError> {
     let mut c = Cursor::new(body);
     c.take(8, "the table id and flags")?;
     if matches!(plain, 30..=32) {

@@ -20,26 +20,26 @@ use super::table::{ColumnProvider, TableInfo};
 
 /// Event type codes this decoder acts on.
 mod ty {
-    pub const QUERY: u8 = 2;
-    pub const FORMAT_DESCRIPTION: u8 = 15;
-    pub const XID: u8 = 16;
-    pub const TABLE_MAP: u8 = 19;
-    pub const WRITE_V1: u8 = 23;
-    pub const UPDATE_V1: u8 = 24;
-    pub const DELETE_V1: u8 = 25;
-    pub const WRITE_V2: u8 = 30;
-    pub const UPDATE_V2: u8 = 31;
-    pub const DELETE_V2: u8 = 32;
-    pub const GTID: u8 = 33;
-    pub const ANONYMOUS_GTID: u8 = 34;
-    pub const PARTIAL_UPDATE: u8 = 39;
-    pub const TRANSACTION_PAYLOAD: u8 = 40;
-    pub const GTID_TAGGED: u8 = 42;
-    pub const MARIADB_GTID: u8 = 162;
-    pub const MARIADB_GTID_LIST: u8 = 163;
+    pub(crate) const QUERY: u8 = 2;
+    pub(crate) const FORMAT_DESCRIPTION: u8 = 15;
+    pub(crate) const XID: u8 = 16;
+    pub(crate) const TABLE_MAP: u8 = 19;
+    pub(crate) const WRITE_V1: u8 = 23;
+    pub(crate) const UPDATE_V1: u8 = 24;
+    pub(crate) const DELETE_V1: u8 = 25;
+    pub(crate) const WRITE_V2: u8 = 30;
+    pub(crate) const UPDATE_V2: u8 = 31;
+    pub(crate) const DELETE_V2: u8 = 32;
+    pub(crate) const GTID: u8 = 33;
+    pub(crate) const ANONYMOUS_GTID: u8 = 34;
+    pub(crate) const PARTIAL_UPDATE: u8 = 39;
+    pub(crate) const TRANSACTION_PAYLOAD: u8 = 40;
+    pub(crate) const GTID_TAGGED: u8 = 42;
+    pub(crate) const MARIADB_GTID: u8 = 162;
+    pub(crate) const MARIADB_GTID_LIST: u8 = 163;
 }
 
-/// Receives the decoded row changes, borrowed (copy what you keep: `view.to_owned()`).
+/// Receives the decoded row changes, borrowed (copy what you keep: `view.into_owned()`).
 pub trait ChangeSink {
     fn change(&mut self, change: &ChangeView<'_>) -> io::Result<()>;
 
@@ -61,18 +61,18 @@ pub trait ChangeSink {
 
 /// What a rows event says about its rows, for `ChangeSink::raw_row`.
 pub struct RawRows<'a> {
-    pub op: Op,
-    pub table: &'a TableInfo,
+    pub(crate) op: Op,
+    pub(crate) table: &'a TableInfo,
     /// Indexes of the columns in the before / after images.
-    pub before_cols: &'a [usize],
-    pub after_cols: &'a [usize],
+    pub(crate) before_cols: &'a [usize],
+    pub(crate) after_cols: &'a [usize],
     /// A PARTIAL_UPDATE_ROWS event: each after image starts with its value options
     /// (`row::read_partial_flags`).
-    pub partial_json: bool,
-    pub ts: u32,
-    pub file: &'a str,
-    pub pos: u64,
-    pub gtid: Option<&'a str>,
+    pub(crate) partial_json: bool,
+    pub(crate) ts: u32,
+    pub(crate) file: &'a str,
+    pub(crate) pos: u64,
+    pub(crate) gtid: Option<&'a str>,
 }
 
 /// A raw row that could not be decoded, or written.
@@ -101,12 +101,12 @@ pub enum DecodeError {
 /// What was read, for rate meters and summaries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
-    pub events: u64,
-    pub bytes: u64,
+    pub(crate) events: u64,
+    pub(crate) bytes: u64,
     /// Row changes handed to the sink.
-    pub changes: u64,
+    pub(crate) changes: u64,
     /// Events of types this decoder does not know (e.g. MariaDB compressed rows events).
-    pub unknown_events: u64,
+    pub(crate) unknown_events: u64,
 }
 
 enum EvError {
@@ -121,7 +121,7 @@ impl From<io::Error> for EvError {
 }
 
 /// Which tables' changes to decode: (db, table) -> shown?
-pub type TableFilterFn<'p> = Box<dyn Fn(&str, &str) -> bool + 'p>;
+pub(crate) type TableFilterFn<'p> = Box<dyn Fn(&str, &str) -> bool + 'p>;
 
 /// Decodes binlog files into row changes of the tables the filter accepts.
 pub struct Decoder<'p> {
@@ -139,7 +139,7 @@ pub struct Decoder<'p> {
     in_transaction: bool,
     /// The header time of the last event that ended a transaction (or of a standalone one).
     committed_at: u32,
-    pub stats: Stats,
+    pub(crate) stats: Stats,
     before: Vec<Cell>,
     after: Vec<Cell>,
     partial: Vec<bool>,
@@ -214,7 +214,7 @@ impl<'p> Decoder<'p> {
     /// Decodes one raw event (header, body and checksum as in a file) read at `offset` of
     /// `file`: the entry point for a live stream. Table maps and GTIDs carry over between
     /// calls; a corrupt event is an error naming file and offset.
-    pub fn decode_event(
+    pub(crate) fn decode_event(
         &mut self,
         raw: &[u8],
         file: &str,
@@ -243,13 +243,13 @@ impl<'p> Decoder<'p> {
 
     /// Whether the last event left a transaction open: a position inside one is no place to
     /// resume from.
-    pub fn in_transaction(&self) -> bool {
+    pub(crate) fn in_transaction(&self) -> bool {
         self.in_transaction
     }
 
     /// The header time of the event that committed the last transaction: when its changes
     /// became visible, which is what lag is measured from.
-    pub fn committed_at(&self) -> u32 {
+    pub(crate) fn committed_at(&self) -> u32 {
         self.committed_at
     }
 
@@ -257,7 +257,7 @@ impl<'p> Decoder<'p> {
     pub fn read_file(&mut self, path: &Path) -> Result<Vec<RowChange>, DecodeError> {
         let mut out = Vec::new();
         let mut sink = |c: &ChangeView<'_>| {
-            out.push(c.to_owned());
+            out.push(c.into_owned());
             Ok(())
         };
         self.decode_file(path, &mut sink)?;

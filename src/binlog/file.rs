@@ -6,28 +6,28 @@ use std::io::{BufReader, ErrorKind, Read};
 use std::path::Path;
 
 /// The four bytes every binlog file starts with.
-pub const MAGIC: [u8; 4] = [0xfe, b'b', b'i', b'n'];
+pub(crate) const MAGIC: [u8; 4] = [0xfe, b'b', b'i', b'n'];
 /// The common event header: timestamp, type, server_id, event_size, log_pos, flags.
-pub const HEADER_LEN: usize = 19;
+pub(crate) const HEADER_LEN: usize = 19;
 
 /// A binlog that cannot be read: the file, the byte offset where it went wrong, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: at byte offset {offset}: {message}")]
 pub struct BinlogError {
-    pub file: String,
-    pub offset: u64,
-    pub message: String,
+    pub(crate) file: String,
+    pub(crate) offset: u64,
+    pub(crate) message: String,
 }
 
 /// The common header of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventHeader {
-    pub timestamp: u32,
+    pub(crate) timestamp: u32,
     pub event_type: u8,
-    pub server_id: u32,
-    pub event_size: u32,
-    pub log_pos: u32,
-    pub flags: u16,
+    pub(crate) server_id: u32,
+    pub(crate) event_size: u32,
+    pub(crate) log_pos: u32,
+    pub(crate) flags: u16,
 }
 
 impl EventHeader {
@@ -91,13 +91,8 @@ impl BinlogFile {
     }
 
     /// The file's name as given.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
-    }
-
-    /// Where the next event starts.
-    pub fn offset(&self) -> u64 {
-        self.offset
     }
 
     fn error(&self, offset: u64, message: String) -> BinlogError {

@@ -16,28 +16,14 @@ pub enum BadGtid {
 
 /// A MariaDB GTID event's body (after the 19-byte header): the transaction's GTID as
 /// "domain-server-seq", `server_id` from the event header.
-pub fn mariadb_gtid(body: &[u8], server_id: u32) -> Option<String> {
+pub(crate) fn mariadb_gtid(body: &[u8], server_id: u32) -> Option<String> {
     let seq = u64::from_le_bytes(body.get(0..8)?.try_into().ok()?);
     let domain = u32::from_le_bytes(body.get(8..12)?.try_into().ok()?);
     Some(format!("{domain}-{server_id}-{seq}"))
 }
 
-/// A MariaDB GTID_LIST event's body: the GTIDs ("domain-server-seq") the binlog starts after.
-pub fn mariadb_gtid_list(body: &[u8]) -> Option<Vec<String>> {
-    let count = u32::from_le_bytes(body.get(0..4)?.try_into().ok()?) & 0x0fff_ffff;
-    let mut out = Vec::with_capacity(count.min(1024) as usize);
-    for i in 0..count as usize {
-        let e = body.get(4 + i * 16..4 + (i + 1) * 16)?;
-        let domain = u32::from_le_bytes(e[0..4].try_into().ok()?);
-        let server = u32::from_le_bytes(e[4..8].try_into().ok()?);
-        let seq = u64::from_le_bytes(e[8..16].try_into().ok()?);
-        out.push(format!("{domain}-{server}-{seq}"));
-    }
-    Some(out)
-}
-
 /// A server UUID in its usual text form.
-pub fn uuid_text(sid: &[u8; 16]) -> String {
+pub(crate) fn uuid_text(sid: &[u8; 16]) -> String {
     let h: String = sid.iter().map(|b| format!("{b:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
@@ -50,7 +36,7 @@ pub fn uuid_text(sid: &[u8; 16]) -> String {
 }
 
 /// A MySQL GTID event as "uuid:n", or "uuid:tag:n" for a tagged one (MySQL 8.3+).
-pub fn mysql_gtid(ev: &GtidEvent) -> String {
+pub(crate) fn mysql_gtid(ev: &GtidEvent) -> String {
     let uuid = uuid_text(&ev.sid());
     match ev.tag() {
         Some(tag) if !tag.as_str().is_empty() => format!("{uuid}:{}:{}", tag.as_str(), ev.gno()),
@@ -69,14 +55,5 @@ mod tests {
         body.push(0);
         assert_eq!(mariadb_gtid(&body, 1).as_deref(), Some("0-1-9"));
         assert_eq!(mariadb_gtid(&body[..5], 1), None);
-    }
-
-    #[test]
-    fn mariadb_gtid_list_body() {
-        let mut body = 1u32.to_le_bytes().to_vec();
-        body.extend(0u32.to_le_bytes());
-        body.extend(1u32.to_le_bytes());
-        body.extend(42u64.to_le_bytes());
-        assert_eq!(mariadb_gtid_list(&body), Some(vec!["0-1-42".to_string()]));
     }
 }

@@ -18,7 +18,7 @@ static ESCAPE: [bool; 256] = {
 
 /// A JSON string literal, escaped.
 #[inline]
-pub fn json_str(l: &mut Vec<u8>, s: &str) {
+pub(crate) fn json_str(l: &mut Vec<u8>, s: &str) {
     if is_plain(s.as_bytes()) {
         quoted(l, s.as_bytes());
     } else {
@@ -29,7 +29,7 @@ pub fn json_str(l: &mut Vec<u8>, s: &str) {
 /// Text as a JSON string literal when it is UTF-8; false, with nothing written, when it is
 /// not. Plain ASCII, the common case, is checked and copied without a separate UTF-8 pass.
 #[inline]
-pub fn json_utf8(l: &mut Vec<u8>, b: &[u8]) -> bool {
+pub(crate) fn json_utf8(l: &mut Vec<u8>, b: &[u8]) -> bool {
     if is_plain(b) {
         quoted(l, b);
         return true;

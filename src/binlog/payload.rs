@@ -8,7 +8,7 @@ use mysql_common::binlog::events::{Event, TransactionPayloadEvent};
 use super::file::{EventHeader, HEADER_LEN};
 
 /// The decompressed bytes of a TRANSACTION_PAYLOAD event: a run of whole events.
-pub fn unpack(event: &Event) -> std::io::Result<Vec<u8>> {
+pub(crate) fn unpack(event: &Event) -> std::io::Result<Vec<u8>> {
     let payload = event.read_event::<TransactionPayloadEvent<'_>>()?;
     let mut out = Vec::with_capacity(payload.uncompressed_size().min(64 << 20) as usize);
     payload.decompressed()?.read_to_end(&mut out)?;
@@ -17,7 +17,7 @@ pub fn unpack(event: &Event) -> std::io::Result<Vec<u8>> {
 
 /// Unpacked payload bytes that are not a run of whole events.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PayloadError {
+pub(crate) enum PayloadError {
     #[error("a compressed transaction ends inside an event header")]
     CutHeader,
     /// An event shorter than its header or running past the end.
@@ -26,7 +26,7 @@ pub enum PayloadError {
 }
 
 /// Splits unpacked payload bytes into events; an event running past the end is an error.
-pub fn events(bytes: &[u8]) -> impl Iterator<Item = Result<&[u8], PayloadError>> {
+pub(crate) fn events(bytes: &[u8]) -> impl Iterator<Item = Result<&[u8], PayloadError>> {
     let mut at = 0usize;
     std::iter::from_fn(move || {
         if at >= bytes.len() {

@@ -8,8 +8,8 @@ use std::str::FromStr;
 /// A byte position in a named binlog file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePos {
-    pub file: String,
-    pub pos: u64,
+    pub(crate) file: String,
+    pub(crate) pos: u64,
 }
 
 /// Why a position or GTID set was refused; the text is what the user sees.
@@ -64,7 +64,7 @@ pub enum GtidSet {
 }
 
 impl GtidSet {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             GtidSet::Mysql(s) | GtidSet::Mariadb(s) => s,
         }

@@ -34,16 +34,16 @@ impl<'a> Cursor<'a> {
     }
 
     /// Bytes not read yet.
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()
     }
 
     #[inline]
-    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], RowError> {
+    pub(crate) fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], RowError> {
         let end = self.pos.checked_add(n).ok_or_else(|| short(what))?;
         let s = self.buf.get(self.pos..end).ok_or_else(|| short(what))?;
         self.pos = end;
@@ -52,7 +52,7 @@ impl<'a> Cursor<'a> {
 
     /// An unsigned little-endian integer of `n` (at most 8) bytes.
     #[inline]
-    pub fn le(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
+    pub(crate) fn le(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
         if n > 8 {
             return Err(wide(what, n));
         }
@@ -64,7 +64,7 @@ impl<'a> Cursor<'a> {
 
     /// An unsigned big-endian integer of `n` (at most 8) bytes.
     #[inline]
-    pub fn be(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
+    pub(crate) fn be(&mut self, n: usize, what: &str) -> Result<u64, RowError> {
         if n > 8 {
             return Err(wide(what, n));
         }
@@ -75,7 +75,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A MySQL length-encoded integer.
-    pub fn lenenc(&mut self, what: &str) -> Result<u64, RowError> {
+    pub(crate) fn lenenc(&mut self, what: &str) -> Result<u64, RowError> {
         let first = self.take(1, what)?[0];
         match first {
             0xfc => self.le(2, what),
@@ -94,7 +94,7 @@ fn wide(what: &str, n: usize) -> RowError {
 
 /// Decodes one row image of `table` into `out` (cleared first): `present` lists the indexes
 /// of the columns the image carries; `partial[i]` marks a JSON column sent as a PARTIAL_JSON diff.
-pub fn decode_image(
+pub(crate) fn decode_image(
     table: &TableInfo,
     present: &[usize],
     partial: Option<&[bool]>,
@@ -127,7 +127,7 @@ pub fn decode_image(
 
 /// Reads a PARTIAL_UPDATE_ROWS after image's value options; when they announce PARTIAL_JSON
 /// diffs, fills `flags` (per column: sent as a diff?) and returns true.
-pub fn read_partial_flags(
+pub(crate) fn read_partial_flags(
     cur: &mut Cursor<'_>,
     table: &TableInfo,
     flags: &mut Vec<bool>,
@@ -150,7 +150,7 @@ pub fn read_partial_flags(
 /// The jsonl fast path: one row image written as a JSON object straight from the row bytes,
 /// no `Cell` in between, exactly as the jsonl writer renders cells. `fallback` writes the
 /// cells of the rarer types, decoded the usual way.
-pub fn image_json(
+pub(crate) fn image_json(
     table: &TableInfo,
     present: &[usize],
     partial: Option<&[bool]>,
@@ -528,7 +528,7 @@ fn cp1252(c: u8) -> char {
 }
 
 /// MySQL's JSON binary format to a JSON value (opaque values become their text form).
-pub fn decode_jsonb(b: &[u8]) -> Result<serde_json::Value, RowError> {
+pub(crate) fn decode_jsonb(b: &[u8]) -> Result<serde_json::Value, RowError> {
     if b.is_empty() {
         // An empty JSON column value is JSON null (MySQL writes 0 bytes for it).
         return Ok(serde_json::Value::Null);
@@ -644,7 +644,7 @@ fn time2_into<O: TextOut>(cur: &mut Cursor<'_>, dec: u8, s: &mut O) -> Result<()
 
 /// Unix seconds (+ microseconds) as ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SS[.ffffff]Z".
 /// MySQL's zero TIMESTAMP (0) is "0000-00-00T00:00:00Z".
-pub fn iso_utc(secs: i64, usec: u64, dec: u8) -> String {
+pub(crate) fn iso_utc(secs: i64, usec: u64, dec: u8) -> String {
     let mut s = String::with_capacity(28);
     iso_utc_into(&mut s, secs, usec, dec);
     s
@@ -671,7 +671,8 @@ fn iso_utc_into<O: TextOut>(s: &mut O, secs: i64, usec: u64, dec: u8) {
 const DIG2BYTES: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 
 /// MySQL's binary DECIMAL(precision, scale) to its exact text ("-1299.99").
-pub fn decode_decimal(
+#[cfg(test)]
+fn decode_decimal(
     cur: &mut Cursor<'_>,
     precision: usize,
     scale: usize,

@@ -13,7 +13,7 @@ const ROOM: [u8; 32] = [0; 32];
 
 /// Appends `b` to `out`.
 #[inline(always)]
-pub fn put(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put(out: &mut Vec<u8>, b: &[u8]) {
     let n = b.len();
     if n == 0 || n > ROOM.len() {
         return out.extend_from_slice(b);

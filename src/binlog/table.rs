@@ -8,7 +8,7 @@ use mysql_common::constants::ColumnType;
 
 /// How a column's value is laid out in a row image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColKind {
+pub(crate) enum ColKind {
     Tiny,
     Short,
     Int24,
@@ -69,32 +69,32 @@ pub enum ColKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ColumnDef {
-    pub name: String,
-    pub kind: ColKind,
+pub(crate) struct ColumnDef {
+    pub(crate) name: String,
+    pub(crate) kind: ColKind,
     pub unsigned: bool,
     /// The binary charset (63): BINARY, VARBINARY, BLOB. Shown as bytes.
-    pub binary: bool,
+    pub(crate) binary: bool,
     /// A latin1 charset (MySQL's latin1 is cp1252): text is converted to UTF-8.
-    pub latin1: bool,
+    pub(crate) latin1: bool,
     /// ENUM / SET labels, when the table map carries them (binlog_row_metadata=FULL).
-    pub labels: Option<Vec<String>>,
+    pub(crate) labels: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct TableInfo {
-    pub table_id: u64,
-    pub db: String,
-    pub table: String,
-    pub columns: Vec<ColumnDef>,
+pub(crate) struct TableInfo {
+    pub(crate) table_id: u64,
+    pub(crate) db: String,
+    pub(crate) table: String,
+    pub(crate) columns: Vec<ColumnDef>,
     /// Column names came from the binlog (FULL row metadata), not the provider or positions.
-    pub names_from_binlog: bool,
+    pub(crate) names_from_binlog: bool,
     /// Does the table filter show this table's changes?
-    pub shown: bool,
+    pub(crate) shown: bool,
     /// Each column's name as a JSON object key, `"name":`, escaped once.
-    pub json_keys: Vec<Vec<u8>>,
+    pub(crate) json_keys: Vec<Vec<u8>>,
     /// `"db":"...","table":"..."`, escaped once: every change line of the table starts so.
-    pub json_names: Vec<u8>,
+    pub(crate) json_names: Vec<u8>,
 }
 
 /// What the binlog may not say about a table's columns, from elsewhere (information_schema
@@ -128,7 +128,7 @@ fn character(t: ColumnType) -> bool {
 
 impl TableInfo {
     /// Digests a table map. `provider` is asked only when the binlog lacks names or signedness.
-    pub fn from_event(
+    pub(crate) fn from_event(
         tme: &TableMapEvent<'_>,
         provider: Option<&dyn ColumnProvider>,
     ) -> std::io::Result<TableInfo> {
@@ -310,7 +310,7 @@ impl TableInfo {
     }
 
     /// How many JSON columns the table has (PARTIAL_JSON bitmaps count these).
-    pub fn json_columns(&self) -> usize {
+    pub(crate) fn json_columns(&self) -> usize {
         self.columns
             .iter()
             .filter(|c| matches!(c.kind, ColKind::Json { .. }))

@@ -20,12 +20,12 @@ static DIGITS2: [u8; 200] = {
 
 /// The last two decimal digits of `v` into `b[0..2]`.
 #[inline]
-pub fn put2(b: &mut [u8], v: u64) {
+pub(crate) fn put2(b: &mut [u8], v: u64) {
     let i = (v % 100) as usize * 2;
     b[..2].copy_from_slice(&DIGITS2[i..i + 2]);
 }
 
-pub trait TextOut {
+pub(crate) trait TextOut {
     /// An ASCII char.
     fn push(&mut self, c: char);
     fn push_str(&mut self, s: &str);
@@ -129,7 +129,7 @@ impl TextOut for Vec<u8> {
 
 /// The decimal digits of `v`, written straight into `out`.
 #[inline]
-pub fn put_u64(out: &mut Vec<u8>, v: u64) {
+pub(crate) fn put_u64(out: &mut Vec<u8>, v: u64) {
     let n = 1 + v.checked_ilog10().unwrap_or(0) as usize;
     out.fill([b'0'; 20], n, |b| {
         let (mut x, mut i) = (v, n);
@@ -148,7 +148,7 @@ pub fn put_u64(out: &mut Vec<u8>, v: u64) {
 
 /// The decimal digits of `v`, with its sign, written straight into `out`.
 #[inline]
-pub fn put_i64(out: &mut Vec<u8>, v: i64) {
+pub(crate) fn put_i64(out: &mut Vec<u8>, v: i64) {
     if v < 0 {
         out.push(b'-');
     }

@@ -9,7 +9,7 @@ struct Pattern {
 
 /// TABLE arguments `cdc tail` cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FilterError {
+pub(crate) enum FilterError {
     #[error("name at least one TABLE (db.table, db.* or *.*)")]
     NoTables,
     /// Not `db.table` with both sides non-empty.
@@ -19,7 +19,7 @@ pub enum FilterError {
 
 /// The tables to show: a change is shown when any pattern matches its db and table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableFilter {
+pub(crate) struct TableFilter {
     patterns: Vec<Pattern>,
 }
 
@@ -46,7 +46,7 @@ impl TableFilter {
         Ok(TableFilter { patterns })
     }
 
-    pub fn matches(&self, db: &str, table: &str) -> bool {
+    pub(crate) fn matches(&self, db: &str, table: &str) -> bool {
         self.patterns.iter().any(|p| {
             glob(p.db.as_bytes(), db.as_bytes()) && glob(p.table.as_bytes(), table.as_bytes())
         })

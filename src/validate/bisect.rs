@@ -13,20 +13,20 @@ use super::error::ValidateError;
 /// A half-open range of the leading key column (or of the key's hash, for keys that are not
 /// integers); None ends are unbounded, and an unbounded range is never split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyRange {
-    pub lo: Option<i128>,
-    pub hi: Option<i128>,
+pub(crate) struct KeyRange {
+    pub(crate) lo: Option<i128>,
+    pub(crate) hi: Option<i128>,
 }
 
 impl KeyRange {
-    pub const ALL: KeyRange = KeyRange { lo: None, hi: None };
+    pub(crate) const ALL: KeyRange = KeyRange { lo: None, hi: None };
 
     fn width(&self) -> Option<i128> {
         Some(self.hi? - self.lo?)
     }
 
     /// `factor` consecutive ranges covering this one (fewer when it is narrower).
-    pub fn split(&self, factor: u32) -> Vec<KeyRange> {
+    pub(crate) fn split(&self, factor: u32) -> Vec<KeyRange> {
         let (Some(lo), Some(hi)) = (self.lo, self.hi) else {
             return vec![*self];
         };
@@ -48,13 +48,13 @@ impl KeyRange {
 
 /// Count and checksum of one segment on one side (checksum None: counts only, or no rows).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Summary {
-    pub count: u64,
-    pub checksum: Option<String>,
+pub(crate) struct Summary {
+    pub(crate) count: u64,
+    pub(crate) checksum: Option<String>,
 }
 
 /// One side of a comparison.
-pub trait Side: Send {
+pub(crate) trait Side: Send {
     /// Min and max of the leading key column (None when the table is empty or the key is
     /// not an integer).
     fn bounds(&mut self) -> Result<Option<(i128, i128)>, ValidateError>;
@@ -67,35 +67,35 @@ pub trait Side: Send {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub(crate) struct Options {
     /// Segments per level.
-    pub factor: u32,
+    pub(crate) factor: u32,
     /// A differing segment with at most this many rows on either side is fetched and diffed.
-    pub threshold: u64,
+    pub(crate) threshold: u64,
     /// Ranges can be split: the leading key is an integer, or ranges are of the key's hash
     /// (the sides' `bounds` say which span).
-    pub splittable: bool,
+    pub(crate) splittable: bool,
 }
 
 /// A segment that was fetched and held differences.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Leaf {
-    pub range: KeyRange,
-    pub diffs: Vec<Diff>,
+pub(crate) struct Leaf {
+    pub(crate) range: KeyRange,
+    pub(crate) diffs: Vec<Diff>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outcome {
-    pub source_rows: u64,
-    pub target_rows: u64,
-    pub leaves: Vec<Leaf>,
+pub(crate) struct Outcome {
+    pub(crate) source_rows: u64,
+    pub(crate) target_rows: u64,
+    pub(crate) leaves: Vec<Leaf>,
     /// Rows downloaded from both sides together.
-    pub rows_fetched: u64,
+    pub(crate) rows_fetched: u64,
     /// Segments whose count and checksum were compared.
-    pub segments_checked: u64,
+    pub(crate) segments_checked: u64,
     /// How deep the recursion went (1: the first split only).
-    pub depth: u32,
-    pub skipped_recent: usize,
+    pub(crate) depth: u32,
+    pub(crate) skipped_recent: usize,
 }
 
 /// Runs `f` on both sides at once: the source on a helper thread, the target here.
@@ -113,7 +113,7 @@ fn both<T: Send>(
 }
 
 /// The whole comparison. `progress` is told how many source rows each settled segment held.
-pub fn compare(
+pub(crate) fn compare(
     source: &mut dyn Side,
     target: &mut dyn Side,
     opts: Options,
@@ -197,7 +197,7 @@ fn visit(
 }
 
 /// Downloads one range from both sides and diffs it by key.
-pub fn fetch_and_diff(
+pub(crate) fn fetch_and_diff(
     source: &mut dyn Side,
     target: &mut dyn Side,
     range: KeyRange,
@@ -211,7 +211,7 @@ pub fn fetch_and_diff(
 
 /// The re-check: fetches the leaves again and keeps the differences found both times
 /// (with the second look's kind). Returns (differences, skipped as recent).
-pub fn recheck(
+pub(crate) fn recheck(
     source: &mut dyn Side,
     target: &mut dyn Side,
     leaves: &[Leaf],

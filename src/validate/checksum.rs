@@ -26,14 +26,14 @@ pub enum Hash {
 /// The digest both sides compute alike, for row checksums and the ranges of a key that is
 /// not an integer. MD5 where every side has it (cheaper), SHA-256 where one does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Digest {
+pub(crate) enum Digest {
     Md5,
     Sha256,
 }
 
 impl Digest {
     /// The lower-case hex digest of `text` on `engine`.
-    pub fn hex(self, engine: Engine, text: &str) -> String {
+    pub(crate) fn hex(self, engine: Engine, text: &str) -> String {
         match (engine, self) {
             (Engine::MySql, Digest::Md5) => format!("MD5({text})"),
             (Engine::MySql, Digest::Sha256) => format!("SHA2({text}, 256)"),
@@ -55,7 +55,7 @@ impl Digest {
 
 impl Hash {
     /// The cheapest hash both engines can compute alike; `md5` says whether both have MD5().
-    pub fn best_for(source: Engine, target: Engine, md5: bool) -> Hash {
+    pub(crate) fn best_for(source: Engine, target: Engine, md5: bool) -> Hash {
         match (source, target) {
             (Engine::MySql, Engine::MySql) => Hash::Crc32Xor,
             _ if md5 => Hash::Md5Sum,
@@ -63,12 +63,12 @@ impl Hash {
         }
     }
 
-    pub fn supported_by(self, engine: Engine) -> bool {
+    pub(crate) fn supported_by(self, engine: Engine) -> bool {
         self != Hash::Crc32Xor || engine == Engine::MySql
     }
 
     /// The digest a summed hash is made of.
-    pub fn digest(self) -> Option<Digest> {
+    pub(crate) fn digest(self) -> Option<Digest> {
         match self {
             Hash::Md5Sum => Some(Digest::Md5),
             Hash::Sha256Sum => Some(Digest::Sha256),
@@ -78,7 +78,7 @@ impl Hash {
 }
 
 /// The aggregate over `row` (a [`super::normalize::row_text`] expression).
-pub fn aggregate(engine: Engine, hash: Hash, row: &str) -> String {
+pub(crate) fn aggregate(engine: Engine, hash: Hash, row: &str) -> String {
     let Some(digest) = hash.digest() else {
         assert_eq!(
             engine,
@@ -97,7 +97,7 @@ pub fn aggregate(engine: Engine, hash: Hash, row: &str) -> String {
 }
 
 /// `WHERE` text for a half-open range of the leading key column `key` (empty when unbounded).
-pub fn range_filter(key: &str, lo: Option<i128>, hi: Option<i128>) -> String {
+pub(crate) fn range_filter(key: &str, lo: Option<i128>, hi: Option<i128>) -> String {
     match (lo, hi) {
         (Some(l), Some(h)) => format!(" WHERE {key} >= {l} AND {key} < {h}"),
         (Some(l), None) => format!(" WHERE {key} >= {l}"),
@@ -107,7 +107,7 @@ pub fn range_filter(key: &str, lo: Option<i128>, hi: Option<i128>) -> String {
 }
 
 /// `SELECT COUNT(*)[, checksum] FROM table [WHERE range]`.
-pub fn segment_sql(table: &str, filter: &str, aggregate: Option<&str>) -> String {
+pub(crate) fn segment_sql(table: &str, filter: &str, aggregate: Option<&str>) -> String {
     match aggregate {
         Some(a) => format!("SELECT COUNT(*), {a} FROM {table}{filter}"),
         None => format!("SELECT COUNT(*) FROM {table}{filter}"),

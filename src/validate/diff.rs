@@ -6,14 +6,14 @@ use std::collections::HashMap;
 /// One fetched row: its key (normalised text per key column), its normalised values and,
 /// with `--min-age`, when it last changed (normalised timestamp text).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
-    pub key: Vec<String>,
-    pub values: Vec<Option<String>>,
-    pub updated: Option<String>,
+pub(crate) struct Row {
+    pub(crate) key: Vec<String>,
+    pub(crate) values: Vec<Option<String>>,
+    pub(crate) updated: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DiffKind {
+pub(crate) enum DiffKind {
     /// On the source, not on the target.
     Missing,
     /// On the target, not on the source.
@@ -23,22 +23,22 @@ pub enum DiffKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diff {
-    pub kind: DiffKind,
-    pub key: Vec<String>,
+pub(crate) struct Diff {
+    pub(crate) kind: DiffKind,
+    pub(crate) key: Vec<String>,
 }
 
 /// What diffing a segment found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SegmentDiff {
-    pub diffs: Vec<Diff>,
+pub(crate) struct SegmentDiff {
+    pub(crate) diffs: Vec<Diff>,
     /// Differing keys left out because a side changed them at or after the cutoff.
-    pub skipped_recent: usize,
+    pub(crate) skipped_recent: usize,
 }
 
 /// Compares the two sides' rows by key. With a `cutoff` (normalised timestamp text), a key
 /// whose row changed at or after it on either side is left out: it may still be in flight.
-pub fn diff_rows(source: Vec<Row>, target: Vec<Row>, cutoff: Option<&str>) -> SegmentDiff {
+pub(crate) fn diff_rows(source: Vec<Row>, target: Vec<Row>, cutoff: Option<&str>) -> SegmentDiff {
     let recent = |r: &Row| match (cutoff, &r.updated) {
         (Some(c), Some(u)) => u.as_str() >= c,
         _ => false,
@@ -76,7 +76,7 @@ pub fn diff_rows(source: Vec<Row>, target: Vec<Row>, cutoff: Option<&str>) -> Se
 }
 
 /// Orders keys column by column, numerically where both values are integers.
-pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
+pub(crate) fn compare_keys(a: &[String], b: &[String]) -> Ordering {
     for (x, y) in a.iter().zip(b) {
         let o = match (x.parse::<i128>(), y.parse::<i128>()) {
             (Ok(i), Ok(j)) => i.cmp(&j),

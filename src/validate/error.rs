@@ -12,7 +12,7 @@ use super::table::TableRef;
 use super::target::Engine;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ValidateError {
+pub(crate) enum ValidateError {
     /// A statement of the comparison failed on one side; the server's text is already
     /// scrubbed of passwords.
     #[error("{table} ({}): {error}", .engine.name())]
@@ -113,7 +113,7 @@ pub enum ValidateError {
 
 impl ValidateError {
     /// A statement that failed while `doing` something.
-    pub fn query(doing: impl Into<String>, error: SqlError) -> ValidateError {
+    pub(crate) fn query(doing: impl Into<String>, error: SqlError) -> ValidateError {
         ValidateError::Query {
             doing: doing.into(),
             error,
@@ -123,7 +123,7 @@ impl ValidateError {
 
 /// Why a `--target-table` value is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TargetPatternError {
+pub(crate) enum TargetPatternError {
     #[error("{token:?} is not a placeholder: use {{db}} and {{table}}, e.g. bronze.{{table}}")]
     Placeholder { token: String },
     #[error(

@@ -45,7 +45,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Mode::Counts => "counts",
             Mode::Checksum => "checksum",
@@ -55,7 +55,7 @@ impl Mode {
 
 /// Column names that say when a row last changed, looked for when --min-age is given
 /// without --updated-column.
-pub const UPDATED_COLUMNS: [&str; 2] = ["last_updated", "updated_at"];
+pub(crate) const UPDATED_COLUMNS: [&str; 2] = ["last_updated", "updated_at"];
 
 /// How a run compares, the same for every table.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ pub struct Pair<'a> {
 
 /// `pattern` with `{db}` and `{table}` filled in; without a schema part the source's
 /// database is the schema.
-pub fn target_table(pattern: Option<&str>, source: &TableRef) -> TableRef {
+pub(crate) fn target_table(pattern: Option<&str>, source: &TableRef) -> TableRef {
     let name = pattern
         .unwrap_or("{db}.{table}")
         .replace("{db}", &source.schema)
@@ -112,7 +112,7 @@ pub fn target_table(pattern: Option<&str>, source: &TableRef) -> TableRef {
 
 /// Checks a `--target-table` value before anything runs: a name or `schema.name`, where each
 /// part may use `{db}` and `{table}`, and no part is empty.
-pub fn parse_target_pattern(pattern: &str) -> Result<String, TargetPatternError> {
+pub(crate) fn parse_target_pattern(pattern: &str) -> Result<String, TargetPatternError> {
     let filled = pattern.replace("{db}", "d").replace("{table}", "t");
     if let Some(at) = filled.find(['{', '}']) {
         let rest = &filled[at..];
@@ -135,7 +135,7 @@ pub fn parse_target_pattern(pattern: &str) -> Result<String, TargetPatternError>
 }
 
 /// The source's estimate of a table's rows (information_schema; free), for a progress bar.
-pub fn estimate_rows(db: &mut dyn Db, table: &TableRef) -> Option<u64> {
+pub(crate) fn estimate_rows(db: &mut dyn Db, table: &TableRef) -> Option<u64> {
     let e = db.engine();
     let sql = match e {
         Engine::MySql => format!(

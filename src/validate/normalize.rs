@@ -9,11 +9,11 @@ use crate::connection::sql::Rows;
 use super::target::Engine;
 
 /// Decimal places floats and doubles are compared at.
-pub const FLOAT_SCALE: u32 = 6;
+pub(crate) const FLOAT_SCALE: u32 = 6;
 
 /// What a column holds, as far as comparing goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Int,
     /// MySQL BIT(n): compared as its unsigned number.
     Bit,
@@ -31,19 +31,19 @@ pub enum Kind {
 
 /// One column as information_schema describes it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    pub name: String,
-    pub kind: Kind,
-    pub nullable: bool,
+pub(crate) struct Column {
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    pub(crate) nullable: bool,
     /// MySQL: the column is set ON UPDATE CURRENT_TIMESTAMP.
-    pub on_update: bool,
+    pub(crate) on_update: bool,
     /// MySQL: the character set of a text column ('' otherwise).
-    pub charset: String,
+    pub(crate) charset: String,
 }
 
 /// The information_schema query listing a table's columns, in order, for `engine`. Columns:
 /// name, data type, full type, scale, fractional-second digits, nullable, extra.
-pub fn columns_sql(engine: Engine, schema: &str, table: &str) -> String {
+pub(crate) fn columns_sql(engine: Engine, schema: &str, table: &str) -> String {
     let (s, t) = (engine.literal(schema), engine.literal(table));
     match engine {
         Engine::MySql => format!(
@@ -83,7 +83,7 @@ pub fn primary_key_sql(engine: Engine, schema: &str, table: &str) -> String {
 }
 
 /// Reads the answer of [`columns_sql`].
-pub fn parse_columns(engine: Engine, rows: &Rows) -> Vec<Column> {
+pub(crate) fn parse_columns(engine: Engine, rows: &Rows) -> Vec<Column> {
     rows.rows
         .iter()
         .map(|r| {
@@ -101,7 +101,7 @@ pub fn parse_columns(engine: Engine, rows: &Rows) -> Vec<Column> {
 }
 
 /// The kind of a column from its information_schema data type.
-pub fn classify(
+pub(crate) fn classify(
     engine: Engine,
     data_type: &str,
     full_type: &str,
@@ -144,7 +144,7 @@ pub fn classify(
 }
 
 /// How a pair of columns (source, target) is compared: the form both sides lower to.
-pub fn common_form(source: Kind, target: Kind) -> (Kind, Kind) {
+pub(crate) fn common_form(source: Kind, target: Kind) -> (Kind, Kind) {
     use Kind::*;
     let scale = |k: Kind| match k {
         Int | Bit | Bool => Some(0),
@@ -173,7 +173,7 @@ pub fn common_form(source: Kind, target: Kind) -> (Kind, Kind) {
 }
 
 /// `expr` (a quoted column) as comparable text in `kind`'s common form.
-pub fn normalize(engine: Engine, kind: Kind, expr: &str) -> String {
+pub(crate) fn normalize(engine: Engine, kind: Kind, expr: &str) -> String {
     let ts = |p: u32, mysql: bool| -> String {
         let (whole, frac) = if mysql {
             (
@@ -234,7 +234,7 @@ pub fn normalize(engine: Engine, kind: Kind, expr: &str) -> String {
 /// columns joined by U+001F (unit separator), NULL as the empty string, followed by one
 /// 0/1 per column that may be NULL on either side, so NULL and '' never hash alike.
 /// `columns` are (normalised expression, raw quoted column, nullable on either side).
-pub fn row_text(engine: Engine, columns: &[(String, String, bool)]) -> String {
+pub(crate) fn row_text(engine: Engine, columns: &[(String, String, bool)]) -> String {
     let mut parts: Vec<String> = columns
         .iter()
         .map(|(e, _, nullable)| {

@@ -15,7 +15,7 @@ use rustls::{
 
 /// libpq's `sslmode`. `allow` and `prefer` both encrypt when the server offers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PgSslMode {
+pub(crate) enum PgSslMode {
     Disable,
     #[default]
     Prefer,
@@ -36,7 +36,7 @@ impl PgSslMode {
         })
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PgSslMode::Disable => "disable",
             PgSslMode::Prefer => "prefer",
@@ -48,7 +48,7 @@ impl PgSslMode {
 
     /// The driver's mode: it only knows whether TLS is off, tried or demanded; what is
     /// verified is the connector's business.
-    pub fn driver_mode(self) -> postgres::config::SslMode {
+    pub(crate) fn driver_mode(self) -> postgres::config::SslMode {
         match self {
             PgSslMode::Disable => postgres::config::SslMode::Disable,
             PgSslMode::Prefer => postgres::config::SslMode::Prefer,
@@ -60,10 +60,10 @@ impl PgSslMode {
 /// `sslrootcert=system` (libpq 16): the well-known public CAs (Mozilla's list, as the MySQL
 /// driver uses for VERIFY_IDENTITY without ssl-ca), for servers with a publicly signed
 /// certificate. It implies verify-full.
-pub const SYSTEM_ROOTS: &str = "system";
+pub(crate) const SYSTEM_ROOTS: &str = "system";
 
 /// The CA file: `sslrootcert`, else libpq's default `~/.postgresql/root.crt` if it exists.
-pub fn root_cert_path(explicit: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn root_cert_path(explicit: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
     explicit.map(Path::to_path_buf).or_else(|| {
         let p = home?.join(".postgresql/root.crt");
         p.exists().then_some(p)
@@ -72,7 +72,7 @@ pub fn root_cert_path(explicit: Option<&Path>, home: Option<&Path>) -> Option<Pa
 
 /// Why no TLS configuration could be made for a PostgreSQL target.
 #[derive(Debug, thiserror::Error)]
-pub enum TlsConfigError {
+pub(crate) enum TlsConfigError {
     #[error(
         "sslmode={} needs the CA certificate: add sslrootcert=/path/ca.pem to the URL \
          (or put it in ~/.postgresql/root.crt)",
@@ -96,7 +96,10 @@ pub enum TlsConfigError {
 /// with libpq, `prefer` encrypts without checking the certificate, `require` checks the chain
 /// only when there is a CA file, `verify-ca` checks the chain, `verify-full` the chain and the
 /// host name.
-pub fn client_config(mode: PgSslMode, root: Option<&Path>) -> Result<ClientConfig, TlsConfigError> {
+pub(crate) fn client_config(
+    mode: PgSslMode,
+    root: Option<&Path>,
+) -> Result<ClientConfig, TlsConfigError> {
     let provider = Arc::new(ring::default_provider());
     let roots = match (mode, root) {
         (PgSslMode::VerifyCa | PgSslMode::VerifyFull, None) => {

@@ -20,7 +20,7 @@ pub enum TableStatus {
 }
 
 impl TableStatus {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             TableStatus::Match => "match",
             TableStatus::Differ => "differ",
@@ -34,13 +34,13 @@ impl TableStatus {
 /// A key value: a number for integer key columns, else text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum KeyValue {
+pub(crate) enum KeyValue {
     Int(i128),
     Text(String),
 }
 
 impl KeyValue {
-    pub fn from_text(text: &str, integer: bool) -> KeyValue {
+    pub(crate) fn from_text(text: &str, integer: bool) -> KeyValue {
         match text.parse::<i128>() {
             Ok(i) if integer => KeyValue::Int(i),
             _ => KeyValue::Text(text.to_string()),
@@ -59,7 +59,7 @@ impl std::fmt::Display for KeyValue {
 
 /// A key: its one value, or an array of values for a composite key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Key(pub Vec<KeyValue>);
+pub(crate) struct Key(pub Vec<KeyValue>);
 
 impl Serialize for Key {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -86,33 +86,33 @@ impl std::fmt::Display for Key {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableResult {
     /// The source table, db.table.
-    pub table: String,
+    pub(crate) table: String,
     /// The target table it was compared with (schema.table).
-    pub target_table: String,
+    pub(crate) target_table: String,
     pub status: TableStatus,
     pub source_rows: Option<u64>,
-    pub target_rows: Option<u64>,
+    pub(crate) target_rows: Option<u64>,
     /// The first `--show` keys of each kind.
-    pub missing: Vec<Key>,
-    pub extra: Vec<Key>,
-    pub changed: Vec<Key>,
+    pub(crate) missing: Vec<Key>,
+    pub(crate) extra: Vec<Key>,
+    pub(crate) changed: Vec<Key>,
     /// How many of each kind there are in all.
-    pub missing_count: usize,
-    pub extra_count: usize,
-    pub changed_count: usize,
+    pub(crate) missing_count: usize,
+    pub(crate) extra_count: usize,
+    pub(crate) changed_count: usize,
     /// Differing keys left out because they changed within `--min-age`.
-    pub skipped_recent: usize,
+    pub(crate) skipped_recent: usize,
     /// Rows downloaded from both sides together (only ranges that differed are).
-    pub rows_fetched: u64,
+    pub(crate) rows_fetched: u64,
     /// Key ranges whose count and checksum were compared.
-    pub segments_checked: u64,
-    pub key: Vec<String>,
-    pub seconds: f64,
+    pub(crate) segments_checked: u64,
+    pub(crate) key: Vec<String>,
+    pub(crate) seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// Things worth knowing that are not differences (e.g. --min-age could not apply).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl TableResult {
@@ -145,20 +145,20 @@ impl TableResult {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValidateReport {
     /// counts or checksum.
-    pub mode: String,
-    pub source: String,
-    pub target: String,
-    pub tables: Vec<TableResult>,
+    pub(crate) mode: String,
+    pub(crate) source: String,
+    pub(crate) target: String,
+    pub(crate) tables: Vec<TableResult>,
 }
 
 impl ValidateReport {
     /// A table could not be compared.
-    pub fn any_error(&self) -> bool {
+    pub(crate) fn any_error(&self) -> bool {
         self.tables.iter().any(|t| t.status == TableStatus::Error)
     }
 
     /// A table differs or is missing on the target (lag is not a difference).
-    pub fn any_difference(&self) -> bool {
+    pub(crate) fn any_difference(&self) -> bool {
         self.tables
             .iter()
             .any(|t| matches!(t.status, TableStatus::Differ | TableStatus::Missing))

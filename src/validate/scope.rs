@@ -15,7 +15,10 @@ fn is_pattern(t: &TableRef) -> bool {
 /// Each entry in order, patterns replaced by the base tables they match on the source
 /// (sorted, system schemas left out), each table once. A pattern that matches nothing is an
 /// error: a typo must not turn into "all tables match".
-pub fn expand(source: &mut dyn Db, tables: &[TableRef]) -> Result<Vec<TableRef>, ValidateError> {
+pub(crate) fn expand(
+    source: &mut dyn Db,
+    tables: &[TableRef],
+) -> Result<Vec<TableRef>, ValidateError> {
     let mut out: Vec<TableRef> = Vec::new();
     for t in tables {
         let found = if is_pattern(t) {

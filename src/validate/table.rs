@@ -12,8 +12,8 @@ use crate::connection::sql::{Rows, SqlError};
 /// A table's place: schema (MySQL database) and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRef {
-    pub schema: String,
-    pub name: String,
+    pub(crate) schema: String,
+    pub(crate) name: String,
 }
 
 impl TableRef {
@@ -26,7 +26,7 @@ impl TableRef {
         })
     }
 
-    pub fn quoted(&self, engine: Engine) -> String {
+    pub(crate) fn quoted(&self, engine: Engine) -> String {
         format!(
             "{}.{}",
             engine.ident(&self.schema),
@@ -43,43 +43,43 @@ impl std::fmt::Display for TableRef {
 
 /// A column compared on one side: its name and the common form it is lowered to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PlannedColumn {
-    pub name: String,
-    pub form: Kind,
+pub(crate) struct PlannedColumn {
+    pub(crate) name: String,
+    pub(crate) form: Kind,
     /// NULL on either side: the row hash marks its NULLs.
-    pub nullable: bool,
+    pub(crate) nullable: bool,
     /// This side keeps more fractional-second digits than the other: round them away
     /// first, as either engine does when it stores a value at a lower precision.
-    pub round_time: bool,
+    pub(crate) round_time: bool,
     /// Same engine, same type (and character set) on both sides: the value needs no
     /// normalising, the engine prints it alike on both (much cheaper for MySQL to MySQL).
-    pub raw: bool,
+    pub(crate) raw: bool,
 }
 
 /// Everything one side needs to summarise and fetch a table.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SidePlan {
-    pub engine: Engine,
-    pub table: TableRef,
-    pub key: Vec<PlannedColumn>,
+pub(crate) struct SidePlan {
+    pub(crate) engine: Engine,
+    pub(crate) table: TableRef,
+    pub(crate) key: Vec<PlannedColumn>,
     /// Non-key columns compared (empty for --counts).
-    pub values: Vec<PlannedColumn>,
+    pub(crate) values: Vec<PlannedColumn>,
     /// The column telling when a row changed (for --min-age), if this side has it.
-    pub updated: Option<String>,
+    pub(crate) updated: Option<String>,
     /// None: count only.
-    pub hash: Option<Hash>,
+    pub(crate) hash: Option<Hash>,
     /// Without a hash, sum the (integer) leading key beside the count: nearly free, and a
     /// delete and an insert in one range no longer cancel out.
-    pub key_sum: bool,
+    pub(crate) key_sum: bool,
     /// The leading key is not an integer: ranges are of a 32-bit hash of the key's
     /// normalised text instead (alike on both engines), so such tables narrow down too.
-    pub hashed_key: bool,
+    pub(crate) hashed_key: bool,
     /// The digest of that key hash (MD5 unless a side lacks it).
-    pub digest: Digest,
+    pub(crate) digest: Digest,
 }
 
 /// The hash ranges of a key that is not an integer cover `0..KEY_HASH_END`.
-pub const KEY_HASH_END: i128 = 1 << 32;
+pub(crate) const KEY_HASH_END: i128 = 1 << 32;
 
 impl SidePlan {
     fn leading_key(&self) -> String {
@@ -115,7 +115,7 @@ impl SidePlan {
 
     /// Count and aggregate of `parts` consecutive ranges of `step` hashes from `lo` up to
     /// `hi`, in one scan: `(bucket, count, aggregate)` rows, bucket 0 for the first range.
-    pub fn parts_sql(&self, lo: i128, hi: i128, step: i128) -> String {
+    pub(crate) fn parts_sql(&self, lo: i128, hi: i128, step: i128) -> String {
         let h = self.range_expr();
         let bucket = match self.engine {
             Engine::MySql => format!("({h} - {lo}) DIV {step}"),
@@ -154,7 +154,7 @@ impl SidePlan {
     }
 
     /// The row text every column (key first) goes into.
-    pub fn row_text(&self) -> String {
+    pub(crate) fn row_text(&self) -> String {
         let cols: Vec<(String, String, bool)> = self
             .key
             .iter()
@@ -164,7 +164,7 @@ impl SidePlan {
         row_text(self.engine, &cols)
     }
 
-    pub fn bounds_sql(&self) -> String {
+    pub(crate) fn bounds_sql(&self) -> String {
         let k = self.leading_key();
         format!(
             "SELECT MIN({k}), MAX({k}) FROM {}",
@@ -172,7 +172,7 @@ impl SidePlan {
         )
     }
 
-    pub fn summary_sql(&self, r: KeyRange) -> String {
+    pub(crate) fn summary_sql(&self, r: KeyRange) -> String {
         segment_sql(
             &self.table.quoted(self.engine),
             &range_filter(&self.range_expr(), r.lo, r.hi),
@@ -181,7 +181,7 @@ impl SidePlan {
     }
 
     /// Key columns, then the updated column (or NULL), then the values, all normalised.
-    pub fn fetch_sql(&self, r: KeyRange) -> String {
+    pub(crate) fn fetch_sql(&self, r: KeyRange) -> String {
         let mut cols: Vec<String> = self.key.iter().map(|c| self.norm(c)).collect();
         cols.push(match &self.updated {
             Some(u) => normalize(self.engine, Kind::DateTime(6), &self.engine.ident(u)),
@@ -214,11 +214,11 @@ fn equal_steps(parts: &[KeyRange]) -> Option<i128> {
 }
 
 /// A [`SidePlan`] on a live session.
-pub struct SqlSide<'a> {
-    pub db: &'a mut dyn Db,
-    pub plan: &'a SidePlan,
+pub(crate) struct SqlSide<'a> {
+    pub(crate) db: &'a mut dyn Db,
+    pub(crate) plan: &'a SidePlan,
     /// Redacts what the server says (a password could appear in an error).
-    pub scrub: &'a (dyn Fn(&str) -> String + Sync),
+    pub(crate) scrub: &'a (dyn Fn(&str) -> String + Sync),
 }
 
 impl SqlSide<'_> {

@@ -22,7 +22,7 @@ pub enum Engine {
 
 impl Engine {
     /// `name` quoted as an identifier of this engine (string literals: `literal`).
-    pub fn ident(self, name: &str) -> String {
+    pub(crate) fn ident(self, name: &str) -> String {
         match self {
             Engine::MySql => format!("`{}`", name.replace('`', "``")),
             Engine::PostgreSql => format!("\"{}\"", name.replace('"', "\"\"")),
@@ -30,14 +30,14 @@ impl Engine {
     }
 
     /// `text` as a string literal of this engine.
-    pub fn literal(self, text: &str) -> String {
+    pub(crate) fn literal(self, text: &str) -> String {
         match self {
             Engine::MySql => crate::connection::sql::literal(text),
             Engine::PostgreSql => format!("'{}'", text.replace('\'', "''")),
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Engine::MySql => "MySQL/MariaDB",
             Engine::PostgreSql => "PostgreSQL",
@@ -80,16 +80,16 @@ impl Db for MySqlDb {
 /// A PostgreSQL URL: `postgres://user:pass@host:port/db` (or `postgresql://`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PgConfig {
-    pub host: String,
-    pub port: u16,
-    pub user: String,
-    pub password: Option<Secret>,
-    pub database: Option<String>,
-    pub connect_timeout: Duration,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) user: String,
+    pub(crate) password: Option<Secret>,
+    pub(crate) database: Option<String>,
+    pub(crate) connect_timeout: Duration,
     /// `?sslmode=` as libpq reads it (default prefer).
-    pub ssl_mode: PgSslMode,
+    pub(crate) ssl_mode: PgSslMode,
     /// `?sslrootcert=/path/ca.pem`.
-    pub ssl_root_cert: Option<PathBuf>,
+    pub(crate) ssl_root_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -186,7 +186,7 @@ impl PgConfig {
     }
 
     /// The URL with the password replaced: the only form that is ever printed.
-    pub fn redacted(&self) -> String {
+    pub(crate) fn redacted(&self) -> String {
         redacted_base(
             "postgres",
             &self.user,
@@ -198,7 +198,7 @@ impl PgConfig {
     }
 
     /// Removes the password from text that may have picked it up.
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         match &self.password {
             Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
             _ => text.to_string(),
@@ -221,7 +221,7 @@ fn decode(s: &str) -> Result<String, PgUrlError> {
 }
 
 /// A PostgreSQL session set up for comparing: UTC, ISO dates, UTF-8.
-pub struct PgDb(postgres::Client);
+pub(crate) struct PgDb(postgres::Client);
 
 impl PgDb {
     pub fn open(cfg: &PgConfig) -> Result<PgDb, ConnectError> {
@@ -393,28 +393,21 @@ impl TargetConfig {
         }
     }
 
-    pub fn engine(&self) -> Engine {
-        match self {
-            TargetConfig::MySql(_) => Engine::MySql,
-            TargetConfig::Postgres(_) => Engine::PostgreSql,
-        }
-    }
-
-    pub fn set_connect_timeout(&mut self, t: Duration) {
+    pub(crate) fn set_connect_timeout(&mut self, t: Duration) {
         match self {
             TargetConfig::MySql(c) => c.connect_timeout = t,
             TargetConfig::Postgres(c) => c.connect_timeout = t,
         }
     }
 
-    pub fn redacted(&self) -> String {
+    pub(crate) fn redacted(&self) -> String {
         match self {
             TargetConfig::MySql(c) => c.redacted(),
             TargetConfig::Postgres(c) => c.redacted(),
         }
     }
 
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         match self {
             TargetConfig::MySql(c) => c.scrub(text),
             TargetConfig::Postgres(c) => c.scrub(text),
@@ -496,10 +489,10 @@ mod tests {
     #[test]
     fn targets_pick_the_engine_by_scheme() {
         let t = TargetConfig::parse("postgres://u:pw@h/db").unwrap();
-        assert_eq!(t.engine(), Engine::PostgreSql);
+        assert!(matches!(t, TargetConfig::Postgres(_)));
         assert_eq!(t.redacted(), "postgres://u:***@h:5432/db");
         let t = TargetConfig::parse("mysql://u:pw@h:3307").unwrap();
-        assert_eq!(t.engine(), Engine::MySql);
+        assert!(matches!(t, TargetConfig::MySql(_)));
         assert_eq!(t.redacted(), "mysql://u:***@h:3307");
         let e = TargetConfig::parse("oracle://h").unwrap_err();
         assert_eq!(e, TargetUrlError::MySql(UrlError::Scheme));

@@ -6,7 +6,7 @@ use crate::tail::feed::Positions;
 
 /// Bytes from (file, pos) to the end of the newest log: the rest of our file plus every
 /// newer file. Binlog names sort in order (same base name, zero-padded counter).
-pub fn bytes_behind(logs: &[(String, u64)], file: &str, pos: u64) -> Option<u64> {
+pub(crate) fn bytes_behind(logs: &[(String, u64)], file: &str, pos: u64) -> Option<u64> {
     let at = logs.iter().position(|(name, _)| name == file)?;
     let rest_of_ours = logs[at].1.saturating_sub(pos);
     let newer: u64 = logs[at + 1..].iter().map(|(_, size)| size).sum();
@@ -14,7 +14,7 @@ pub fn bytes_behind(logs: &[(String, u64)], file: &str, pos: u64) -> Option<u64>
 }
 
 /// Our position together with the server's end and oldest file.
-pub fn snapshot(sql: &mut dyn Sql, file: &str, pos: u64) -> Positions {
+pub(crate) fn snapshot(sql: &mut dyn Sql, file: &str, pos: u64) -> Positions {
     let logs = binary_logs(sql).unwrap_or_default();
     Positions {
         file: file.to_string(),

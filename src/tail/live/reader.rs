@@ -21,24 +21,24 @@ use crate::tail::feed::Feed;
 use crate::tail::filter::TableFilter;
 
 mod ty {
-    pub const ROTATE: u8 = 4;
-    pub const HEARTBEAT: u8 = 27;
+    pub(crate) const ROTATE: u8 = 4;
+    pub(crate) const HEARTBEAT: u8 = 27;
 }
 
 /// Everything the reader needs, decided before it starts.
 pub struct Plan {
-    pub source: SourceConfig,
-    pub flavor: Flavor,
-    pub filter: TableFilter,
-    pub start: Start,
-    pub server_id: u32,
+    pub(crate) source: SourceConfig,
+    pub(crate) flavor: Flavor,
+    pub(crate) filter: TableFilter,
+    pub(crate) start: Start,
+    pub(crate) server_id: u32,
     /// `--until now`: stop at this end position.
-    pub until: Option<(String, u64)>,
+    pub(crate) until: Option<(String, u64)>,
     /// Column names from information_schema, when the table maps carry none.
-    pub columns: Option<HashMap<(String, String), ColumnInfo>>,
-    pub heartbeat: Duration,
+    pub(crate) columns: Option<HashMap<(String, String), ColumnInfo>>,
+    pub(crate) heartbeat: Duration,
     /// Reconnect attempts before giving up.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
 }
 
 /// Reads until `--until`, a final refusal, or the receiver hanging up.
@@ -173,7 +173,7 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
             bytes_seen += raw.len() as u64;
             let offset = end.saturating_sub(raw.len() as u64);
             let mut keep = |c: &ChangeView<'_>| {
-                pending.push(c.to_owned());
+                pending.push(c.into_owned());
                 Ok(())
             };
             if let Err(e) = decoder.decode_event(&raw, &file, offset, &mut keep) {

@@ -11,7 +11,7 @@ const RANGE_START: u32 = 0x6364_0000; // "cd" in the high bytes
 const RANGE_LEN: u32 = 0x0001_0000;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ServerIdError {
+pub(crate) enum ServerIdError {
     #[error("server_id {id} is already used by {who}: pick another with --server-id (playbook duplicate-server-id)")]
     InUse { id: u32, who: String },
     #[error("server_id 0 cannot stream the binlog: pick another with --server-id")]
@@ -20,7 +20,7 @@ pub enum ServerIdError {
 
 /// The id to use: the requested one if free, else the first free one of the default range,
 /// varied by process id so two `cdc tail` runs do not collide either.
-pub fn pick(
+pub(crate) fn pick(
     requested: Option<u32>,
     used: &[(u32, String)],
     pid: u32,

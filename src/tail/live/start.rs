@@ -31,7 +31,7 @@ impl std::str::FromStr for StartAt {
 
 /// Why `--from` cannot start on this server.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StartError {
+pub(crate) enum StartError {
     /// `now` or `start` on a server without binary logs.
     #[error("the server lists no binary logs (is log_bin on?)")]
     NoBinaryLogs,
@@ -42,7 +42,7 @@ pub enum StartError {
 
 /// A concrete file and position for `now` / `start` / FILE:POS. GTID starts are handled by
 /// the stream request itself.
-pub fn resolve(
+pub(crate) fn resolve(
     from: &StartAt,
     logs: &[(String, u64)],
 ) -> Result<Option<(String, u64)>, StartError> {
@@ -72,7 +72,7 @@ pub fn resolve(
 
 /// `--until now`: the end position current when the command started; None when the server
 /// lists no binary logs.
-pub fn end_now(sql: &mut dyn Sql) -> Result<Option<(String, u64)>, SqlError> {
+pub(crate) fn end_now(sql: &mut dyn Sql) -> Result<Option<(String, u64)>, SqlError> {
     Ok(crate::connection::binlogs::binary_logs(sql)?
         .last()
         .cloned())

@@ -158,7 +158,7 @@ impl Refusal {
         }
     }
 
-    pub fn playbook(&self) -> Option<&'static str> {
+    pub(crate) fn playbook(&self) -> Option<&'static str> {
         match self {
             Refusal::Purged => Some("binlog-position-purged"),
             Refusal::GtidModeOff => Some("gtid-not-enabled"),
@@ -172,7 +172,7 @@ impl Refusal {
     }
 
     /// Whether reconnecting can help (a dropped connection) or not (a refusal).
-    pub fn is_final(&self) -> bool {
+    pub(crate) fn is_final(&self) -> bool {
         !matches!(self, Refusal::Other)
     }
 }

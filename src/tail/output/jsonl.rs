@@ -198,7 +198,7 @@ fn image(l: &mut Vec<u8>, img: Option<ImageView<'_>>, keys: &mut Vec<(String, Ve
 }
 
 /// One cell as JSON, as the module documentation says.
-pub fn cell_json(l: &mut Vec<u8>, cell: &Cell) {
+pub(crate) fn cell_json(l: &mut Vec<u8>, cell: &Cell) {
     match cell {
         Cell::Null => l.extend_from_slice(b"null"),
         Cell::Int(v) => put(l, itoa::Buffer::new().format(*v).as_bytes()),

@@ -66,7 +66,7 @@ fn row(l: &mut Vec<u8>, c: &ChangeView<'_>, kind: &str, img: Option<ImageView<'_
 }
 
 /// One cell as plain text.
-pub fn cell_plain(l: &mut Vec<u8>, cell: &Cell) {
+pub(crate) fn cell_plain(l: &mut Vec<u8>, cell: &Cell) {
     match cell {
         Cell::Null => l.extend_from_slice(b"null"),
         Cell::Int(v) => l.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),

@@ -7,15 +7,15 @@ use crate::binlog::change::{Op, RowChange};
 use crate::tail::feed::Positions;
 
 /// How many one-second rate buckets are kept (the sparklines' width in seconds).
-pub const RATE_SECONDS: usize = 60;
+pub(crate) const RATE_SECONDS: usize = 60;
 
 /// One configuration fact about the server, shown as a badge in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Badge {
-    pub label: String,
-    pub value: String,
+    pub(crate) label: String,
+    pub(crate) value: String,
     /// Whether the value is what CDC wants (green) or not (red).
-    pub ok: bool,
+    pub(crate) ok: bool,
 }
 
 impl Badge {
@@ -51,53 +51,53 @@ pub struct Header {
 
 /// One row change as the list keeps it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Change number since start, from 1: stable while older entries are dropped.
-    pub id: u64,
+    pub(crate) id: u64,
     /// Transaction number since start, from 1: consecutive entries with the same number
     /// are one transaction.
-    pub txn: u64,
+    pub(crate) txn: u64,
     /// The transaction's GTID and how many rows it changed in all (some may be filtered or dropped).
-    pub txn_gtid: Option<String>,
-    pub txn_rows: usize,
-    pub change: RowChange,
+    pub(crate) txn_gtid: Option<String>,
+    pub(crate) txn_rows: usize,
+    pub(crate) change: RowChange,
     /// The key columns' values as text ("1042", or "7,1042" for a composite key).
-    pub key: String,
+    pub(crate) key: String,
     /// Updates: the columns whose before and after differ, in table order.
-    pub changed: Vec<String>,
+    pub(crate) changed: Vec<String>,
 }
 
 /// Counts for one second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Bucket {
-    pub events: u64,
-    pub rows: u64,
-    pub bytes: u64,
+pub(crate) struct Bucket {
+    pub(crate) events: u64,
+    pub(crate) rows: u64,
+    pub(crate) bytes: u64,
 }
 
 /// Rates over one-second buckets: the second being counted and up to [`RATE_SECONDS`] finished ones.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Rates {
+pub(crate) struct Rates {
     /// Unix second of `current`; 0 before the first tick.
-    pub second: u64,
-    pub current: Bucket,
+    pub(crate) second: u64,
+    pub(crate) current: Bucket,
     /// Finished seconds, oldest first, at most [`RATE_SECONDS`].
-    pub history: VecDeque<Bucket>,
+    pub(crate) history: VecDeque<Bucket>,
 }
 
 impl Rates {
     /// The last finished second (what "per second" shows).
-    pub fn last(&self) -> Bucket {
+    pub(crate) fn last(&self) -> Bucket {
         self.history.back().copied().unwrap_or_default()
     }
 }
 
 /// Which operations the list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OpFilter {
-    pub inserts: bool,
-    pub updates: bool,
-    pub deletes: bool,
+pub(crate) struct OpFilter {
+    pub(crate) inserts: bool,
+    pub(crate) updates: bool,
+    pub(crate) deletes: bool,
 }
 
 impl Default for OpFilter {
@@ -111,7 +111,7 @@ impl Default for OpFilter {
 }
 
 impl OpFilter {
-    pub fn shows(&self, op: Op) -> bool {
+    pub(crate) fn shows(&self, op: Op) -> bool {
         match op {
             Op::Insert => self.inserts,
             Op::Update => self.updates,
@@ -119,30 +119,30 @@ impl OpFilter {
         }
     }
 
-    pub fn is_all(&self) -> bool {
+    pub(crate) fn is_all(&self) -> bool {
         self.inserts && self.updates && self.deletes
     }
 }
 
 /// Totals since start (not bounded by the list's capacity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Totals {
-    pub txns: u64,
-    pub inserts: u64,
-    pub updates: u64,
-    pub deletes: u64,
+pub(crate) struct Totals {
+    pub(crate) txns: u64,
+    pub(crate) inserts: u64,
+    pub(crate) updates: u64,
+    pub(crate) deletes: u64,
     /// Events read (transactions of the watched tables count one each, plus `Progress` events).
-    pub events: u64,
-    pub bytes: u64,
-    pub heartbeats: u64,
+    pub(crate) events: u64,
+    pub(crate) bytes: u64,
+    pub(crate) heartbeats: u64,
     /// `Reconnecting` messages received.
-    pub reconnects: u64,
+    pub(crate) reconnects: u64,
     /// Changes dropped from the list because it was full (the oldest go first).
-    pub dropped: u64,
+    pub(crate) dropped: u64,
 }
 
 impl Totals {
-    pub fn changes(&self) -> u64 {
+    pub(crate) fn changes(&self) -> u64 {
         self.inserts + self.updates + self.deletes
     }
 }
@@ -151,12 +151,12 @@ impl Totals {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub message: String,
-    pub playbook: Option<String>,
+    pub(crate) playbook: Option<String>,
 }
 
 /// Whether the reader has something left to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sync {
+pub(crate) enum Sync {
     /// Nothing heard yet.
     Unknown,
     /// Events are arriving; the server's end is not known to be reached.
@@ -172,49 +172,49 @@ pub enum Sync {
 
 /// Order of arrival of the last message of each kind (to tell which is newer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Seen {
-    pub counter: u64,
-    pub data: u64,
-    pub heartbeat: u64,
-    pub positions: u64,
+pub(crate) struct Seen {
+    pub(crate) counter: u64,
+    pub(crate) data: u64,
+    pub(crate) heartbeat: u64,
+    pub(crate) positions: u64,
 }
 
 #[derive(Debug, Clone)]
 pub struct App {
-    pub header: Header,
+    pub(crate) header: Header,
     /// At most this many changes are kept in `changes`, and at most this many in `pending`.
-    pub capacity: usize,
+    pub(crate) capacity: usize,
     /// The list, oldest first.
-    pub changes: VecDeque<Entry>,
+    pub(crate) changes: VecDeque<Entry>,
     /// Changes that arrived while paused, shown on resume (oldest dropped past `capacity`).
-    pub pending: VecDeque<Entry>,
-    pub next_change: u64,
-    pub next_txn: u64,
-    pub paused: bool,
-    pub totals: Totals,
-    pub positions: Option<Positions>,
+    pub(crate) pending: VecDeque<Entry>,
+    pub(crate) next_change: u64,
+    pub(crate) next_txn: u64,
+    pub(crate) paused: bool,
+    pub(crate) totals: Totals,
+    pub(crate) positions: Option<Positions>,
     /// Commit time (Unix seconds, server clock) of the last change received.
-    pub last_commit_ts: Option<u32>,
+    pub(crate) last_commit_ts: Option<u32>,
     /// Local time the last change or progress arrived, and the last heartbeat.
-    pub last_data_at: Option<SystemTime>,
-    pub last_heartbeat_at: Option<SystemTime>,
-    pub seen: Seen,
+    pub(crate) last_data_at: Option<SystemTime>,
+    pub(crate) last_heartbeat_at: Option<SystemTime>,
+    pub(crate) seen: Seen,
     /// Set while the reader reconnects: (attempt, reason).
-    pub reconnecting: Option<(u32, String)>,
-    pub failed: Option<Failure>,
-    pub finished: bool,
-    pub rates: Rates,
-    pub filter: OpFilter,
+    pub(crate) reconnecting: Option<(u32, String)>,
+    pub(crate) failed: Option<Failure>,
+    pub(crate) finished: bool,
+    pub(crate) rates: Rates,
+    pub(crate) filter: OpFilter,
     /// The applied key search (case-insensitive substring of the key text).
-    pub search: Option<String>,
+    pub(crate) search: Option<String>,
     /// The search being typed (`/` opens it, Enter applies, Esc cancels).
-    pub search_input: Option<String>,
+    pub(crate) search_input: Option<String>,
     /// The selected change's id; `None` follows the newest.
-    pub selected: Option<u64>,
+    pub(crate) selected: Option<u64>,
     /// Rows a PageUp/PageDown moves (the list's height, set by the loop).
-    pub page: usize,
+    pub(crate) page: usize,
     /// Local time of the last update or tick: what "now" means on screen.
-    pub now: SystemTime,
+    pub(crate) now: SystemTime,
 }
 
 impl App {
@@ -247,7 +247,7 @@ impl App {
     }
 
     /// Whether an entry passes the op filter and the key search.
-    pub fn shows(&self, e: &Entry) -> bool {
+    pub(crate) fn shows(&self, e: &Entry) -> bool {
         self.filter.shows(e.change.op)
             && match &self.search {
                 Some(s) => e.key.to_lowercase().contains(&s.to_lowercase()),
@@ -256,12 +256,12 @@ impl App {
     }
 
     /// The entries the list shows, oldest first.
-    pub fn visible(&self) -> Vec<&Entry> {
+    pub(crate) fn visible(&self) -> Vec<&Entry> {
         self.changes.iter().filter(|e| self.shows(e)).collect()
     }
 
     /// Index in `visible` of the selected entry (the newest when following); `None` when empty.
-    pub fn selected_index(&self, visible: &[&Entry]) -> Option<usize> {
+    pub(crate) fn selected_index(&self, visible: &[&Entry]) -> Option<usize> {
         if visible.is_empty() {
             return None;
         }
@@ -274,20 +274,20 @@ impl App {
     }
 
     /// The entry the detail pane shows.
-    pub fn selected_entry(&self) -> Option<&Entry> {
+    pub(crate) fn selected_entry(&self) -> Option<&Entry> {
         let visible = self.visible();
         self.selected_index(&visible).map(|i| visible[i])
     }
 
     /// Commit lag in seconds: local now, moved onto the server's clock by the measured skew,
     /// minus the commit time of the last change.
-    pub fn commit_lag_secs(&self) -> Option<i64> {
+    pub(crate) fn commit_lag_secs(&self) -> Option<i64> {
         let ts = self.last_commit_ts?;
         Some(unix_secs(self.now) as i64 + self.header.skew_secs - i64::from(ts))
     }
 
     /// Seconds since the last change or progress arrived (local clock).
-    pub fn idle_secs(&self) -> Option<u64> {
+    pub(crate) fn idle_secs(&self) -> Option<u64> {
         let at = self.last_data_at?;
         Some(
             self.now
@@ -298,7 +298,7 @@ impl App {
     }
 
     /// Caught up, behind, reading, ...: from what arrived last.
-    pub fn sync(&self) -> Sync {
+    pub(crate) fn sync(&self) -> Sync {
         if self.failed.is_some() {
             return Sync::Failed;
         }
@@ -320,7 +320,7 @@ impl App {
     }
 }
 
-pub fn unix_secs(t: SystemTime) -> u64 {
+pub(crate) fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)

@@ -23,11 +23,11 @@ static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
 /// onto the alternate screen, where they would garble the view and vanish on exit.
 static OTHER_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub(crate) type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// Restores the terminal when dropped.
 #[must_use = "the terminal is restored when the guard is dropped"]
-pub struct Guard(());
+pub(crate) struct Guard(());
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -36,7 +36,7 @@ impl Drop for Guard {
 }
 
 /// Raw mode, the alternate screen and a panic hook that undoes both before the panic message prints.
-pub fn enter() -> io::Result<(Tui, Guard)> {
+pub(crate) fn enter() -> io::Result<(Tui, Guard)> {
     install_panic_hook();
     *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread::current().id());
     enable_raw_mode()?;
@@ -51,7 +51,7 @@ pub fn enter() -> io::Result<(Tui, Guard)> {
 }
 
 /// Leave the alternate screen, show the cursor, end raw mode. Does nothing when not in TUI mode.
-pub fn restore() -> io::Result<()> {
+pub(crate) fn restore() -> io::Result<()> {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return Ok(());
     }
@@ -82,6 +82,6 @@ fn install_panic_hook() {
 }
 
 /// Panic messages of other threads kept while the TUI was up (taken: each is returned once).
-pub fn take_other_panics() -> Vec<String> {
+pub(crate) fn take_other_panics() -> Vec<String> {
     std::mem::take(&mut *OTHER_PANICS.lock().unwrap_or_else(|e| e.into_inner()))
 }

@@ -4,7 +4,7 @@ use crate::binlog::change::{Cell, Row};
 use crate::calendar::Date;
 
 /// A cell as one line of text: NULL, numbers and text as they are, bytes as hex.
-pub fn cell(c: &Cell) -> String {
+pub(crate) fn cell(c: &Cell) -> String {
     match c {
         Cell::Null => "NULL".to_string(),
         Cell::Int(v) => v.to_string(),
@@ -33,12 +33,12 @@ pub fn cell(c: &Cell) -> String {
 }
 
 /// The value of a column in a row image.
-pub fn get<'a>(row: &'a Row, column: &str) -> Option<&'a Cell> {
+pub(crate) fn get<'a>(row: &'a Row, column: &str) -> Option<&'a Cell> {
     row.iter().find(|(n, _)| n == column).map(|(_, c)| c)
 }
 
 /// At most `max` characters, an ellipsis marking a cut.
-pub fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }
@@ -48,18 +48,18 @@ pub fn clip(s: &str, max: usize) -> String {
 }
 
 /// "HH:MM:SS" of a Unix time, UTC.
-pub fn hms(ts: u32) -> String {
+pub(crate) fn hms(ts: u32) -> String {
     let s = ts % 86_400;
     format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
 }
 
 /// "YYYY-MM-DD HH:MM:SS" of a Unix time, UTC.
-pub fn date_time(ts: u32) -> String {
+pub(crate) fn date_time(ts: u32) -> String {
     format!("{} {}", Date::from_days(i64::from(ts / 86_400)), hms(ts))
 }
 
 /// 1234567 -> "1,234,567".
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -72,7 +72,7 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// Bytes as B, KB, MB, GB (powers of 1000, as the MB/s meter).
-pub fn bytes(n: u64) -> String {
+pub(crate) fn bytes(n: u64) -> String {
     let f = n as f64;
     if n < 1000 {
         format!("{n} B")
@@ -86,7 +86,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// Seconds as "42s", "3m05s", "2h01m", "3d04h".
-pub fn duration(secs: i64) -> String {
+pub(crate) fn duration(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let s = secs.unsigned_abs();
     let body = if s < 60 {

@@ -133,7 +133,7 @@ pub fn tick(app: &mut App, now: SystemTime) {
 }
 
 /// The key columns' text: the header's key columns when the row has them all, else the first column.
-pub fn key_text(change: &RowChange, key_columns: &[String]) -> String {
+pub(crate) fn key_text(change: &RowChange, key_columns: &[String]) -> String {
     let Some(row) = change.after.as_ref().or(change.before.as_ref()) else {
         return String::new();
     };
@@ -148,7 +148,7 @@ pub fn key_text(change: &RowChange, key_columns: &[String]) -> String {
 }
 
 /// Updates: the columns whose before and after differ (a column missing from one image counts as changed).
-pub fn changed_columns(change: &RowChange) -> Vec<String> {
+pub(crate) fn changed_columns(change: &RowChange) -> Vec<String> {
     let (Some(before), Some(after)) = (&change.before, &change.after) else {
         return Vec::new();
     };

@@ -12,7 +12,7 @@ use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine};
 
 /// The enforced CHECK clauses of `table`, as the server prints them ("`qty` > 0").
-pub fn read(db: &mut dyn Db, table: &TableRef) -> Result<Vec<String>, ValidateError> {
+pub(crate) fn read(db: &mut dyn Db, table: &TableRef) -> Result<Vec<String>, ValidateError> {
     let e = Engine::MySql;
     let (schema, name) = (e.literal(&table.schema), e.literal(&table.name));
     // MariaDB names the table in CHECK_CONSTRAINTS itself.
@@ -53,7 +53,7 @@ pub fn read(db: &mut dyn Db, table: &TableRef) -> Result<Vec<String>, ValidateEr
 }
 
 /// Whether `clause` mentions `column` (as the server prints it, in backticks).
-pub fn mentions(clause: &str, column: &str) -> bool {
+pub(crate) fn mentions(clause: &str, column: &str) -> bool {
     clause.to_ascii_lowercase().contains(&format!(
         "`{}`",
         column.replace('`', "``").to_ascii_lowercase()
@@ -63,7 +63,7 @@ pub fn mentions(clause: &str, column: &str) -> bool {
 /// Makes the insert (and the probe's updated value) pass every clause, asking the source
 /// whether each does; swaps in values the clause itself names, or small numbers, where one
 /// does not. Err names the clause no value cdc can make up satisfies.
-pub fn satisfy(
+pub(crate) fn satisfy(
     db: &mut dyn Db,
     table: &TableRef,
     clauses: &[String],

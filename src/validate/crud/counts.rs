@@ -24,17 +24,17 @@ pub enum CountStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CountResult {
-    pub table: String,
-    pub target_table: String,
+    pub(crate) table: String,
+    pub(crate) target_table: String,
     pub source_rows: Option<u64>,
     pub target_rows: Option<u64>,
     pub status: CountStatus,
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// The spellings a soft-delete marker may come back as: `true` is `1` on MySQL and `t` or
 /// `true` on PostgreSQL.
-pub fn marker_spellings(value: &str) -> Vec<String> {
+pub(crate) fn marker_spellings(value: &str) -> Vec<String> {
     let v = value.to_ascii_lowercase();
     match v.as_str() {
         "true" | "1" | "t" => vec!["true".into(), "1".into(), "t".into()],

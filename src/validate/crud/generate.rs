@@ -4,30 +4,30 @@
 /// A column as information_schema describes it, and what the table's indexes say of it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ColumnInfo {
-    pub name: String,
+    pub(crate) name: String,
     /// DATA_TYPE, lower case: int, varchar, enum...
-    pub data_type: String,
+    pub(crate) data_type: String,
     /// COLUMN_TYPE: int(10) unsigned, enum('a','b'), tinyint(1)...
-    pub column_type: String,
-    pub nullable: bool,
-    pub has_default: bool,
-    pub auto_increment: bool,
+    pub(crate) column_type: String,
+    pub(crate) nullable: bool,
+    pub(crate) has_default: bool,
+    pub(crate) auto_increment: bool,
     /// A generated (virtual/stored) column: never written.
-    pub generated: bool,
+    pub(crate) generated: bool,
     /// CHARACTER_MAXIMUM_LENGTH (characters for text, bytes for binary).
-    pub max_length: Option<u64>,
-    pub primary_key: bool,
+    pub(crate) max_length: Option<u64>,
+    pub(crate) primary_key: bool,
     /// Part of a UNIQUE index (or the primary key).
-    pub unique: bool,
+    pub(crate) unique: bool,
     /// References another table: a made-up value would break the foreign key.
-    pub foreign_key: bool,
+    pub(crate) foreign_key: bool,
     /// MariaDB's JSON is LONGTEXT with a json_valid() check.
-    pub json_check: bool,
+    pub(crate) json_check: bool,
 }
 
 /// How a value is written and compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Literal {
+pub(crate) enum Literal {
     /// A string literal (quoted when written).
     Text(String),
     /// A number written as is.
@@ -36,20 +36,20 @@ pub enum Literal {
 
 impl Literal {
     /// The value as the target prints it (before engine differences).
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         match self {
             Literal::Text(s) | Literal::Number(s) => s,
         }
     }
 
-    pub fn is_number(&self) -> bool {
+    pub(crate) fn is_number(&self) -> bool {
         matches!(self, Literal::Number(_))
     }
 }
 
 /// What a column is, for generating values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     Text,
     Binary,
     /// An integer with its range.
@@ -77,7 +77,7 @@ pub enum Family {
 }
 
 impl ColumnInfo {
-    pub fn family(&self) -> Family {
+    pub(crate) fn family(&self) -> Family {
         let unsigned = self.column_type.contains("unsigned");
         let int = |bits: u32| {
             if unsigned {
@@ -126,14 +126,14 @@ impl ColumnInfo {
     }
 
     /// The INSERT must set it: NOT NULL without a default, or part of the key.
-    pub fn needs_value(&self) -> bool {
+    pub(crate) fn needs_value(&self) -> bool {
         !self.generated
             && !self.auto_increment
             && (self.primary_key || (!self.nullable && !self.has_default))
     }
 
     /// An ENUM's permitted values, from `enum('a','b')`.
-    pub fn enum_values(&self) -> Vec<String> {
+    pub(crate) fn enum_values(&self) -> Vec<String> {
         let Some(inner) = self
             .column_type
             .split_once('(')
@@ -166,7 +166,7 @@ impl ColumnInfo {
 
     /// May the update step change this column to tell the steps apart? Not a key, not
     /// unique, not referencing anything, and a type whose printed value is unambiguous.
-    pub fn probe_rank(&self) -> Option<u8> {
+    pub(crate) fn probe_rank(&self) -> Option<u8> {
         if self.generated || self.unique || self.foreign_key || self.auto_increment {
             return None;
         }
@@ -182,7 +182,7 @@ impl ColumnInfo {
 }
 
 /// The two probe values (after the insert, after the update).
-pub fn probe_values(c: &ColumnInfo, token: &str) -> Option<(Literal, Literal)> {
+pub(crate) fn probe_values(c: &ColumnInfo, token: &str) -> Option<(Literal, Literal)> {
     match c.family() {
         Family::Text => {
             let max = c.max_length.unwrap_or(0) as usize;
@@ -205,18 +205,18 @@ pub fn probe_values(c: &ColumnInfo, token: &str) -> Option<(Literal, Literal)> {
 
 /// What the server knows that a value may depend on.
 #[derive(Debug, Clone, Default)]
-pub struct Context {
+pub(crate) struct Context {
     /// UTC_TIMESTAMP() as "YYYY-MM-DD HH:MM:SS".
-    pub now: String,
+    pub(crate) now: String,
     /// The largest value of the column now (for integer and decimal keys), as text.
-    pub max: Option<String>,
+    pub(crate) max: Option<String>,
     /// A fresh UUID() from the server.
-    pub uuid: String,
+    pub(crate) uuid: String,
 }
 
 /// Why no value can be made up for a column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ValueError {
+pub(crate) enum ValueError {
     #[error(
         "column {column} references another table: a generated row would break the foreign key"
     )]
@@ -232,7 +232,7 @@ pub enum ValueError {
 
 /// A value for a column the INSERT must set. Keys and unique columns get values no row
 /// holds: the marker for text, above the current maximum for numbers.
-pub fn value_for(c: &ColumnInfo, token: &str, ctx: &Context) -> Result<Literal, ValueError> {
+pub(crate) fn value_for(c: &ColumnInfo, token: &str, ctx: &Context) -> Result<Literal, ValueError> {
     let unsupported = || ValueError::Untrusted {
         column: c.name.clone(),
         column_type: c.column_type.clone(),

@@ -73,7 +73,7 @@ impl std::str::FromStr for DeleteMode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StepStatus {
+pub(crate) enum StepStatus {
     Arrived,
     TimedOut,
     Failed,
@@ -82,36 +82,36 @@ pub enum StepStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepResult {
-    pub step: &'static str,
-    pub status: StepStatus,
-    pub latency_ms: Option<u64>,
-    pub message: String,
+pub(crate) struct StepResult {
+    pub(crate) step: &'static str,
+    pub(crate) status: StepStatus,
+    pub(crate) latency_ms: Option<u64>,
+    pub(crate) message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CrudReport {
-    pub run_id: String,
+pub(crate) struct CrudReport {
+    pub(crate) run_id: String,
     /// The table the canary row was written to.
-    pub canary: String,
-    pub target: String,
+    pub(crate) canary: String,
+    pub(crate) target: String,
     /// "canary" (the dedicated table) or "generated" (a row made up for a real table).
-    pub row: &'static str,
+    pub(crate) row: &'static str,
     /// The canary row's key on the source, once known: column → value.
-    pub key: serde_json::Map<String, serde_json::Value>,
-    pub steps: Vec<StepResult>,
+    pub(crate) key: serde_json::Map<String, serde_json::Value>,
+    pub(crate) steps: Vec<StepResult>,
     /// Row counts of the captured tables, after the steps.
-    pub counts: Vec<CountResult>,
+    pub(crate) counts: Vec<CountResult>,
     /// The source holds no row of this run any more.
-    pub cleaned: bool,
+    pub(crate) cleaned: bool,
     /// Canary rows crashed runs left behind, removed before this one started.
-    pub leftovers_removed: usize,
+    pub(crate) leftovers_removed: usize,
     /// Where to look when a step did not arrive or counts differ.
-    pub playbook: Option<String>,
+    pub(crate) playbook: Option<String>,
 }
 
 impl CrudReport {
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.steps.iter().all(|s| s.status == StepStatus::Arrived)
             && self
                 .counts
@@ -122,42 +122,42 @@ impl CrudReport {
     /// The canary could not be written (a table refused by name, a missing grant or table,
     /// a soft-delete column the target lacks): the pipeline was never put to the test, so
     /// this is no finding about it.
-    pub fn could_not_run(&self) -> bool {
+    pub(crate) fn could_not_run(&self) -> bool {
         self.steps.iter().any(|s| s.status == StepStatus::Failed)
     }
 }
 
 /// Which row the canary writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowKind {
+pub(crate) enum RowKind {
     /// The dedicated table `--init` creates (rows carry the run id).
     Canary,
     /// A generated row in a real captured table (`--table`).
     Generated,
 }
 
-pub struct Crud<'a> {
-    pub table: &'a TableRef,
-    pub row: RowKind,
-    pub target_table: &'a TableRef,
-    pub timeout: Duration,
+pub(crate) struct Crud<'a> {
+    pub(crate) table: &'a TableRef,
+    pub(crate) row: RowKind,
+    pub(crate) target_table: &'a TableRef,
+    pub(crate) timeout: Duration,
     /// The longest pause between two looks at the target. The first looks come sooner
     /// (from 2 ms, doubling), so a fast pipeline's latency is measured in milliseconds.
-    pub poll: Duration,
-    pub delete_mode: &'a DeleteMode,
+    pub(crate) poll: Duration,
+    pub(crate) delete_mode: &'a DeleteMode,
     /// Set by Ctrl-C: stop waiting, clean up.
-    pub cancel: &'a AtomicBool,
+    pub(crate) cancel: &'a AtomicBool,
     /// host:port of the source: whose leftovers are whose.
-    pub source_id: String,
+    pub(crate) source_id: String,
     /// Where generated rows are recorded until removed (None: not recorded).
-    pub pending_dir: Option<PathBuf>,
+    pub(crate) pending_dir: Option<PathBuf>,
     /// (source, target) tables whose row counts are compared after the steps.
-    pub count_tables: Vec<(TableRef, TableRef)>,
-    pub settle: Duration,
+    pub(crate) count_tables: Vec<(TableRef, TableRef)>,
+    pub(crate) settle: Duration,
 }
 
 /// The canary table; `--init` creates it idempotently.
-pub fn create_table_sql(canary: &TableRef) -> String {
+pub(crate) fn create_table_sql(canary: &TableRef) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS {} (\
          id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
@@ -169,7 +169,7 @@ pub fn create_table_sql(canary: &TableRef) -> String {
     )
 }
 
-pub fn new_run_id() -> String {
+pub(crate) fn new_run_id() -> String {
     let t = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())

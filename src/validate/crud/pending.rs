@@ -11,20 +11,20 @@ use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Pending {
-    pub run_id: String,
+pub(crate) struct Pending {
+    pub(crate) run_id: String,
     /// host:port of the source.
-    pub source: String,
-    pub table: String,
-    pub key: Vec<(String, String)>,
+    pub(crate) source: String,
+    pub(crate) table: String,
+    pub(crate) key: Vec<(String, String)>,
     /// Columns whose values only the canary writes: the row is deleted only if they match.
     #[serde(default)]
-    pub markers: Vec<(String, Vec<String>)>,
+    pub(crate) markers: Vec<(String, Vec<String>)>,
 }
 
 /// `$CDC_STATE_DIR`, else `$XDG_STATE_HOME/cdc`, else `$HOME/.local/state/cdc`; then
 /// `canary-pending/`.
-pub fn pending_dir() -> Option<PathBuf> {
+pub(crate) fn pending_dir() -> Option<PathBuf> {
     let env = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
@@ -60,7 +60,7 @@ impl Pending {
         dir.join(format!("{}.json", self.run_id))
     }
 
-    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+    pub(crate) fn save(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let text = serde_json::to_string(self).map_err(std::io::Error::other)?;
         // Written whole then renamed: a crash mid-write leaves no half record.
@@ -69,12 +69,12 @@ impl Pending {
         std::fs::rename(&tmp, self.path(dir))
     }
 
-    pub fn forget(&self, dir: &Path) {
+    pub(crate) fn forget(&self, dir: &Path) {
         let _ = std::fs::remove_file(self.path(dir));
     }
 
     /// `DELETE` of exactly this row.
-    pub fn delete_sql(&self) -> Option<String> {
+    pub(crate) fn delete_sql(&self) -> Option<String> {
         let e = Engine::MySql;
         let table = TableRef::parse(&self.table)?;
         let mut pred: Vec<String> = self
@@ -101,7 +101,7 @@ impl Pending {
 
 /// Deletes the rows earlier runs against `source` left behind; how many rows went. A record
 /// whose row is not there (never written, or a real row holds the key now) is dropped.
-pub fn remove_leftovers(dir: &Path, source: &str, db: &mut dyn Db) -> usize {
+pub(crate) fn remove_leftovers(dir: &Path, source: &str, db: &mut dyn Db) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

@@ -10,33 +10,33 @@ use crate::validate::target::{Db, Engine};
 
 /// The probe column: its value after the insert and after the update tell the steps apart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Probe {
-    pub column: String,
-    pub inserted: Literal,
-    pub updated: Literal,
+pub(crate) struct Probe {
+    pub(crate) column: String,
+    pub(crate) inserted: Literal,
+    pub(crate) updated: Literal,
 }
 
 /// One canary row: what the INSERT sets, how the row is found again, what the update changes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RowPlan {
-    pub table: TableRef,
+pub(crate) struct RowPlan {
+    pub(crate) table: TableRef,
     /// Columns and values the INSERT sets.
-    pub insert: Vec<(String, Literal)>,
+    pub(crate) insert: Vec<(String, Literal)>,
     /// The key: each column with its value; None until the insert tells it (AUTO_INCREMENT).
-    pub key: Vec<(String, Option<String>)>,
+    pub(crate) key: Vec<(String, Option<String>)>,
     /// None: no column can change without touching a key; the update step cannot run.
-    pub probe: Option<Probe>,
+    pub(crate) probe: Option<Probe>,
     /// The dedicated canary table: rows carry the run id, so leftovers are found by it.
-    pub run_column: Option<String>,
+    pub(crate) run_column: Option<String>,
     /// Columns holding values only this run writes (the run id, the probe before and after
     /// the update, text markers): a row is removed by its key only if these match too, so a
     /// real row that took the key meanwhile is never touched.
-    pub markers: Vec<(String, Vec<Literal>)>,
+    pub(crate) markers: Vec<(String, Vec<Literal>)>,
 }
 
 impl RowPlan {
     /// The dedicated table `--init` creates: `id` AUTO_INCREMENT, the run id, a note.
-    pub fn canary(table: &TableRef, run_id: &str) -> RowPlan {
+    pub(crate) fn canary(table: &TableRef, run_id: &str) -> RowPlan {
         RowPlan {
             table: table.clone(),
             insert: vec![
@@ -55,7 +55,7 @@ impl RowPlan {
     }
 
     /// A generated row for a real table, planned from what the source says of its columns.
-    pub fn for_table(
+    pub(crate) fn for_table(
         db: &mut dyn Db,
         table: &TableRef,
         token: &str,
@@ -151,7 +151,7 @@ impl RowPlan {
     }
 
     /// `INSERT INTO t (...) VALUES (...)` on the source.
-    pub fn insert_sql(&self) -> String {
+    pub(crate) fn insert_sql(&self) -> String {
         let e = Engine::MySql;
         let cols: Vec<String> = self.insert.iter().map(|(c, _)| e.ident(c)).collect();
         let vals: Vec<String> = self.insert.iter().map(|(_, v)| sql_value(e, v)).collect();
@@ -164,7 +164,7 @@ impl RowPlan {
     }
 
     /// `col = value AND ...` finding the row on `engine`; None while a key part is unknown.
-    pub fn key_predicate(&self, engine: Engine) -> Option<String> {
+    pub(crate) fn key_predicate(&self, engine: Engine) -> Option<String> {
         let parts: Option<Vec<String>> = self
             .key
             .iter()
@@ -177,7 +177,7 @@ impl RowPlan {
     }
 
     /// The key predicate and the markers: this run's row and no other.
-    pub fn ours_predicate(&self, engine: Engine) -> Option<String> {
+    pub(crate) fn ours_predicate(&self, engine: Engine) -> Option<String> {
         let mut parts = vec![self.key_predicate(engine)?];
         parts.extend(self.markers.iter().map(|(c, values)| {
             let list: Vec<String> = values.iter().map(|v| sql_value(engine, v)).collect();
@@ -187,19 +187,19 @@ impl RowPlan {
     }
 
     /// Fills in the AUTO_INCREMENT key part from LAST_INSERT_ID().
-    pub fn set_generated_key(&mut self, id: &str) {
+    pub(crate) fn set_generated_key(&mut self, id: &str) {
         for (_, v) in self.key.iter_mut().filter(|(_, v)| v.is_none()) {
             *v = Some(id.to_string());
         }
     }
 
-    pub fn key_known(&self) -> bool {
+    pub(crate) fn key_known(&self) -> bool {
         self.key.iter().all(|(_, v)| v.is_some())
     }
 }
 
 /// A value as SQL of `engine`.
-pub fn sql_value(engine: Engine, v: &Literal) -> String {
+pub(crate) fn sql_value(engine: Engine, v: &Literal) -> String {
     match v {
         Literal::Number(n) => n.clone(),
         Literal::Text(t) => engine.literal(t),

@@ -10,7 +10,7 @@ use super::{changed_style, dim, op_label, op_style};
 use crate::tail::tui::state::App;
 use crate::tail::tui::text::{cell, clip, date_time, get, thousands};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(" detail: before │ after ");
     let inner = block.inner(area);
     frame.render_widget(block, area);

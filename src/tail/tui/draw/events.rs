@@ -17,7 +17,7 @@ enum Item {
     Change(usize),
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let visible = app.visible();
     let mut title = format!(
         " changes: {} shown, {} kept, {} since start ",

@@ -10,7 +10,7 @@ use super::dim;
 use crate::tail::tui::state::App;
 use crate::tail::tui::text::thousands;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let key = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
     let chip = Style::new().fg(Color::Black).bg(Color::Yellow);
     let mut spans = Vec::new();

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::dim;
 use crate::tail::tui::state::App;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let h = &app.header;
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut title = vec![Span::styled(

@@ -17,18 +17,18 @@ use crate::binlog::change::Op;
 
 /// Where each region goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    pub positions: Rect,
-    pub rates: Rect,
-    pub events: Rect,
-    pub detail: Rect,
-    pub footer: Rect,
+pub(crate) struct Areas {
+    pub(crate) header: Rect,
+    pub(crate) positions: Rect,
+    pub(crate) rates: Rect,
+    pub(crate) events: Rect,
+    pub(crate) detail: Rect,
+    pub(crate) footer: Rect,
 }
 
 /// The screen split into regions: header, positions|rates, events|detail, footer.
 /// Narrow screens (under 100 columns) put the detail pane under the list.
-pub fn layout(area: Rect) -> Areas {
+pub(crate) fn layout(area: Rect) -> Areas {
     let [header, middle, body, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(8),
@@ -54,11 +54,11 @@ pub fn layout(area: Rect) -> Areas {
 }
 
 /// How many rows the change list shows on a screen of this size (what PageUp/PageDown move).
-pub fn list_rows(area: Rect) -> usize {
+pub(crate) fn list_rows(area: Rect) -> usize {
     layout(area).events.height.saturating_sub(2).max(1) as usize
 }
 
-pub fn draw(frame: &mut Frame, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, app: &App) {
     let areas = layout(frame.area());
     header::draw(frame, areas.header, app);
     positions::draw(frame, areas.positions, app);

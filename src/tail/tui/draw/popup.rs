@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::dim;
 use crate::tail::tui::state::App;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(failure) = &app.failed else {
         return;
     };

@@ -16,7 +16,7 @@ fn row(label: &str, rest: Vec<Span<'static>>) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let p = app.positions.clone().unwrap_or_default();
     let unknown = || Span::styled("unknown", dim());
     let ours = if p.file.is_empty() {

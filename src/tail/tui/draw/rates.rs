@@ -13,7 +13,7 @@ use crate::tail::tui::text::thousands;
 /// A meter: its label, the last second's value as text, which count it reads, its color.
 type Meter = (&'static str, String, fn(&Bucket) -> u64, Color);
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     // The sparklines show one bar per second, as many seconds as fit (at most RATE_SECONDS).
     let seconds = (area.width.saturating_sub(2 + 20) as usize).min(RATE_SECONDS);
     let block = Block::bordered().title(format!(" rates per second, last {seconds} s "));
