@@ -22,34 +22,34 @@ use super::source::SourceArgs;
 use super::{doctor, output};
 
 #[derive(Debug, clap::Args)]
-pub struct ChecklistArgs {
+pub(crate) struct ChecklistArgs {
     /// The source; without one, only the attestations are evaluated.
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
     /// Whose requirements the server items are checked against.
     #[arg(long, value_enum, default_value_t = Profile::Generic)]
-    pub profile: Profile,
+    pub(crate) profile: Profile,
     /// The answers file: who confirmed each attestation, and when.
     #[arg(long, value_name = "FILE")]
-    pub answers: Option<PathBuf>,
+    pub(crate) answers: Option<PathBuf>,
     /// The longest outage a connector must survive: binlog retention must be at least this
     /// (30m, 24h, 3d, 1w).
     #[arg(long, value_name = "SPAN", value_parser = parse_span)]
-    pub max_downtime: Option<Duration>,
+    pub(crate) max_downtime: Option<Duration>,
     /// Answers older than this warn (e.g. 180d, 26w).
     #[arg(long, value_name = "SPAN", default_value = "180d", value_parser = parse_span)]
-    pub max_age: Duration,
+    pub(crate) max_age: Duration,
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Exit 1 on warnings and pending items too.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Print an answers file skeleton with every attestation, and exit.
     #[arg(long)]
-    pub template: bool,
+    pub(crate) template: bool,
 }
 
-pub fn run(args: &ChecklistArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &ChecklistArgs) -> Result<Outcome> {
     let catalogue = Catalogue::load(None).context("invalid check file")?;
     let known: Vec<&str> = catalogue.specs.iter().map(|s| s.id.as_str()).collect();
     let (name, text) = spec::PRODUCTION;

@@ -11,14 +11,14 @@ use super::{checklist, diagnose, doctor, playbook, sandbox, tail, validate};
 #[command(name = "cdc", version, about)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
     /// Debug logs on stderr of what the command does (-vv: more); RUST_LOG works too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check a source for everything that breaks CDC, with the fix for each.
     Doctor(doctor::DoctorArgs),
     /// The troubleshooting playbooks: list, show one, or run its diagnostics on a source.

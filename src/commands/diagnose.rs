@@ -16,28 +16,28 @@ use super::playbook::run_diagnostics;
 use super::source::SourceArgs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DiagnoseFormat {
+pub(crate) enum DiagnoseFormat {
     Human,
     Json,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct DiagnoseArgs {
+pub(crate) struct DiagnoseArgs {
     /// The error text; without it (and without --log), standard input is read.
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     /// A connector or server log to scan.
     #[arg(long, value_name = "FILE", conflicts_with = "text")]
-    pub log: Option<PathBuf>,
+    pub(crate) log: Option<PathBuf>,
     /// How many playbooks to show at most.
     #[arg(long, default_value_t = 5)]
-    pub top: usize,
+    pub(crate) top: usize,
     #[arg(long, value_enum, default_value_t = DiagnoseFormat::Human)]
-    pub format: DiagnoseFormat,
+    pub(crate) format: DiagnoseFormat,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
 }
 
-pub fn run(args: &DiagnoseArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
     let library = Library::load().context("invalid built-in playbook")?;
     let matcher = Matcher::new(&library).context("compiling the playbooks' error patterns")?;
     let mut found = match (&args.text, &args.log) {

@@ -24,55 +24,55 @@ use super::output;
 use super::source::SourceArgs;
 
 #[derive(Debug, clap::Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
     /// Whose requirements to check against.
     #[arg(long, value_enum, default_value_t = Profile::Generic)]
-    pub profile: Profile,
+    pub(crate) profile: Profile,
     /// Tables the pipeline captures: db.t,db.*,*.* (default: every non-system schema).
     #[arg(long)]
-    pub tables: Option<String>,
+    pub(crate) tables: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Exit 1 on warnings too.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Print the check catalogue and exit.
     #[arg(long)]
-    pub list: bool,
+    pub(crate) list: bool,
     /// More check files; a check with a built-in's id replaces it.
     #[arg(long, value_name = "DIR")]
-    pub checks_dir: Option<PathBuf>,
+    pub(crate) checks_dir: Option<PathBuf>,
     /// A connector's stored binlog position to look for (position.available).
     #[arg(long, value_name = "FILE:POS", conflicts_with = "gtid_set")]
-    pub position: Option<FilePos>,
+    pub(crate) position: Option<FilePos>,
     /// A connector's stored GTID set to look for (position.available).
     #[arg(long, value_name = "SET")]
-    pub gtid_set: Option<GtidSet>,
+    pub(crate) gtid_set: Option<GtidSet>,
     /// The server_id the connector registers with (Debezium database.server.id, Flink CDC
     /// server-id, a replica's server_id): it must differ from the server's and from every
     /// registered replica's (server.reader_id).
     #[arg(long, value_name = "ID")]
-    pub server_id: Option<u32>,
+    pub(crate) server_id: Option<u32>,
     /// The longest outage a connector must survive: binlog retention must be at least this
     /// (30m, 24h, 3d, 1w).
     #[arg(long, value_name = "SPAN", value_parser = super::duration::parse_span)]
-    pub max_downtime: Option<std::time::Duration>,
+    pub(crate) max_downtime: Option<std::time::Duration>,
     /// Print a fix plan for what did not pass: online changes apart from those that need
     /// the option file and a restart, in the order to apply them.
     #[arg(long)]
-    pub fix: bool,
+    pub(crate) fix: bool,
     /// With --fix: run the online changes on the source (asks first), then re-run the checks.
     /// The only way doctor writes; the source account needs the privileges to make them.
     #[arg(long, requires = "fix")]
-    pub apply: bool,
+    pub(crate) apply: bool,
     /// With --apply: do not ask (needed when standard input is not a terminal).
     #[arg(long, requires = "apply")]
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
-pub fn run(args: &DoctorArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
     let catalogue = Catalogue::load(args.checks_dir.as_deref()).context("invalid check file")?;
     let color = report::color_wanted(std::io::stdout().is_terminal());
     if args.list {

@@ -32,7 +32,7 @@ const UNITS: [(&str, f64); 6] = [
 ];
 
 /// The one parser: a number of seconds (bare or with a unit), zero included.
-pub fn parse(s: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse(s: &str) -> Result<Duration, DurationError> {
     let s = s.trim();
     let (num, scale) = UNITS
         .iter()
@@ -55,7 +55,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
 
 /// A retention-like span (`--max-downtime`, `--max-age`): more than zero, with its unit
 /// written, since "24" read as seconds would pass a check that was meant for a day.
-pub fn parse_span(s: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse_span(s: &str) -> Result<Duration, DurationError> {
     if s.trim().ends_with(|c: char| c.is_ascii_digit()) {
         return Err(DurationError::NoUnit(s.trim().to_string()));
     }

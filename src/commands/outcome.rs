@@ -21,7 +21,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// `Found` when `problems`, else `Clean`.
-    pub fn found_if(problems: bool) -> Outcome {
+    pub(crate) fn found_if(problems: bool) -> Outcome {
         if problems {
             Outcome::Found
         } else {
@@ -35,12 +35,12 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct CouldNotRun {
-    pub message: String,
+    pub(crate) message: String,
     pub playbook: Option<&'static str>,
 }
 
 impl CouldNotRun {
-    pub fn new(message: impl Into<String>, playbook: &'static str) -> CouldNotRun {
+    pub(crate) fn new(message: impl Into<String>, playbook: &'static str) -> CouldNotRun {
         CouldNotRun {
             message: message.into(),
             playbook: Some(playbook),

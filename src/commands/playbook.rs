@@ -19,17 +19,17 @@ use super::output;
 use super::source::SourceArgs;
 
 #[derive(Debug, clap::Args)]
-pub struct PlaybookArgs {
+pub(crate) struct PlaybookArgs {
     /// The playbook to show; without it, the list.
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// Run the playbook's diagnostics on the source and mark each answer healthy or not.
     #[arg(long, requires = "id")]
-    pub run: bool,
+    pub(crate) run: bool,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
 }
 
-pub fn run(args: &PlaybookArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &PlaybookArgs) -> Result<Outcome> {
     let library = Library::load().context("invalid built-in playbook")?;
     let color = report::color_wanted(std::io::stdout().is_terminal());
     let Some(id) = &args.id else {
@@ -65,7 +65,7 @@ pub fn run(args: &PlaybookArgs) -> Result<Outcome> {
 
 /// Connects and runs one playbook's diagnostics. A source that cannot be reached is an error
 /// here: there is nothing to diagnose without a session.
-pub fn run_diagnostics(
+pub(crate) fn run_diagnostics(
     playbook: &Playbook,
     source: &SourceConfig,
     args: &SourceArgs,

@@ -16,7 +16,7 @@ use crate::sandbox::{
 };
 
 #[derive(Debug, clap::Subcommand)]
-pub enum SandboxCommand {
+pub(crate) enum SandboxCommand {
     /// Start the sandbox (or report the running one) and print its source URL.
     Up {
         /// Port to listen on (default: a free one).
@@ -49,7 +49,7 @@ pub enum SandboxCommand {
     },
 }
 
-pub fn run(cmd: &SandboxCommand) -> Result<Outcome> {
+pub(crate) fn run(cmd: &SandboxCommand) -> Result<Outcome> {
     let dir = state::sandbox_dir()
         .context("cannot place the sandbox: set CDC_SANDBOX_DIR, XDG_CACHE_HOME or HOME")?;
     match cmd {

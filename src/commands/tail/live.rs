@@ -25,7 +25,7 @@ use crate::tail::live::{server_id, skew, start};
 use crate::tail::output::{JsonlWriter, PlainWriter};
 use crate::tail::tui::{self, Badge, Header};
 
-pub fn run(args: &TailArgs, filter: TableFilter) -> Result<Outcome> {
+pub(crate) fn run(args: &TailArgs, filter: TableFilter) -> Result<Outcome> {
     let source = args.source.config()?;
     let mut control = match Session::open(&source) {
         Ok(s) => s,

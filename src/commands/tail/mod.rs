@@ -17,7 +17,7 @@ use super::source::SourceArgs;
 mod live;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TailFormat {
+pub(crate) enum TailFormat {
     /// Flink-style `db.table +I[...]`, `-U[...]`, `+U[...]`, `-D[...]` lines.
     Plain,
     /// One JSON object per row change.
@@ -25,31 +25,31 @@ pub enum TailFormat {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct TailArgs {
+pub(crate) struct TailArgs {
     /// Tables to show: db.table, db.*, *.* (globs with * and ? allowed).
     #[arg(required = true)]
-    pub tables: Vec<String>,
+    pub(crate) tables: Vec<String>,
     /// Read these binlog files (in order) instead of a server.
     #[arg(long = "file", num_args = 1..)]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Output format; without it a terminal gets the live UI, anything else plain lines.
     #[arg(long, value_enum)]
-    pub format: Option<TailFormat>,
+    pub(crate) format: Option<TailFormat>,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
     /// Where to start: now (the server's current end), start (the oldest binlog kept),
     /// FILE:POS, or gtid:SET (MySQL uuid:1-5 or MariaDB 0-1-100 form).
     #[arg(long, default_value = "now")]
-    pub from: StartAt,
+    pub(crate) from: StartAt,
     /// Stop at the end position current when the command started (`now`).
     #[arg(long, value_parser = ["now"])]
-    pub until: Option<String>,
+    pub(crate) until: Option<String>,
     /// The server_id to register with; by default one no replica of the server uses.
     #[arg(long)]
-    pub server_id: Option<u32>,
+    pub(crate) server_id: Option<u32>,
 }
 
-pub fn run(args: &TailArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &TailArgs) -> Result<Outcome> {
     let filter = TableFilter::parse(&args.tables)?;
     if args.files.is_empty() {
         return live::run(args, filter);

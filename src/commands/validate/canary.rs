@@ -20,7 +20,7 @@ use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine, MySqlDb, TargetConfig};
 use crate::validate::target_table;
 
-pub fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome> {
+pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome> {
     let (canary, row) = match &args.table {
         Some(t) => (
             TableRef::parse(t).with_context(|| format!("--table {t:?} is not db.table"))?,

@@ -25,7 +25,7 @@ use crate::validate::crud::DeleteMode;
 mod canary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ValidateFormat {
+pub(crate) enum ValidateFormat {
     Human,
     Json,
     Junit,
@@ -33,9 +33,9 @@ pub enum ValidateFormat {
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["counts", "checksum", "crud", "init"])))]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
     /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db.
     #[arg(
         long,
@@ -43,70 +43,70 @@ pub struct ValidateArgs {
         hide_env_values = true,
         required_unless_present = "init"
     )]
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Tables to compare, as they are named on the source: db.t,db.u (--counts, --checksum;
     /// with --crud, whose row counts to compare after the canary, default its own table).
     #[arg(long, required_if_eq_any = [("counts", "true"), ("checksum", "true")])]
-    pub tables: Option<String>,
+    pub(crate) tables: Option<String>,
     /// Prove the pipeline carries changes: insert, update and delete a canary row on the
     /// source, each watched until the target shows it.
     #[arg(long)]
-    pub crud: bool,
+    pub(crate) crud: bool,
     /// Create the canary table on the source (idempotent) and say what to add to the pipeline.
     #[arg(long)]
-    pub init: bool,
+    pub(crate) init: bool,
     /// The canary table: db.table (default: cdc_canary in the source URL's database).
     #[arg(long, value_name = "DB.TABLE", conflicts_with = "table")]
-    pub canary: Option<String>,
+    pub(crate) canary: Option<String>,
     /// Write the canary as a generated row in this real captured table instead (values fit
     /// its columns' types, NOT NULL and keys; the row is removed afterwards).
     #[arg(long, value_name = "DB.TABLE", conflicts_with = "init")]
-    pub table: Option<String>,
+    pub(crate) table: Option<String>,
     /// How long each canary step may take to reach the target.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// How the target shows a delete: hard, soft:COLUMN=VALUE, soft:COLUMN IS NOT NULL.
     #[arg(long, default_value = "hard")]
-    pub delete_mode: DeleteMode,
+    pub(crate) delete_mode: DeleteMode,
     /// The target table for each: a name, or a pattern with {db} and {table}, e.g.
     /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db).
     #[arg(long, value_name = "PATTERN", value_parser = parse_target_pattern)]
-    pub target_table: Option<String>,
+    pub(crate) target_table: Option<String>,
     /// Compare row counts per key range: finds missing and extra keys.
     #[arg(long)]
-    pub counts: bool,
+    pub(crate) counts: bool,
     /// Compare count and checksum per key range: finds missing, extra and changed rows.
     #[arg(long)]
-    pub checksum: bool,
+    pub(crate) checksum: bool,
     /// Row hash: md5-sum (any engines) or crc32-xor (MySQL/MariaDB on both sides; 3x
     /// cheaper). Default: crc32-xor when both are MySQL/MariaDB, else md5-sum.
     #[arg(long, value_enum)]
-    pub hash: Option<Hash>,
+    pub(crate) hash: Option<Hash>,
     /// Key columns instead of the source's primary key: col[,col]
     #[arg(long, value_delimiter = ',')]
-    pub key: Option<Vec<String>>,
+    pub(crate) key: Option<Vec<String>>,
     /// Leave out rows changed within this span on either side (replication lag), e.g. 5m.
     #[arg(long, value_parser = parse_duration)]
-    pub min_age: Option<Duration>,
+    pub(crate) min_age: Option<Duration>,
     /// The column saying when a row changed, for --min-age. Default: a last_updated or
     /// updated_at column with ON UPDATE CURRENT_TIMESTAMP.
     #[arg(long, value_name = "COLUMN")]
-    pub updated_column: Option<String>,
+    pub(crate) updated_column: Option<String>,
     /// Wait this long before looking again at what differed; only what still differs is
     /// reported (what resolved is lag).
     #[arg(long, default_value = "2s", value_parser = parse_settle)]
-    pub settle: Duration,
+    pub(crate) settle: Duration,
     /// How many keys of each kind (missing, extra, changed) to list.
     #[arg(long, default_value_t = 20)]
-    pub show: usize,
+    pub(crate) show: usize,
     /// Segments each differing range is split into.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(2..))]
-    pub bisection_factor: u32,
+    pub(crate) bisection_factor: u32,
     /// A differing range with at most this many rows is fetched and diffed by key.
     #[arg(long, default_value_t = 1024)]
-    pub bisection_threshold: u64,
+    pub(crate) bisection_threshold: u64,
     #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
-    pub format: ValidateFormat,
+    pub(crate) format: ValidateFormat,
 }
 
 /// `--settle` may be zero (no second look): any length the shared parser takes.
@@ -115,7 +115,7 @@ fn parse_settle(s: &str) -> Result<Duration, super::duration::DurationError> {
 }
 
 impl ValidateArgs {
-    pub fn mode(&self) -> Mode {
+    pub(crate) fn mode(&self) -> Mode {
         if self.counts {
             Mode::Counts
         } else {
@@ -160,7 +160,7 @@ impl ValidateArgs {
     }
 }
 
-pub fn run(args: &ValidateArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome> {
     let source = args.source.config()?;
     if args.init || args.crud {
         return canary::run(args, &source);
@@ -191,7 +191,7 @@ pub fn run(args: &ValidateArgs) -> Result<Outcome> {
 }
 
 /// Connects to both sides and compares every table.
-pub fn validate(
+pub(crate) fn validate(
     source: &SourceConfig,
     target: &TargetConfig,
     tables: &[TableRef],
