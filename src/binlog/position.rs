@@ -96,7 +96,8 @@ impl FromStr for GtidSet {
                  domain-server-seq"
             )));
         }
-        Ok(GtidSet::Mysql(set))
+        // Tags are case-insensitive and UUIDs hex; MySQL prints both in lower case.
+        Ok(GtidSet::Mysql(set.to_ascii_lowercase()))
     }
 }
 
@@ -109,7 +110,7 @@ fn is_mariadb_gtid(p: &str) -> bool {
         && n[2].parse::<u64>().is_ok()
 }
 
-/// `uuid:interval[:interval...]`, where a tag (`[a-z_][a-z0-9_]{0,31}`, MySQL 8.4+) may come
+/// `uuid:interval[:interval...]`, where a tag (`[a-z_][a-z0-9_]{0,31}`, any case, MySQL 8.4+) may come
 /// before a run of intervals, and an interval is `n` or `n-m` with 0 < n <= m.
 fn is_mysql_sid_set(p: &str) -> bool {
     let mut fields = p.split(':');
@@ -149,8 +150,8 @@ fn is_tag(s: &str) -> bool {
     let mut b = s.bytes();
     s.len() <= 32
         && b.next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == b'_')
-        && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 #[cfg(test)]
@@ -191,6 +192,12 @@ mod tests {
             assert!(matches!(s.parse(), Ok(GtidSet::Mysql(_))), "{s}");
         }
         assert_eq!(
+            format!("{}:Blue:1", UUID.to_uppercase())
+                .parse::<GtidSet>()
+                .unwrap(),
+            GtidSet::Mysql(format!("{UUID}:blue:1"))
+        );
+        assert_eq!(
             "0-1-100,1-2-7".parse::<GtidSet>().unwrap(),
             GtidSet::Mariadb("0-1-100,1-2-7".into())
         );
@@ -201,7 +208,7 @@ mod tests {
             format!("{UUID}:0"),
             format!("{UUID}:5-3"),
             format!("{UUID}:blue"),
-            format!("{UUID}:Blue:1"),
+            format!("{UUID}:1blue:1"),
             format!("{UUID}:blue:red:1"),
             "0-1".to_string(),
             "0-1-x".to_string(),

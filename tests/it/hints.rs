@@ -115,9 +115,17 @@ fn every_playbook_id_the_code_names_is_in_the_library() {
 
 /// Is line `i` inside a function named `playbook` (a match from a refusal to its playbook)?
 fn in_fn_playbook(lines: &[&str], i: usize) -> bool {
+    let is_fn = |l: &str| {
+        let l = l.trim_start();
+        let l = l
+            .strip_prefix("pub(crate) ")
+            .or_else(|| l.strip_prefix("pub "))
+            .unwrap_or(l);
+        l.starts_with("fn ")
+    };
     lines[..=i]
         .iter()
         .rev()
-        .find(|l| l.trim_start().starts_with("pub fn ") || l.trim_start().starts_with("fn "))
+        .find(|l| is_fn(l))
         .is_some_and(|l| l.contains("fn playbook("))
 }

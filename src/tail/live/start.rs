@@ -100,7 +100,7 @@ mod tests {
         assert_eq!(
             "gtid:3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5".parse(),
             Ok(StartAt::Gtid(GtidSet::Mysql(
-                "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5".into()
+                "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5".into()
             )))
         );
         for bad in [
