@@ -74,7 +74,7 @@ pub(crate) fn run(args: &TailArgs, filter: TableFilter) -> Result<Outcome> {
         Err(e) => {
             return Ok(Outcome::Problem {
                 message: e.to_string(),
-                playbook: None,
+                playbook: e.playbook().map(str::to_string),
             })
         }
     };

@@ -36,8 +36,18 @@ pub(crate) enum StartError {
     #[error("the server lists no binary logs (is log_bin on?)")]
     NoBinaryLogs,
     /// FILE:POS in a file older than the oldest the server keeps.
-    #[error("{file} was purged (oldest kept: {oldest}); playbook binlog-position-purged")]
+    #[error("{file} was purged (oldest kept: {oldest})")]
     Purged { file: String, oldest: String },
+}
+
+impl StartError {
+    /// The playbook that explains it, for the hint.
+    pub(crate) fn playbook(&self) -> Option<&'static str> {
+        match self {
+            StartError::NoBinaryLogs => Some("binlog-disabled"),
+            StartError::Purged { .. } => Some("binlog-position-purged"),
+        }
+    }
 }
 
 /// A concrete file and position for `now` / `start` / FILE:POS. GTID starts are handled by
@@ -138,8 +148,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             purged.to_string(),
-            "bin.000001 was purged (oldest kept: bin.000003); playbook binlog-position-purged"
+            "bin.000001 was purged (oldest kept: bin.000003)"
         );
+        assert_eq!(purged.playbook(), Some("binlog-position-purged"));
         assert_eq!(resolve(&StartAt::Now, &[]), Err(StartError::NoBinaryLogs));
         assert_eq!(resolve(&StartAt::Start, &[]), Err(StartError::NoBinaryLogs));
     }
