@@ -26,6 +26,15 @@ pub(crate) fn json_str(l: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// `"db":"...","table":"..."`, the names every change line carries (escaped once per table
+/// on the fast path, per line on the other).
+pub(crate) fn db_and_table(l: &mut Vec<u8>, db: &str, table: &str) {
+    l.extend_from_slice(b"\"db\":");
+    json_str(l, db);
+    l.extend_from_slice(b",\"table\":");
+    json_str(l, table);
+}
+
 /// Text as a JSON string literal when it is UTF-8; false, with nothing written, when it is
 /// not. Plain ASCII, the common case, is checked and copied without a separate UTF-8 pass.
 #[inline]

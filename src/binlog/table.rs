@@ -293,10 +293,8 @@ impl TableInfo {
                 k
             })
             .collect();
-        let mut json_names = b"\"db\":".to_vec();
-        super::json_text::json_str(&mut json_names, &db);
-        json_names.extend_from_slice(b",\"table\":");
-        super::json_text::json_str(&mut json_names, &table);
+        let mut json_names = Vec::new();
+        super::json_text::db_and_table(&mut json_names, &db, &table);
         Ok(TableInfo {
             json_keys,
             json_names,

@@ -32,13 +32,19 @@ pub(crate) trait TextOut {
     /// ASCII bytes (digits).
     fn push_ascii(&mut self, b: &[u8]);
     /// `template` with `fill` applied, its first `len` bytes kept: for fixed-width ASCII
-    /// fields (dates, times, fractions), filled where they are written.
+    /// fields (dates, times, fractions). This fills a copy and appends it; `Vec<u8>` fills
+    /// the bytes where they land.
+    #[inline]
     fn fill<const N: usize>(
         &mut self,
         template: [u8; N],
         len: usize,
         fill: impl FnOnce(&mut [u8; N]),
-    );
+    ) {
+        let mut b = template;
+        fill(&mut b);
+        self.push_ascii(&b[..len.min(N)]);
+    }
 
     #[inline]
     fn push_u64(&mut self, v: u64) {
@@ -80,17 +86,6 @@ impl TextOut for String {
     #[inline]
     fn push_ascii(&mut self, b: &[u8]) {
         self.extend(b.iter().map(|&c| c as char))
-    }
-    #[inline]
-    fn fill<const N: usize>(
-        &mut self,
-        template: [u8; N],
-        len: usize,
-        fill: impl FnOnce(&mut [u8; N]),
-    ) {
-        let mut b = template;
-        fill(&mut b);
-        self.push_ascii(&b[..len.min(N)]);
     }
 }
 

@@ -2,16 +2,12 @@
 //! Expected values were checked against `mariadb-binlog -v --base64-output=DECODE-ROWS` where
 //! it reads the file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/binlogs")
-        .join(name)
-}
+use crate::common::fixture_path as fixture;
 
 fn tail(args: &[&str], files: &[&Path]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdc"));

@@ -14,7 +14,7 @@ use base64::Engine as _;
 
 use crate::binlog::change::{Cell, ChangeView, ImageView, Op};
 use crate::binlog::decode::{RawError, RawRows};
-use crate::binlog::json_text::json_str;
+use crate::binlog::json_text::{db_and_table, json_str};
 use crate::binlog::row::iso_utc;
 use crate::binlog::row::{self, Cursor};
 use crate::binlog::short_copy::put;
@@ -51,10 +51,7 @@ impl<W: Write> JsonlWriter<W> {
     pub fn write(&mut self, c: &ChangeView<'_>) -> io::Result<()> {
         let mut l = std::mem::take(&mut self.buf);
         op(&mut l, c.op);
-        l.extend_from_slice(b"\"db\":");
-        json_str(&mut l, c.db);
-        l.extend_from_slice(b",\"table\":");
-        json_str(&mut l, c.table);
+        db_and_table(&mut l, c.db, c.table);
         l.extend_from_slice(b",\"before\":");
         image(&mut l, c.before, &mut self.keys);
         l.extend_from_slice(b",\"after\":");
