@@ -9,5 +9,6 @@ pub mod connection;
 pub mod playbooks;
 pub mod report;
 pub mod sandbox;
+pub mod tables;
 pub mod tail;
 pub mod validate;

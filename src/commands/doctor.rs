@@ -18,6 +18,7 @@ use crate::connection::session::Session;
 use crate::connection::sql::Sql;
 use crate::connection::url::SourceConfig;
 use crate::report::{self, fixplan, Format};
+use crate::tables::TablePatterns;
 
 use super::outcome::Outcome;
 use super::output;
@@ -30,9 +31,10 @@ pub(crate) struct DoctorArgs {
     /// Whose requirements to check against.
     #[arg(long, value_enum, default_value_t = Profile::Generic)]
     pub(crate) profile: Profile,
-    /// Tables the pipeline captures: db.t,db.*,*.* (default: every non-system schema).
+    /// Tables the pipeline captures: db.t,db.*,*.*, a bare db, globs with * and ?
+    /// (default: every non-system schema).
     #[arg(long)]
-    pub(crate) tables: Option<String>,
+    pub(crate) tables: Option<TablePatterns>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
     /// Exit 1 on warnings too.
@@ -83,9 +85,8 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     let source = args.source.config()?;
-    let tables = match &args.tables {
-        Some(t) => TableScope::parse(t).context("--tables")?,
-        None => TableScope::default(),
+    let tables = TableScope {
+        patterns: args.tables.clone().unwrap_or_default(),
     };
     let options = RunOptions {
         profile: args.profile,

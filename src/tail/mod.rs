@@ -1,7 +1,6 @@
 //! `cdc tail`: a live view of a table's binlog changes beside the reader's lag.
 
 pub mod feed;
-pub mod filter;
 pub mod live;
 pub mod output;
 pub mod tui;

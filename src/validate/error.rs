@@ -65,10 +65,6 @@ pub(crate) enum ValidateError {
     )]
     NoMd5,
 
-    /// A `--tables` pattern the table-pattern parser refused.
-    #[error(transparent)]
-    Scope(#[from] crate::checks::scope::BadTablePattern),
-
     #[error("--tables {pattern}: no table on the source matches")]
     NoMatch { pattern: String },
 

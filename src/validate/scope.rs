@@ -2,28 +2,28 @@
 //! `db` expand to the source's base tables they match, as doctor's `--tables` reads them.
 
 use crate::checks::scope::TableScope;
+use crate::tables::TablePattern;
 
 use super::error::ValidateError;
 use super::table::TableRef;
 use super::target::Db;
-
-/// Whether an entry stands for several tables.
-fn is_pattern(t: &TableRef) -> bool {
-    t.schema.contains('*') || t.name.contains('*')
-}
 
 /// Each entry in order, patterns replaced by the base tables they match on the source
 /// (sorted, system schemas left out), each table once. A pattern that matches nothing is an
 /// error: a typo must not turn into "all tables match".
 pub(crate) fn expand(
     source: &mut dyn Db,
-    tables: &[TableRef],
+    tables: &[TablePattern],
 ) -> Result<Vec<TableRef>, ValidateError> {
     let mut out: Vec<TableRef> = Vec::new();
     for t in tables {
-        let found = if is_pattern(t) {
-            let pattern = format!("{}.{}", t.schema, t.name);
-            let scope = TableScope::parse(&pattern).map_err(ValidateError::Scope)?;
+        let found = if let Some((schema, name)) = t.exact() {
+            vec![TableRef { schema, name }]
+        } else {
+            let pattern = t.to_string();
+            let scope = TableScope {
+                patterns: vec![t.clone()].into(),
+            };
             let sql = format!(
                 "SELECT table_schema, table_name FROM information_schema.tables \
                  WHERE table_type = 'BASE TABLE' AND {} ORDER BY table_schema, table_name",
@@ -46,8 +46,6 @@ pub(crate) fn expand(
                 return Err(ValidateError::NoMatch { pattern });
             }
             found
-        } else {
-            vec![t.clone()]
         };
         for f in found {
             if !out.contains(&f) {

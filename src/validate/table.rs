@@ -8,6 +8,7 @@ use super::error::ValidateError;
 use super::normalize::{normalize, row_text, Kind};
 use super::target::{Db, Engine};
 use crate::connection::sql::{Rows, SqlError};
+use crate::tables::TablePattern;
 
 /// A table's place: schema (MySQL database) and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,13 +18,11 @@ pub struct TableRef {
 }
 
 impl TableRef {
-    /// `db.table` (the name may not contain a dot; quoting is not needed here).
+    /// `db.table` naming exactly one table, in the grammar of [`TablePattern`] (backquote a
+    /// name that holds a dot or a wildcard character).
     pub fn parse(s: &str) -> Option<TableRef> {
-        let (schema, name) = s.trim().split_once('.')?;
-        (!schema.is_empty() && !name.is_empty() && !name.contains('.')).then(|| TableRef {
-            schema: schema.to_string(),
-            name: name.to_string(),
-        })
+        let (schema, name) = TablePattern::parse(s).ok()?.exact()?;
+        Some(TableRef { schema, name })
     }
 
     pub(crate) fn quoted(&self, engine: Engine) -> String {

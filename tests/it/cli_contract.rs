@@ -60,6 +60,36 @@ fn bad_positions_are_refused_before_anything_runs() {
 }
 
 #[test]
+fn one_table_grammar_refuses_alike_before_anything_runs() {
+    let url = format!("mysql://u:hunter2@127.0.0.1:{}", closed_port());
+    let pg = format!("postgres://u@127.0.0.1:{}/d", closed_port());
+    for bad in ["shop.orders.x", "shop.", "`shop.orders"] {
+        let runs: [Vec<&str>; 3] = [
+            vec!["doctor", "--tables", bad],
+            vec!["tail", bad],
+            vec!["validate", "--counts", "--tables", bad, "--target", &pg],
+        ];
+        let mut reasons = Vec::new();
+        for mut args in runs {
+            args.extend(["--source", &url, "--connect-timeout", "10s"]);
+            let out = cdc(&args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(out.stdout.is_empty(), "{args:?} ran");
+            let reason = err
+                .lines()
+                .find_map(|l| l.split_once(" is not db.table, db.*, *.* or a database: "))
+                .map(|(_, why)| why.to_string());
+            reasons.push(reason.unwrap_or_else(|| panic!("{args:?}: {err}")));
+        }
+        assert!(
+            reasons.windows(2).all(|w| w[0] == w[1]),
+            "{bad}: {reasons:?}"
+        );
+    }
+}
+
+#[test]
 fn an_unreachable_source_is_could_not_run_for_tail_and_validate() {
     let url = format!("mysql://u:hunter2@127.0.0.1:{}", closed_port());
     let target = format!("mysql://u:hunter2@127.0.0.1:{}", closed_port());

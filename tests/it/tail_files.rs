@@ -216,12 +216,33 @@ fn the_table_filter_picks_tables() {
     assert!(s.lines().all(|l| l.contains("\"table\":\"bar\"")));
     let out = tail(&["nope.*"], &[Path::new("vector.binlog")]);
     assert!(out.status.success() && out.stdout.is_empty());
+    // The grammar doctor and validate share: a bare db, `?` and `*` globs, backquoted names.
+    let shown = |pattern: &str| {
+        let out = tail(
+            &[pattern, "--format", "jsonl"],
+            &[Path::new("vector.binlog")],
+        );
+        assert!(out.status.success(), "{pattern}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for same in ["d?b.b*r", "`dtb`.`bar`"] {
+        assert_eq!(shown(same), s, "{same}");
+    }
+    assert_eq!(shown("dtb"), shown("dtb.*"));
+    assert!(shown("dtb").contains("\"table\":\"foo\""));
+    let out = tail(&["`dtb`.`b*r`"], &[Path::new("vector.binlog")]);
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "backquoted * is literal"
+    );
 }
 
 #[test]
 fn bad_arguments_are_exit_2() {
-    let out = tail(&["orders"], &[Path::new("vector.binlog")]);
+    let out = tail(&["shop.orders.x"], &[Path::new("vector.binlog")]);
     assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more than one dot"), "{err}");
     // Neither files nor a source: live mode has nothing to connect to.
     let out = Command::new(env!("CARGO_BIN_EXE_cdc"))
         .args(["tail", "db.t"])

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{list_arg, Args, Unreadable};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
-use crate::checks::scope::glob_match;
 use crate::connection::server::Flavor;
 use crate::connection::sql::Sql;
+use crate::tables::glob::Glob;
 
 /// Privileges as SHOW GRANTS lists them, by level.
 #[derive(Debug, Default, PartialEq)]
@@ -110,7 +110,7 @@ fn superfluous(grants: &Grants, args: &Args) -> Vec<String> {
     let mut found: Vec<String> = grants
         .global
         .iter()
-        .filter(|p| patterns.iter().any(|g| glob_match(g, p)))
+        .filter(|p| patterns.iter().any(|g| Glob::new(g).matches(p)))
         .map(|p| format!("{p} on *.*"))
         .collect();
     let role_patterns = list_arg(args, "superfluous_roles");
@@ -118,7 +118,7 @@ fn superfluous(grants: &Grants, args: &Args) -> Vec<String> {
         grants
             .roles
             .iter()
-            .filter(|r| role_patterns.iter().any(|g| glob_match(g, r)))
+            .filter(|r| role_patterns.iter().any(|g| Glob::new(g).matches(r)))
             .map(|r| format!("the role {r}")),
     );
     found
@@ -297,35 +297,7 @@ fn split_top_level(s: &str) -> Vec<String> {
 
 /// A schema-level grant's name is a LIKE pattern (`retail\_db`, `shop%`).
 fn like_match(pattern: &str, name: &str) -> bool {
-    if !pattern.contains(['%', '_']) {
-        return pattern == name;
-    }
-    // Turn the LIKE pattern into a glob: escaped \_ and \% are literal, _ matches one char.
-    let mut glob = String::new();
-    let mut chars = pattern.chars().peekable();
-    let mut single_wildcards = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => glob.push(chars.next().unwrap_or('\\')),
-            '%' => glob.push('*'),
-            '_' => {
-                single_wildcards = true;
-                glob.push('_');
-            }
-            c => glob.push(c),
-        }
-    }
-    if single_wildcards {
-        // Rare in practice: treat `_` as any one character via a regex.
-        let re = format!(
-            "^{}$",
-            regex::escape(&glob).replace("\\*", ".*").replace('_', ".")
-        );
-        return regex::Regex::new(&re)
-            .map(|r| r.is_match(name))
-            .unwrap_or(false);
-    }
-    glob_match(&glob, name)
+    Glob::from_like(pattern).matches(name)
 }
 
 #[cfg(test)]

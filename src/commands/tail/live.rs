@@ -16,15 +16,15 @@ use crate::connection::binlogs::binary_logs;
 use crate::connection::server::{Flavor, ServerInfo};
 use crate::connection::session::Session;
 use crate::connection::sql::{literal, Sql};
+use crate::tables::{TablePattern, TablePatterns};
 use crate::tail::feed::Feed;
-use crate::tail::filter::TableFilter;
 use crate::tail::live::reader::{self, Plan};
 use crate::tail::live::stream::Start;
 use crate::tail::live::{server_id, skew, start};
 use crate::tail::output::{JsonlWriter, PlainWriter};
 use crate::tail::tui::{self, Badge, Header};
 
-pub(crate) fn run(args: &TailArgs, filter: TableFilter) -> Result<Outcome> {
+pub(crate) fn run(args: &TailArgs, filter: TablePatterns) -> Result<Outcome> {
     let source = args.source.config()?;
     let mut control = match Session::open(&source) {
         Ok(s) => s,
@@ -152,19 +152,19 @@ fn print_lines(rx: mpsc::Receiver<Feed>, format: TailFormat) -> Result<Outcome> 
 
 /// The primary key of the one table watched (the list shows it as the key); with several
 /// tables or a pattern, the first column stands in.
-fn primary_key(sql: &mut dyn Sql, tables: &[String]) -> Vec<String> {
+fn primary_key(sql: &mut dyn Sql, tables: &[TablePattern]) -> Vec<String> {
     let [one] = tables else {
         return Vec::new();
     };
-    let Some((db, table)) = one.split_once('.').filter(|_| !one.contains(['*', '?'])) else {
+    let Some((db, table)) = one.exact() else {
         return Vec::new();
     };
     let q = format!(
         "SELECT column_name FROM information_schema.key_column_usage \
          WHERE constraint_name = 'PRIMARY' AND table_schema = {} AND table_name = {} \
          ORDER BY ordinal_position",
-        literal(db),
-        literal(table)
+        literal(&db),
+        literal(&table)
     );
     sql.query(&q)
         .map(|rows| {
@@ -178,7 +178,10 @@ fn primary_key(sql: &mut dyn Sql, tables: &[String]) -> Vec<String> {
 
 /// Column names and signedness from information_schema, for servers whose table maps carry
 /// none (binlog_row_metadata MINIMAL / NO_LOG).
-fn column_names(sql: &mut dyn Sql, filter: &TableFilter) -> HashMap<(String, String), ColumnInfo> {
+fn column_names(
+    sql: &mut dyn Sql,
+    filter: &TablePatterns,
+) -> HashMap<(String, String), ColumnInfo> {
     let mut out: HashMap<(String, String), ColumnInfo> = HashMap::new();
     let q = "SELECT table_schema, table_name, column_name, column_type FROM information_schema.columns \
              WHERE table_schema NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') \
@@ -257,7 +260,12 @@ fn header(
             Flavor::Mariadb => "MariaDB".into(),
         },
         version: server.version_string.clone(),
-        table: args.tables.join(", "),
+        table: args
+            .tables
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         badges,
         names_from_information_schema: names_from_schema,
         key_columns: Vec::new(),
@@ -284,10 +292,13 @@ mod tests {
 
     #[test]
     fn one_named_table_gets_its_primary_key() {
-        let one = vec!["retail_db.orders".to_string()];
-        assert_eq!(primary_key(&mut Keys, &one), ["order_id"]);
+        let p = |s: &str| TablePattern::parse(s).unwrap();
+        assert_eq!(
+            primary_key(&mut Keys, &[p("retail_db.orders")]),
+            ["order_id"]
+        );
         // Patterns and several tables have no single key: the first column stands in.
-        assert!(primary_key(&mut Keys, &["retail_db.*".to_string()]).is_empty());
-        assert!(primary_key(&mut Keys, &[one[0].clone(), "x.y".to_string()]).is_empty());
+        assert!(primary_key(&mut Keys, &[p("retail_db.*")]).is_empty());
+        assert!(primary_key(&mut Keys, &[p("retail_db.orders"), p("x.y")]).is_empty());
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::binlog::{ChangeSink, DecodeError, Decoder};
-use crate::tail::filter::TableFilter;
+use crate::tables::{TablePattern, TablePatterns};
 use crate::tail::live::start::StartAt;
 use crate::tail::output::{JsonlWriter, PlainWriter};
 
@@ -26,9 +26,10 @@ pub(crate) enum TailFormat {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct TailArgs {
-    /// Tables to show: db.table, db.*, *.* (globs with * and ? allowed).
-    #[arg(required = true)]
-    pub(crate) tables: Vec<String>,
+    /// Tables to show: db.table, db.*, *.* or a bare db (globs with * and ? allowed;
+    /// backquote a name holding a dot).
+    #[arg(required = true, value_parser = TablePattern::parse)]
+    pub(crate) tables: Vec<TablePattern>,
     /// Read these binlog files (in order) instead of a server.
     #[arg(long = "file", num_args = 1..)]
     pub(crate) files: Vec<PathBuf>,
@@ -50,7 +51,7 @@ pub(crate) struct TailArgs {
 }
 
 pub(crate) fn run(args: &TailArgs) -> Result<Outcome> {
-    let filter = TableFilter::parse(&args.tables)?;
+    let filter = TablePatterns::from(args.tables.clone());
     if args.files.is_empty() {
         return live::run(args, filter);
     }
@@ -91,7 +92,7 @@ fn finish(r: Result<(), DecodeError>, flushed: io::Result<()>) -> Result<(), Dec
 /// and reported as errors; the default hook would print them too, so it is silenced meanwhile.
 fn decode_files(
     args: &TailArgs,
-    filter: &TableFilter,
+    filter: &TablePatterns,
     sink: &mut dyn ChangeSink,
 ) -> Result<(), DecodeError> {
     let mut decoder = Decoder::new(Box::new(|db, t| filter.matches(db, t)), None);

@@ -56,7 +56,7 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
         .map_err(|e| anyhow::anyhow!("{}", target_cfg.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target_cfg.redacted()))?;
     let target_name = target_table(args.target_table.as_deref(), &canary);
-    let mut counted = scope::expand(&mut src, &args.table_list()?)
+    let mut counted = scope::expand(&mut src, &args.table_list())
         .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))?;
     if counted.is_empty() {
         counted.push(canary.clone());

@@ -8,10 +8,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::connection::url::SourceConfig;
 use crate::report;
+use crate::tables::{TablePattern, TablePatterns};
 use crate::validate::checksum::Hash;
 use crate::validate::results::ValidateReport;
 use crate::validate::scope;
-use crate::validate::table::TableRef;
 use crate::validate::target::{Db, MySqlDb, TargetConfig};
 use crate::validate::{
     estimate_rows, parse_target_pattern, target_table, validate_table, Mode, Pair, Settings,
@@ -47,7 +47,7 @@ pub(crate) struct ValidateArgs {
     /// Tables to compare, as they are named on the source: db.t,db.u (--counts, --checksum;
     /// with --crud, whose row counts to compare after the canary, default its own table).
     #[arg(long, required_if_eq_any = [("counts", "true"), ("checksum", "true")])]
-    pub(crate) tables: Option<String>,
+    pub(crate) tables: Option<TablePatterns>,
     /// Prove the pipeline carries changes: insert, update and delete a canary row on the
     /// source, each watched until the target shows it.
     #[arg(long)]
@@ -125,24 +125,8 @@ impl ValidateArgs {
 
     /// `--tables` as written (empty when not given): `db.t`, or a pattern (`db.*`, `*.*`,
     /// `db.orders_*`, a bare `db`) that [`scope::expand`] resolves on the source.
-    fn table_list(&self) -> Result<Vec<TableRef>> {
-        self.tables
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(|t| {
-                let t = if t.contains('.') {
-                    t.to_string()
-                } else {
-                    format!("{t}.*")
-                };
-                TableRef::parse(&t).with_context(|| {
-                    format!("--tables: {t:?} is not db.table, db.*, *.* or a database")
-                })
-            })
-            .collect()
+    fn table_list(&self) -> Vec<TablePattern> {
+        self.tables.iter().flat_map(|t| t.iter().cloned()).collect()
     }
 
     fn settings(&self) -> Settings {
@@ -168,7 +152,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome> {
     let mut target = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
         .context("cannot use the target")?;
     target.set_connect_timeout(args.source.connect_timeout);
-    let tables = args.table_list()?;
+    let tables = args.table_list();
     if tables.is_empty() {
         bail!("--tables names no table");
     }
@@ -194,7 +178,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome> {
 pub(crate) fn validate(
     source: &SourceConfig,
     target: &TargetConfig,
-    tables: &[TableRef],
+    tables: &[TablePattern],
     args: &ValidateArgs,
 ) -> Result<ValidateReport> {
     let mut sdb = MySqlDb::open(source)

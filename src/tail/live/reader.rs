@@ -17,8 +17,8 @@ use crate::connection::server::Flavor;
 use crate::connection::session::{to_sql_error, Session};
 use crate::connection::sql::Sql;
 use crate::connection::url::SourceConfig;
+use crate::tables::TablePatterns;
 use crate::tail::feed::Feed;
-use crate::tail::filter::TableFilter;
 
 mod ty {
     pub(crate) const ROTATE: u8 = 4;
@@ -29,7 +29,7 @@ mod ty {
 pub struct Plan {
     pub(crate) source: SourceConfig,
     pub(crate) flavor: Flavor,
-    pub(crate) filter: TableFilter,
+    pub(crate) filter: TablePatterns,
     pub(crate) start: Start,
     pub(crate) server_id: u32,
     /// `--until now`: stop at this end position.
