@@ -16,8 +16,8 @@ pub enum DurationError {
     /// A bare number for a span of hours or days, where seconds would surprise.
     #[error("{0:?} needs a unit, like 30m, 24h, 3d or 1w")]
     NoUnit(String),
-    /// Longer than a duration can be.
-    #[error("{0:?} is longer than any duration this tool can wait")]
+    /// Longer than [`LONGEST`].
+    #[error("{0:?} is longer than any duration this tool can wait (100 years)")]
     TooLong(String),
 }
 
@@ -31,6 +31,11 @@ const UNITS: [(&str, f64); 6] = [
     ("w", 7.0 * 86400.0),
 ];
 
+/// The longest length any flag takes. Deadlines are `Instant::now() + length`, and timeouts
+/// reach socket options and server variables: a bound far below what overflows any of them,
+/// and far above any real wait or retention.
+const LONGEST: Duration = Duration::from_secs(100 * 365 * 86400);
+
 /// The one parser: a number of seconds (bare or with a unit), zero included.
 pub(crate) fn parse(s: &str) -> Result<Duration, DurationError> {
     let s = s.trim();
@@ -40,7 +45,9 @@ pub(crate) fn parse(s: &str) -> Result<Duration, DurationError> {
         .unwrap_or((s, 1.0));
     match num.trim().parse::<f64>() {
         Ok(v) if v >= 0.0 && v.is_finite() => Duration::try_from_secs_f64(v * scale)
-            .map_err(|_| DurationError::TooLong(s.to_string())),
+            .ok()
+            .filter(|d| *d <= LONGEST)
+            .ok_or_else(|| DurationError::TooLong(s.to_string())),
         _ => Err(DurationError::Syntax(s.to_string())),
     }
 }
@@ -125,9 +132,13 @@ mod tests {
             "\"soon\" is not a duration like 5, 5s, 500ms, 2m, 24h, 3d or 1w"
         );
         // Finite, but more seconds than a Duration holds: refused, not a panic.
-        assert_eq!(
-            parse("1e300w"),
-            Err(DurationError::TooLong("1e300w".into()))
-        );
+        for long in ["1e300w", "1e17w", "99999999999999999999", "101y", "36600d"] {
+            let want = match long.ends_with('y') {
+                true => DurationError::Syntax(long.into()),
+                false => DurationError::TooLong(long.into()),
+            };
+            assert_eq!(parse(long), Err(want), "{long}");
+        }
+        assert_eq!(parse("36500d"), Ok(LONGEST));
     }
 }

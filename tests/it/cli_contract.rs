@@ -60,6 +60,43 @@ fn bad_positions_are_refused_before_anything_runs() {
 }
 
 #[test]
+fn durations_too_long_to_wait_are_refused_not_a_panic() {
+    let url = format!("mysql://u:hunter2@127.0.0.1:{}", closed_port());
+    let target = format!("mysql://u@127.0.0.1:{}", closed_port());
+    let cases: [&[&str]; 8] = [
+        &["doctor", "--connect-timeout", "1e300"],
+        &["doctor", "--connect-timeout", "99999999999999999999"],
+        &["doctor", "--max-downtime", "1e17w"],
+        &["checklist", "--max-age", "1e300d"],
+        &[
+            "validate", "--counts", "--tables", "a.b", "--settle", "1e300",
+        ],
+        &[
+            "validate",
+            "--counts",
+            "--tables",
+            "a.b",
+            "--min-age",
+            "1e300",
+        ],
+        &["validate", "--crud", "--timeout", "1e300"],
+        &["tail", "a.b", "--connect-timeout", "1e12"],
+    ];
+    for args in cases {
+        let mut args = args.to_vec();
+        args.extend(["--source", &url]);
+        if args[0] == "validate" {
+            args.extend(["--target", &target]);
+        }
+        let out = cdc(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("longer than any duration"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} ran");
+    }
+}
+
+#[test]
 fn one_table_grammar_refuses_alike_before_anything_runs() {
     let url = format!("mysql://u:hunter2@127.0.0.1:{}", closed_port());
     let pg = format!("postgres://u@127.0.0.1:{}/d", closed_port());
