@@ -19,25 +19,7 @@ use super::row::{decode_image, read_partial_flags, Cursor, RowError};
 use super::table::{ColumnProvider, TableInfo};
 
 /// Event type codes this decoder acts on.
-mod ty {
-    pub(crate) const QUERY: u8 = 2;
-    pub(crate) const FORMAT_DESCRIPTION: u8 = 15;
-    pub(crate) const XID: u8 = 16;
-    pub(crate) const TABLE_MAP: u8 = 19;
-    pub(crate) const WRITE_V1: u8 = 23;
-    pub(crate) const UPDATE_V1: u8 = 24;
-    pub(crate) const DELETE_V1: u8 = 25;
-    pub(crate) const WRITE_V2: u8 = 30;
-    pub(crate) const UPDATE_V2: u8 = 31;
-    pub(crate) const DELETE_V2: u8 = 32;
-    pub(crate) const GTID: u8 = 33;
-    pub(crate) const ANONYMOUS_GTID: u8 = 34;
-    pub(crate) const PARTIAL_UPDATE: u8 = 39;
-    pub(crate) const TRANSACTION_PAYLOAD: u8 = 40;
-    pub(crate) const GTID_TAGGED: u8 = 42;
-    pub(crate) const MARIADB_GTID: u8 = 162;
-    pub(crate) const MARIADB_GTID_LIST: u8 = 163;
-}
+use super::event_type as ty;
 
 /// Receives the decoded row changes, borrowed (copy what you keep: `view.into_owned()`).
 pub trait ChangeSink {
@@ -163,6 +145,25 @@ fn verify_crc32(ev: &[u8]) -> Result<(), EvError> {
     }
 }
 
+/// Set in the format description of a binlog the server still writes, and cleared when it
+/// closes the file, both after the checksum was computed.
+const LOG_EVENT_BINLOG_IN_USE_F: u8 = 0x01;
+/// Where an event header keeps its flags.
+const FLAGS_OFFSET: usize = 17;
+
+/// The format description's CRC32 is of the event with the in-use flag clear, as the server
+/// verifies it (`Log_event_footer::event_checksum_test`).
+fn verify_fde_crc32(ev: &[u8]) -> Result<(), EvError> {
+    match ev.get(FLAGS_OFFSET) {
+        Some(flags) if flags & LOG_EVENT_BINLOG_IN_USE_F != 0 => {
+            let mut copy = ev.to_vec();
+            copy[FLAGS_OFFSET] &= !LOG_EVENT_BINLOG_IN_USE_F;
+            verify_crc32(&copy)
+        }
+        _ => verify_crc32(ev),
+    }
+}
+
 impl<'p> Decoder<'p> {
     /// `filter` picks the tables; `provider` names columns (and says which are unsigned) when
     /// the table map does not (binlog_row_metadata other than FULL); without one, columns are
@@ -280,10 +281,19 @@ impl<'p> Decoder<'p> {
                 .into_owned()
                 .with_footer(e.footer());
             let footer = fde.footer();
-            self.checksum = matches!(
-                footer.get_checksum_alg(),
-                Ok(Some(BinlogChecksumAlg::BINLOG_CHECKSUM_ALG_CRC32))
-            );
+            let alg = footer.get_checksum_alg().map_err(|e| {
+                EvError::Corrupt(format!(
+                    "format description names checksum algorithm {}, which no server writes",
+                    e.0
+                ))
+            })?;
+            // A checksum-aware server gives its format description a CRC32 whatever
+            // binlog_checksum says, so the byte that turns checksums off is itself covered:
+            // one flipped byte cannot switch verification off for the rest of the file.
+            if alg.is_some() {
+                verify_fde_crc32(ev)?;
+            }
+            self.checksum = alg == Some(BinlogChecksumAlg::BINLOG_CHECKSUM_ALG_CRC32);
             log::debug!(
                 "{file}: format description: server {}, checksums {}",
                 fde.server_version().trim_end_matches('\0'),
@@ -306,8 +316,11 @@ impl<'p> Decoder<'p> {
                 ev.len()
             )));
         }
-        // Artificial events (a dump's fake rotate) are made up by the server on the fly.
-        if trailer == 4 && h.flags & LOG_EVENT_ARTIFICIAL_F == 0 {
+        // The one event left unverified is a dump's fake rotate, made up by the server on the
+        // fly: the reader reads its name by whether a CRC32 checks. Every other event the
+        // format says is checksummed is verified, artificial flag or not.
+        let fake_rotate = h.event_type == ty::ROTATE && h.flags & LOG_EVENT_ARTIFICIAL_F != 0;
+        if trailer == 4 && !fake_rotate {
             verify_crc32(ev)?;
         }
         let body = &ev[HEADER_LEN..ev.len() - trailer];
@@ -512,10 +525,12 @@ impl<'p> Decoder<'p> {
                 gtid: self.gtid.as_deref(),
             };
             while !c.is_empty() {
+                let left = c.remaining();
                 sink.raw_row(&raw, &mut c).map_err(|e| match e {
                     RawError::Row(e) => EvError::Corrupt(e.0),
                     RawError::Io(e) => EvError::Output(e),
                 })?;
+                no_progress(left, &c)?;
                 self.stats.changes += 1;
             }
             return Ok(());
@@ -533,6 +548,7 @@ impl<'p> Decoder<'p> {
         let mut partial = std::mem::take(&mut self.partial);
         let result = (|| -> Result<(), EvError> {
             while !c.is_empty() {
+                let left = c.remaining();
                 if op != Op::Insert {
                     decode_image(&info, &before_cols, None, &mut c, &mut before).map_err(bad)?;
                 }
@@ -547,6 +563,7 @@ impl<'p> Decoder<'p> {
                     decode_image(&info, &after_cols, partial_flags, &mut c, &mut after)
                         .map_err(bad)?;
                 }
+                no_progress(left, &c)?;
                 let view = ChangeView {
                     op,
                     db: &info.db,
@@ -573,6 +590,17 @@ impl<'p> Decoder<'p> {
         self.after = after;
         self.partial = partial;
         result
+    }
+}
+
+/// A row that took no bytes (its column bitmaps select nothing) would repeat forever over
+/// the bytes left: the event is corrupt.
+fn no_progress(left: usize, c: &Cursor<'_>) -> Result<(), EvError> {
+    match c.remaining() == left {
+        true => Err(EvError::Corrupt(format!(
+            "a row image of no columns, with {left} bytes of row data left"
+        ))),
+        false => Ok(()),
     }
 }
 

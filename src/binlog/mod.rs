@@ -3,6 +3,7 @@
 pub mod change;
 pub mod compressed;
 pub mod decode;
+pub(crate) mod event_type;
 pub mod file;
 pub mod gtid;
 pub mod json_text;

@@ -397,3 +397,35 @@ fn a_flipped_byte_fails_the_event_checksum_naming_file_and_offset() {
         assert!(before < all, "{name}: {before} of {all}");
     }
 }
+
+/// The mutants of issue 13 (tests/mutants, made from the fixtures by make.py): each once
+/// looped forever or decoded a wrong value with exit 0; each is now exit 1 naming the file,
+/// the event's offset and what is wrong.
+#[test]
+fn mutant_binlogs_are_errors_naming_file_and_offset() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mutants");
+    for (name, offset, why) in [
+        (
+            "empty_column_bitmap.binlog",
+            1085,
+            "a row image of no columns",
+        ),
+        ("fde_checksum_off.000001", 4, "checksum mismatch"),
+        ("artificial_flag.000001", 927, "checksum mismatch"),
+    ] {
+        let path = dir.join(name);
+        let out = tail(&["*.*", "--format", "jsonl"], &[path.as_path()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{name}: at byte offset {offset}:")) && err.contains(why),
+            "{name}: {err}"
+        );
+        // Only what came before the bad event: a handful of lines, not an endless stream.
+        assert!(
+            out.stdout.len() < 4096,
+            "{name}: {} bytes",
+            out.stdout.len()
+        );
+    }
+}

@@ -20,10 +20,7 @@ use crate::connection::url::SourceConfig;
 use crate::tables::TablePatterns;
 use crate::tail::feed::Feed;
 
-mod ty {
-    pub(crate) const ROTATE: u8 = 4;
-    pub(crate) const HEARTBEAT: u8 = 27;
-}
+use crate::binlog::event_type as ty;
 
 /// Everything the reader needs, decided before it starts.
 pub struct Plan {
