@@ -1,6 +1,8 @@
-//! Reaching a source: URLs, TLS modes, sessions with bounded waits, server detection.
+//! Reaching a server: URLs, TLS modes, sessions with bounded waits, server detection; the
+//! PostgreSQL side of `cdc validate` in `postgres`.
 
 pub mod binlogs;
+pub mod postgres;
 pub mod replicas;
 pub mod secret;
 pub mod server;

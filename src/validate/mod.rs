@@ -18,7 +18,6 @@ pub mod crud;
 pub mod diff;
 pub mod error;
 pub mod normalize;
-pub mod pg_tls;
 pub mod results;
 pub mod scope;
 pub mod table;

@@ -1,0 +1,217 @@
+//! PostgreSQL URLs: `postgres://user:pass@host:port/db?sslmode=...&sslrootcert=...` (or
+//! `postgresql://`), and the redacted form that is the only one ever shown.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::tls::{self, PgSslMode};
+use crate::connection::secret::Secret;
+use crate::connection::url::{percent_decode, port_number, redacted_base};
+
+/// A PostgreSQL URL: `postgres://user:pass@host:port/db` (or `postgresql://`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgConfig {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) user: String,
+    pub(crate) password: Option<Secret>,
+    pub(crate) database: Option<String>,
+    pub(crate) connect_timeout: Duration,
+    /// `?sslmode=` as libpq reads it (default prefer).
+    pub(crate) ssl_mode: PgSslMode,
+    /// `?sslrootcert=/path/ca.pem`.
+    pub(crate) ssl_root_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PgUrlError {
+    #[error("PostgreSQL URL must start with postgres:// or postgresql://")]
+    Scheme,
+    #[error("PostgreSQL URL has no host")]
+    NoHost,
+    #[error("PostgreSQL URL port {0:?} is not a number from 1 to 65535")]
+    Port(String),
+    #[error("PostgreSQL URL has a bad percent-escape")]
+    Escape,
+    #[error("PostgreSQL URL parameter {0:?} is not supported (sslmode and sslrootcert are)")]
+    Param(String),
+    #[error(
+        "PostgreSQL URL: sslmode={0} may not be used with sslrootcert=system (use verify-full)"
+    )]
+    WeakSystemRoots(&'static str),
+    #[error("PostgreSQL URL sslmode={0:?} is not one of disable, allow, prefer, require, verify-ca, verify-full")]
+    SslMode(String),
+}
+
+impl PgConfig {
+    pub fn parse(url: &str) -> Result<PgConfig, PgUrlError> {
+        let rest = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))
+            .ok_or(PgUrlError::Scheme)?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, authority),
+        };
+        let (user, password) = match userinfo {
+            None => (String::new(), None),
+            Some(u) => match u.split_once(':') {
+                Some((n, p)) => (decode(n)?, Some(Secret::new(decode(p)?))),
+                None => (decode(u)?, None),
+            },
+        };
+        let (host, port) = match hostport.strip_prefix('[') {
+            Some(r) => {
+                let (h, after) = r.split_once(']').ok_or(PgUrlError::NoHost)?;
+                let port = match after.strip_prefix(':') {
+                    Some(p) => parse_port(p)?,
+                    None if after.is_empty() => 5432,
+                    None => return Err(PgUrlError::Port(after.to_string())),
+                };
+                (h.to_string(), port)
+            }
+            None => match hostport.rsplit_once(':') {
+                Some((h, p)) => (decode(h)?, parse_port(p)?),
+                None => (decode(hostport)?, 5432),
+            },
+        };
+        if host.is_empty() {
+            return Err(PgUrlError::NoHost);
+        }
+        let (mut ssl_mode, mut ssl_root_cert) = (None, None);
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = decode(v)?;
+            match k {
+                "sslmode" => {
+                    ssl_mode = Some(PgSslMode::parse(&v).ok_or(PgUrlError::SslMode(v))?);
+                }
+                "sslrootcert" => ssl_root_cert = Some(PathBuf::from(v)),
+                _ => return Err(PgUrlError::Param(k.to_string())),
+            }
+        }
+        // As libpq 16: the public CAs only make sense with the host name checked.
+        let system = ssl_root_cert.as_deref() == Some(Path::new(tls::SYSTEM_ROOTS));
+        let ssl_mode = match ssl_mode {
+            None if system => PgSslMode::VerifyFull,
+            Some(m) if system && m != PgSslMode::VerifyFull => {
+                return Err(PgUrlError::WeakSystemRoots(m.name()))
+            }
+            m => m.unwrap_or_default(),
+        };
+        Ok(PgConfig {
+            host,
+            port,
+            user,
+            password,
+            database: Some(decode(path)?).filter(|d| !d.is_empty()),
+            connect_timeout: Duration::from_secs(5),
+            ssl_mode,
+            ssl_root_cert,
+        })
+    }
+
+    /// The URL with the password replaced: the only form that is ever printed.
+    pub(crate) fn redacted(&self) -> String {
+        redacted_base(
+            "postgres",
+            &self.user,
+            self.password.is_some(),
+            &self.host,
+            self.port,
+            self.database.as_deref(),
+        )
+    }
+
+    /// Removes the password from text that may have picked it up.
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        match &self.password {
+            Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
+            _ => text.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for PgConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn parse_port(p: &str) -> Result<u16, PgUrlError> {
+    port_number(p).ok_or_else(|| PgUrlError::Port(p.to_string()))
+}
+
+fn decode(s: &str) -> Result<String, PgUrlError> {
+    percent_decode(s).ok_or(PgUrlError::Escape)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_parse_and_never_show_the_password() {
+        let c = PgConfig::parse("postgresql://loader:s%40cret@pg.example.com:6543/lake").unwrap();
+        assert_eq!(c.host, "pg.example.com");
+        assert_eq!(c.port, 6543);
+        assert_eq!(c.user, "loader");
+        assert_eq!(c.password.as_ref().unwrap().expose(), "s@cret");
+        assert_eq!(c.database.as_deref(), Some("lake"));
+        let shown = format!("{c} {c:?} {}", c.redacted());
+        assert!(
+            !shown.contains("s@cret") && !shown.contains("s%40cret"),
+            "{shown}"
+        );
+        assert_eq!(
+            c.redacted(),
+            "postgres://loader:***@pg.example.com:6543/lake"
+        );
+        assert_eq!(c.scrub("password s@cret rejected"), "password *** rejected");
+        let d = PgConfig::parse("postgres://u@[::1]").unwrap();
+        assert_eq!((d.host.as_str(), d.port), ("::1", 5432));
+        assert_eq!(d.redacted(), "postgres://u@[::1]:5432");
+    }
+
+    #[test]
+    fn bad_postgres_urls_say_why() {
+        assert_eq!(PgConfig::parse("mysql://x@h"), Err(PgUrlError::Scheme));
+        assert_eq!(
+            PgConfig::parse("postgres://u@h:0/db"),
+            Err(PgUrlError::Port("0".into()))
+        );
+        assert_eq!(
+            PgConfig::parse("postgres://u@h/db?sslmode=verify_full"),
+            Err(PgUrlError::SslMode("verify_full".into()))
+        );
+        assert_eq!(
+            PgConfig::parse("postgres://u@h/db?sslcert=/c.pem"),
+            Err(PgUrlError::Param("sslcert".into()))
+        );
+    }
+
+    #[test]
+    fn postgres_urls_carry_libpq_tls_settings() {
+        let c = PgConfig::parse("postgres://u@h/db").unwrap();
+        assert_eq!((c.ssl_mode, c.ssl_root_cert), (PgSslMode::Prefer, None));
+        let c =
+            PgConfig::parse("postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem")
+                .unwrap();
+        assert_eq!(c.ssl_mode, PgSslMode::VerifyFull);
+        assert_eq!(c.ssl_root_cert, Some(PathBuf::from("/etc/ca.pem")));
+        let c = PgConfig::parse("postgres://u@h/db?sslmode=disable").unwrap();
+        assert_eq!(c.ssl_mode, PgSslMode::Disable);
+        let c = PgConfig::parse("postgres://u@h/db?sslrootcert=system").unwrap();
+        assert_eq!(c.ssl_mode, PgSslMode::VerifyFull);
+        assert_eq!(
+            PgConfig::parse("postgres://u@h/db?sslrootcert=system&sslmode=require"),
+            Err(PgUrlError::WeakSystemRoots("require"))
+        );
+    }
+}
