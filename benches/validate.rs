@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cdc::connection::url::SourceConfig;
+use cdc::connection::mysql_url::SourceConfig;
 use cdc::sandbox::{LocalServer, ServerOptions};
 use cdc::validate::checksum::Hash;
 use cdc::validate::results::TableStatus;

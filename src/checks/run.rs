@@ -6,11 +6,11 @@ use super::engine;
 use super::load::Catalogue;
 use super::result::{Report, SourceSummary};
 use super::scope::TableScope;
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::{Platform, ServerInfo};
 use crate::connection::session::{self, ConnectError, Session};
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
-use crate::connection::url::SourceConfig;
 
 /// Reaches the source step by step (TCP, login, TLS) and keeps what happened for connect.*.
 pub(crate) fn connect(source: &SourceConfig) -> (Link, Option<Session>) {

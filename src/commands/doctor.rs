@@ -13,10 +13,10 @@ use crate::checks::profile::Profile;
 use crate::checks::result::Report;
 use crate::checks::run::{connect, inspect};
 use crate::checks::scope::TableScope;
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::Platform;
 use crate::connection::session::Session;
 use crate::connection::sql::Sql;
-use crate::connection::url::SourceConfig;
 use crate::report::{self, fixplan, Format};
 
 use super::outcome::Outcome;

@@ -7,8 +7,8 @@ use anyhow::{bail, Context as _, Result};
 
 use crate::checks::context::RunOptions;
 use crate::checks::run::{connect, context};
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::sql::Sql;
-use crate::connection::url::SourceConfig;
 use crate::playbooks::diagnostics::{self, DiagnosticResult};
 use crate::playbooks::load::Library;
 use crate::playbooks::spec::Playbook;

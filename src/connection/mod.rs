@@ -2,6 +2,7 @@
 //! PostgreSQL side of `cdc validate` in `postgres`.
 
 pub mod binlogs;
+pub mod mysql_url;
 pub mod postgres;
 pub mod replicas;
 pub mod secret;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use mysql::prelude::Queryable;
 use mysql::{Conn, DriverError, OptsBuilder, Value};
 
+use super::mysql_url::SourceConfig;
 use super::sql::{Rows, Sql, SqlError};
 use super::tls::SslMode;
-use super::url::SourceConfig;
 
 /// What TLS the session ended up with.
 #[derive(Debug, Clone, PartialEq, Default)]

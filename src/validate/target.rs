@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
+use crate::connection::mysql_url::{SourceConfig, UrlError};
 use crate::connection::postgres::session::PgSession;
 use crate::connection::postgres::url::{PgConfig, PgUrlError};
 use crate::connection::session::{ConnectError, Session};
 use crate::connection::sql::{Rows, Sql, SqlError};
-use crate::connection::url::{SourceConfig, UrlError};
 
 /// Which SQL dialect a side speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,9 +6,9 @@ use crate::common;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use cdc::connection::mysql_url::SourceConfig;
 use cdc::connection::server::Flavor;
 use cdc::connection::session::Session;
-use cdc::connection::url::SourceConfig;
 use cdc::tail::live::stream::{request, setup, Refusal, Start};
 
 use common::Kind;

@@ -455,7 +455,7 @@ fn a_target_that_catches_up_during_the_settle_delay_is_lag_not_loss() {
         .exec("INSERT INTO retail_db.products (product_name) VALUES ('late')")
         .unwrap();
     let cfg = |s: &cdc::sandbox::LocalServer| {
-        cdc::connection::url::SourceConfig::parse(&s.url("root", "")).unwrap()
+        cdc::connection::mysql_url::SourceConfig::parse(&s.url("root", "")).unwrap()
     };
     let mut sdb = MySqlDb::open(&cfg(&source)).unwrap();
     let counted = Arc::new(AtomicBool::new(false));

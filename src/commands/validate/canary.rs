@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 use super::{ValidateArgs, ValidateFormat};
 use crate::commands::outcome::Outcome;
 use crate::commands::output;
-use crate::connection::url::SourceConfig;
+use crate::connection::mysql_url::SourceConfig;
 use crate::report;
 use crate::validate::crud::pending::pending_dir;
 use crate::validate::crud::{create_table_sql, Crud, RowKind};

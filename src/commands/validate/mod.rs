@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::connection::url::SourceConfig;
+use crate::connection::mysql_url::SourceConfig;
 use crate::report;
 use crate::validate::checksum::Hash;
 use crate::validate::results::ValidateReport;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use super::tls::{self, PgSslMode};
 use crate::connection::secret::Secret;
-use crate::connection::url::{percent_decode, port_number, redacted_base};
+use crate::connection::url::{after_scheme, redacted_base, ShapeError, UrlParts};
+
+const DEFAULT_PORT: u16 = 5432;
 
 /// A PostgreSQL URL: `postgres://user:pass@host:port/db` (or `postgresql://`).
 #[derive(Debug, Clone, PartialEq)]
@@ -28,12 +30,8 @@ pub struct PgConfig {
 pub enum PgUrlError {
     #[error("PostgreSQL URL must start with postgres:// or postgresql://")]
     Scheme,
-    #[error("PostgreSQL URL has no host")]
-    NoHost,
-    #[error("PostgreSQL URL port {0:?} is not a number from 1 to 65535")]
-    Port(String),
-    #[error("PostgreSQL URL has a bad percent-escape")]
-    Escape,
+    #[error("PostgreSQL URL {0}")]
+    Shape(#[from] ShapeError),
     #[error("PostgreSQL URL parameter {0:?} is not supported (sslmode and sslrootcert are)")]
     Param(String),
     #[error(
@@ -46,54 +44,16 @@ pub enum PgUrlError {
 
 impl PgConfig {
     pub fn parse(url: &str) -> Result<PgConfig, PgUrlError> {
-        let rest = url
-            .strip_prefix("postgres://")
-            .or_else(|| url.strip_prefix("postgresql://"))
-            .ok_or(PgUrlError::Scheme)?;
-        let (rest, query) = match rest.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (rest, None),
-        };
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
-        };
-        let (user, password) = match userinfo {
-            None => (String::new(), None),
-            Some(u) => match u.split_once(':') {
-                Some((n, p)) => (decode(n)?, Some(Secret::new(decode(p)?))),
-                None => (decode(u)?, None),
-            },
-        };
-        let (host, port) = match hostport.strip_prefix('[') {
-            Some(r) => {
-                let (h, after) = r.split_once(']').ok_or(PgUrlError::NoHost)?;
-                let port = match after.strip_prefix(':') {
-                    Some(p) => parse_port(p)?,
-                    None if after.is_empty() => 5432,
-                    None => return Err(PgUrlError::Port(after.to_string())),
-                };
-                (h.to_string(), port)
-            }
-            None => match hostport.rsplit_once(':') {
-                Some((h, p)) => (decode(h)?, parse_port(p)?),
-                None => (decode(hostport)?, 5432),
-            },
-        };
-        if host.is_empty() {
-            return Err(PgUrlError::NoHost);
-        }
+        let rest = after_scheme(url, &["postgres", "postgresql"]).ok_or(PgUrlError::Scheme)?;
+        let parts = UrlParts::parse(rest)?;
         let (mut ssl_mode, mut ssl_root_cert) = (None, None);
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = decode(v)?;
-            match k {
+        for (k, v) in parts.params {
+            match k.as_str() {
                 "sslmode" => {
                     ssl_mode = Some(PgSslMode::parse(&v).ok_or(PgUrlError::SslMode(v))?);
                 }
                 "sslrootcert" => ssl_root_cert = Some(PathBuf::from(v)),
-                _ => return Err(PgUrlError::Param(k.to_string())),
+                _ => return Err(PgUrlError::Param(k)),
             }
         }
         // As libpq 16: the public CAs only make sense with the host name checked.
@@ -106,11 +66,11 @@ impl PgConfig {
             m => m.unwrap_or_default(),
         };
         Ok(PgConfig {
-            host,
-            port,
-            user,
-            password,
-            database: Some(decode(path)?).filter(|d| !d.is_empty()),
+            host: parts.host,
+            port: parts.port.unwrap_or(DEFAULT_PORT),
+            user: parts.user,
+            password: parts.password,
+            database: parts.database,
             connect_timeout: Duration::from_secs(5),
             ssl_mode,
             ssl_root_cert,
@@ -142,14 +102,6 @@ impl fmt::Display for PgConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.redacted())
     }
-}
-
-fn parse_port(p: &str) -> Result<u16, PgUrlError> {
-    port_number(p).ok_or_else(|| PgUrlError::Port(p.to_string()))
-}
-
-fn decode(s: &str) -> Result<String, PgUrlError> {
-    percent_decode(s).ok_or(PgUrlError::Escape)
 }
 
 #[cfg(test)]
@@ -184,7 +136,7 @@ mod tests {
         assert_eq!(PgConfig::parse("mysql://x@h"), Err(PgUrlError::Scheme));
         assert_eq!(
             PgConfig::parse("postgres://u@h:0/db"),
-            Err(PgUrlError::Port("0".into()))
+            Err(PgUrlError::Shape(ShapeError::Port("0".into())))
         );
         assert_eq!(
             PgConfig::parse("postgres://u@h/db?sslmode=verify_full"),
@@ -194,6 +146,39 @@ mod tests {
             PgConfig::parse("postgres://u@h/db?sslcert=/c.pem"),
             Err(PgUrlError::Param("sslcert".into()))
         );
+        assert_eq!(
+            PgConfig::parse("postgres://u@:5432/db")
+                .unwrap_err()
+                .to_string(),
+            "PostgreSQL URL has no host"
+        );
+    }
+
+    /// Issue 13: an '@' and a '/' in the password made "Secret" the host.
+    #[test]
+    fn passwords_with_url_characters_parse_and_never_leak() {
+        let c = PgConfig::parse("postgres://u:Pg@Secret/1@host").unwrap();
+        assert_eq!(c.password.as_ref().unwrap().expose(), "Pg@Secret/1");
+        assert_eq!(
+            (c.host.as_str(), c.port, &c.database),
+            ("host", 5432, &None)
+        );
+        let c = PgConfig::parse("postgres://u:Pg@Secret/1@host:6543/lake?sslmode=require").unwrap();
+        assert_eq!((c.host.as_str(), c.port), ("host", 6543));
+        assert_eq!(c.database.as_deref(), Some("lake"));
+        assert_eq!(c.ssl_mode, PgSslMode::Require);
+        let shown = format!("{c} {c:?}");
+        assert!(!shown.contains("Secret"), "{shown}");
+        for url in [
+            "postgres://u:Pg@Secret/1@",
+            "postgres://u:Pg@Secret/1@host:x",
+            "postgres://u:Pg@Secret/1@host?sslmode=sometimes",
+            "postgres://u:Pg%@Secret/1@host",
+        ] {
+            let e = PgConfig::parse(url).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("Secret"), "{url}: {shown}");
+        }
     }
 
     #[test]

@@ -13,10 +13,10 @@ use super::stream::{self, Refusal, Start};
 use crate::binlog::change::{ChangeView, RowChange};
 use crate::binlog::table::ColumnInfo;
 use crate::binlog::Decoder;
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::Flavor;
 use crate::connection::session::{to_sql_error, Session};
 use crate::connection::sql::Sql;
-use crate::connection::url::SourceConfig;
 use crate::tail::feed::Feed;
 use crate::tail::filter::TableFilter;
 
