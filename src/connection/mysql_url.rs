@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::redact::Redactor;
 use super::secret::Secret;
 use super::tls::SslMode;
 use super::url::{after_scheme, parse_port, redacted_base, ShapeError, UrlParts};
@@ -125,12 +126,9 @@ impl SourceConfig {
         s
     }
 
-    /// Removes the password from text that may have picked it up (driver errors, server messages).
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        match &self.password {
-            Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
-            _ => text.to_string(),
-        }
+    /// What takes this password out of the text of errors (see `redact`).
+    pub(crate) fn redactor(&self) -> Redactor {
+        Redactor::new(self.password.as_ref())
     }
 }
 
@@ -235,8 +233,8 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert_eq!(c.redacted(), "mysql://u:***@h:1/db?ssl-mode=REQUIRED");
         assert_eq!(
-            c.scrub("error for hunter2 at h"),
-            "error for *** at h".to_string()
+            c.redactor().redact("error for hunter2 at h").as_str(),
+            "error for *** at h"
         );
     }
 

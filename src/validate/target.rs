@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use crate::connection::error::ConnectError;
 use crate::connection::mysql_url::{SourceConfig, UrlError};
 use crate::connection::postgres::session::PgSession;
 use crate::connection::postgres::url::{PgConfig, PgUrlError};
-use crate::connection::session::{ConnectError, Session};
+use crate::connection::session::Session;
 use crate::connection::sql::{Rows, Sql, SqlError};
 
 /// Which SQL dialect a side speaks.
@@ -59,7 +60,7 @@ impl MySqlDb {
         // bytes, and a long statement is not cut off by the server's defaults.
         session
             .query("SET NAMES utf8mb4, time_zone = '+00:00'")
-            .map_err(|e| ConnectError::Other(cfg.scrub(&e.to_string())))?;
+            .map_err(ConnectError::Setup)?;
         Ok(MySqlDb(session))
     }
 }
@@ -85,7 +86,7 @@ impl PgDb {
                 "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; \
                  SET extra_float_digits = 0",
             )
-            .map_err(|e| ConnectError::Other(cfg.scrub(&e.to_string())))?;
+            .map_err(ConnectError::Setup)?;
         Ok(PgDb(session))
     }
 }
@@ -143,13 +144,6 @@ impl TargetConfig {
         match self {
             TargetConfig::MySql(c) => c.redacted(),
             TargetConfig::Postgres(c) => c.redacted(),
-        }
-    }
-
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        match self {
-            TargetConfig::MySql(c) => c.scrub(text),
-            TargetConfig::Postgres(c) => c.scrub(text),
         }
     }
 

@@ -29,7 +29,6 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
         None => (canary_table(args, source)?, RowKind::Canary),
     };
     let mut src = MySqlDb::open(source)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
     if args.init {
         let ddl = create_table_sql(&canary);
@@ -53,11 +52,9 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
     target_cfg.set_connect_timeout(args.source.connect_timeout);
     let mut target = target_cfg
         .open()
-        .map_err(|e| anyhow::anyhow!("{}", target_cfg.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target_cfg.redacted()))?;
     let target_name = target_table(args.target_table.as_deref(), &canary);
-    let mut counted = scope::expand(&mut src, &args.table_list()?)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))?;
+    let mut counted = scope::expand(&mut src, &args.table_list()?)?;
     if counted.is_empty() {
         counted.push(canary.clone());
     }

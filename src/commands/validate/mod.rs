@@ -198,15 +198,11 @@ pub(crate) fn validate(
     args: &ValidateArgs,
 ) -> Result<ValidateReport> {
     let mut sdb = MySqlDb::open(source)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
     let mut tdb = target
         .open()
-        .map_err(|e| anyhow::anyhow!("{}", target.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target.redacted()))?;
-    let tables = scope::expand(&mut sdb, tables)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))?;
-    let scrub = |t: &str| target.scrub(&source.scrub(t));
+    let tables = scope::expand(&mut sdb, tables)?;
     let settings = args.settings();
     let bar_wanted = std::io::stderr().is_terminal();
     let mut results = Vec::new();
@@ -227,7 +223,6 @@ pub(crate) fn validate(
         let mut pair = Pair {
             source: &mut sdb as &mut dyn Db,
             target: tdb.as_mut(),
-            scrub: &scrub,
         };
         let progress = |n: u64| bar.inc(n);
         results.push(validate_table(&mut pair, st, &tt, &settings, &progress));

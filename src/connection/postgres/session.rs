@@ -1,14 +1,20 @@
 //! A session on a PostgreSQL target with every wait bounded by the connect timeout: the URL's
-//! sslmode, rows of text.
+//! sslmode, rows of text. What it and its connect attempt say is redacted here, where it is
+//! made.
 
 use std::path::PathBuf;
 
 use super::tls::{self, PgSslMode};
 use super::url::PgConfig;
-use crate::connection::session::ConnectError;
+use crate::connection::error::ConnectError;
+use crate::connection::redact::Redactor;
 use crate::connection::sql::{Rows, Sql, SqlError};
 
-pub(crate) struct PgSession(postgres::Client);
+pub(crate) struct PgSession {
+    client: postgres::Client,
+    /// Takes the password out of what this session's errors say.
+    redactor: Redactor,
+}
 
 impl PgSession {
     pub(crate) fn open(cfg: &PgConfig) -> Result<PgSession, ConnectError> {
@@ -18,6 +24,7 @@ impl PgSession {
             cfg.ssl_mode.name(),
             cfg.connect_timeout
         );
+        let redactor = cfg.redactor();
         let mut pc = postgres::Config::new();
         pc.host(&cfg.host)
             .port(cfg.port)
@@ -42,7 +49,7 @@ impl PgSession {
             let root = tls::root_cert_path(cfg.ssl_root_cert.as_deref(), home.as_deref());
             Some(
                 tls::client_config(cfg.ssl_mode, root.as_deref())
-                    .map_err(|e| ConnectError::Tls(e.to_string()))?,
+                    .map_err(|e| ConnectError::Tls(redactor.redact(&e.to_string())))?,
             )
         };
         // The driver bounds the TCP connect only: a port that accepts and then says nothing
@@ -60,36 +67,39 @@ impl PgSession {
             .recv_timeout(cfg.connect_timeout)
             .map_err(|_| ConnectError::Tcp {
                 addr: addr.clone(),
-                reason: format!(
+                reason: redactor.redact(&format!(
                     "no PostgreSQL answer within {} s (sslmode={})",
                     cfg.connect_timeout.as_secs_f32(),
                     cfg.ssl_mode.name()
-                ),
+                )),
             })?;
         let client = connected.map_err(|e| {
-            let text = cfg.scrub(&pg_error_chain(&e));
+            let text = pg_error_chain(&e);
             if e.as_db_error().is_some() {
-                ConnectError::Auth(SqlError::new(None, text))
+                ConnectError::Auth(SqlError::new(None, redactor.redact(&text)))
             } else if text.contains("TLS") || text.contains("certificate") {
-                ConnectError::Tls(format!(
+                ConnectError::Tls(redactor.redact(&format!(
                     "{text} (sslmode={} to {}:{})",
                     cfg.ssl_mode.name(),
                     cfg.host,
                     cfg.port
-                ))
+                )))
             } else {
-                ConnectError::Tcp { addr, reason: text }
+                ConnectError::Tcp {
+                    addr,
+                    reason: redactor.redact(&text),
+                }
             }
         })?;
-        Ok(PgSession(client))
+        Ok(PgSession { client, redactor })
     }
 }
 
 impl Sql for PgSession {
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
         log::debug!("postgres sql: {sql}");
-        let messages = self.0.simple_query(sql).map_err(|e| {
-            let e = SqlError::new(None, pg_error_text(&e));
+        let messages = self.client.simple_query(sql).map_err(|e| {
+            let e = SqlError::new(None, self.redactor.redact(&pg_error_text(&e)));
             log::debug!("postgres sql failed: {e}");
             e
         })?;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::tls::{self, PgSslMode};
+use crate::connection::redact::Redactor;
 use crate::connection::secret::Secret;
 use crate::connection::url::{after_scheme, redacted_base, ShapeError, UrlParts};
 
@@ -89,12 +90,9 @@ impl PgConfig {
         )
     }
 
-    /// Removes the password from text that may have picked it up.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        match &self.password {
-            Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
-            _ => text.to_string(),
-        }
+    /// What takes this password out of the text of errors (see `redact`).
+    pub(crate) fn redactor(&self) -> Redactor {
+        Redactor::new(self.password.as_ref())
     }
 }
 
@@ -125,7 +123,10 @@ mod tests {
             c.redacted(),
             "postgres://loader:***@pg.example.com:6543/lake"
         );
-        assert_eq!(c.scrub("password s@cret rejected"), "password *** rejected");
+        assert_eq!(
+            c.redactor().redact("password s@cret rejected").as_str(),
+            "password *** rejected"
+        );
         let d = PgConfig::parse("postgres://u@[::1]").unwrap();
         assert_eq!((d.host.as_str(), d.port), ("::1", 5432));
         assert_eq!(d.redacted(), "postgres://u@[::1]:5432");
