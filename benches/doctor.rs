@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use cdc::checks::context::RunOptions;
 use cdc::checks::load::Catalogue;
 use cdc::commands::doctor::check_source;
-use cdc::connection::url::SourceConfig;
+use cdc::connection::mysql_url::SourceConfig;
 use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerOptions};
 
 const RUNS: usize = 30;

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cdc::connection::url::SourceConfig;
+use cdc::connection::mysql_url::SourceConfig;
 use cdc::sandbox::{LocalServer, ServerOptions};
 use cdc::validate::checksum::Hash;
 use cdc::validate::results::TableStatus;
@@ -65,11 +65,9 @@ fn main() {
             hash: Some(hash),
             ..Settings::default()
         };
-        let scrub = |t: &str| t.to_string();
         let mut pair = Pair {
             source: &mut x as &mut dyn Db,
             target: &mut y as &mut dyn Db,
-            scrub: &scrub,
         };
         let t0 = Instant::now();
         let r = validate_table(&mut pair, &table, &table, &settings, &|_| {});

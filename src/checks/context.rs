@@ -4,8 +4,9 @@ use crate::binlog::position::{FilePos, GtidSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::connection::error::ConnectError;
 use crate::connection::server::ServerInfo;
-use crate::connection::session::{ConnectError, TlsState};
+use crate::connection::session::TlsState;
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
 

@@ -6,11 +6,12 @@ use super::engine;
 use super::load::Catalogue;
 use super::result::{Report, SourceSummary};
 use super::scope::TableScope;
+use crate::connection::error::ConnectError;
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::{Platform, ServerInfo};
-use crate::connection::session::{self, ConnectError, Session};
+use crate::connection::session::{self, Session};
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
-use crate::connection::url::SourceConfig;
 
 /// Reaches the source step by step (TCP, login, TLS) and keeps what happened for connect.*.
 pub(crate) fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
@@ -29,7 +30,7 @@ pub(crate) fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
         && session::refused_only_without_tls(source);
     // Looked up again only once TCP worked: an unresolvable host then costs one timeout, not two.
     let addresses = match &tcp {
-        Ok(_) => session::resolve(&source.host, source.port, source.connect_timeout)
+        Ok(_) => session::resolve(source)
             .map(|addrs| addrs.iter().map(|a| a.ip()).collect())
             .unwrap_or_default(),
         Err(_) => Vec::new(),

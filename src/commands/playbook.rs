@@ -7,8 +7,8 @@ use anyhow::{bail, Context as _, Result};
 
 use crate::checks::context::RunOptions;
 use crate::checks::run::{connect, context};
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::sql::Sql;
-use crate::connection::url::SourceConfig;
 use crate::playbooks::diagnostics::{self, DiagnosticResult};
 use crate::playbooks::load::Library;
 use crate::playbooks::spec::Playbook;
@@ -77,19 +77,10 @@ pub(crate) fn run_diagnostics(
             (_, Some(Err(e))) => e.to_string(),
             _ => "no session".to_string(),
         };
-        bail!(
-            "cannot run diagnostics on {}: {}",
-            source.redacted(),
-            source.scrub(&why)
-        );
+        bail!("cannot run diagnostics on {}: {why}", source.redacted());
     };
     let options = RunOptions::default();
     let sql: &mut dyn Sql = session;
     let mut ctx = context(&source.host, link, Some(sql), &options, args.platform);
-    let mut results = diagnostics::run(playbook, &mut ctx);
-    for r in &mut results {
-        r.answer = source.scrub(&r.answer);
-        r.message = source.scrub(&r.message);
-    }
-    Ok(results)
+    Ok(diagnostics::run(playbook, &mut ctx))
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::Platform;
-use crate::connection::url::SourceConfig;
 
 /// `--connect-timeout` and validate's flags, which import it from here.
 pub use super::duration::parse_duration;

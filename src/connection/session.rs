@@ -1,4 +1,5 @@
-//! Opening a session with every network wait bounded by the connect timeout.
+//! Opening a MySQL/MariaDB session with every network wait bounded by the connect timeout.
+//! What a session and its connect attempt say is redacted here, where it is made.
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
@@ -8,9 +9,11 @@ use std::time::{Duration, Instant};
 use mysql::prelude::Queryable;
 use mysql::{Conn, DriverError, OptsBuilder, Value};
 
+use super::error::ConnectError;
+use super::mysql_url::SourceConfig;
+use super::redact::Redactor;
 use super::sql::{Rows, Sql, SqlError};
 use super::tls::SslMode;
-use super::url::SourceConfig;
 
 /// What TLS the session ended up with.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -26,34 +29,17 @@ pub struct TlsState {
     pub fallback_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConnectError {
-    #[error("cannot resolve {host}: {reason}")]
-    Resolve { host: String, reason: String },
-    #[error("cannot reach {addr}: {reason}")]
-    Tcp { addr: String, reason: String },
-    #[error("server refused the login: {0}")]
-    Auth(SqlError),
-    #[error("TLS failed: {0}")]
-    Tls(String),
-    #[error("{0}")]
-    Other(String),
-}
-
 /// Resolves the host within the timeout (name lookups can hang well past any socket timeout).
-pub(crate) fn resolve(
-    host: &str,
-    port: u16,
-    timeout: Duration,
-) -> Result<Vec<SocketAddr>, ConnectError> {
+pub(crate) fn resolve(cfg: &SourceConfig) -> Result<Vec<SocketAddr>, ConnectError> {
     let (tx, rx) = mpsc::channel();
-    let target = (host.to_string(), port);
+    let target = (cfg.host.clone(), cfg.port);
+    let timeout = cfg.connect_timeout;
     thread::spawn(move || {
         let _ = tx.send(target.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
     });
     let err = |reason: String| ConnectError::Resolve {
-        host: host.to_string(),
-        reason,
+        host: cfg.host.clone(),
+        reason: cfg.redactor().redact(&reason),
     };
     match rx.recv_timeout(timeout) {
         Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
@@ -66,7 +52,7 @@ pub(crate) fn resolve(
 /// Opens a TCP connection to the source and reports how long it took.
 pub(crate) fn probe_tcp(cfg: &SourceConfig) -> Result<Duration, ConnectError> {
     let start = Instant::now();
-    let addrs = resolve(&cfg.host, cfg.port, cfg.connect_timeout)?;
+    let addrs = resolve(cfg)?;
     let mut last = None;
     for addr in &addrs {
         let left = cfg.connect_timeout.saturating_sub(start.elapsed());
@@ -78,9 +64,10 @@ pub(crate) fn probe_tcp(cfg: &SourceConfig) -> Result<Duration, ConnectError> {
             Err(e) => last = Some(e.to_string()),
         }
     }
+    let reason = last.unwrap_or_else(|| format!("timed out after {:?}", cfg.connect_timeout));
     Err(ConnectError::Tcp {
         addr: format!("{}:{}", cfg.host, cfg.port),
-        reason: last.unwrap_or_else(|| format!("timed out after {:?}", cfg.connect_timeout)),
+        reason: cfg.redactor().redact(&reason),
     })
 }
 
@@ -93,8 +80,10 @@ pub(crate) fn refused_only_without_tls(cfg: &SourceConfig) -> bool {
 }
 
 pub struct Session {
-    conn: Conn,
+    pub(super) conn: Conn,
     pub tls: TlsState,
+    /// Takes the password out of what this session's errors say.
+    pub(super) redactor: Redactor,
 }
 
 impl Session {
@@ -107,6 +96,7 @@ impl Session {
             cfg.ssl_mode,
             cfg.connect_timeout
         );
+        let redactor = cfg.redactor();
         let ssl = cfg.ssl_mode.driver_opts(cfg.ssl_ca.as_deref());
         let attempt = Conn::new(builder(cfg, ssl.clone()));
         let (conn, fallback_reason) = match attempt {
@@ -114,11 +104,12 @@ impl Session {
             Err(mysql::Error::DriverError(DriverError::TlsNotSupported))
                 if cfg.ssl_mode == SslMode::Preferred =>
             {
-                let conn = Conn::new(builder(cfg, None)).map_err(|e| classify(cfg, e))?;
+                let conn =
+                    Conn::new(builder(cfg, None)).map_err(|e| classify(cfg, &redactor, e))?;
                 (conn, Some("the server does not offer TLS".to_string()))
             }
             Err(e) => {
-                let e = classify(cfg, e);
+                let e = classify(cfg, &redactor, e);
                 log::debug!("connecting to {} failed: {e}", cfg.redacted());
                 return Err(e);
             }
@@ -129,6 +120,7 @@ impl Session {
                 fallback_reason,
                 ..TlsState::default()
             },
+            redactor,
         };
         session.tls = session.read_tls_state(cfg.ssl_mode, session.tls.fallback_reason.clone());
         log::debug!(
@@ -167,39 +159,12 @@ impl Session {
     }
 }
 
-impl Session {
-    /// Runs session settings (`SET @...`), then turns the session into a replica's binlog
-    /// stream. The session is consumed: a binlog connection can do nothing else.
-    pub fn into_binlog_stream(
-        mut self,
-        setup: &[String],
-        request: mysql::BinlogRequest<'_>,
-    ) -> Result<mysql::BinlogStream, SqlError> {
-        for statement in setup {
-            self.query(statement)?;
-        }
-        log::debug!(
-            "binlog dump as server_id {}: {}",
-            request.server_id(),
-            if request.use_gtid() {
-                format!("from GTIDs ({} source ids)", request.sids().len())
-            } else {
-                format!(
-                    "from {}:{}",
-                    String::from_utf8_lossy(request.filename()),
-                    request.pos()
-                )
-            }
-        );
-        self.conn.get_binlog_stream(request).map_err(to_sql_error)
-    }
-}
-
 impl Sql for Session {
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
         log::debug!("sql: {}", loggable(sql));
+        let redactor = &self.redactor;
         let result = self.conn.query_iter(sql).map_err(|e| {
-            let e = to_sql_error(e);
+            let e = sql_error(redactor, e);
             log::debug!("sql failed: {e}");
             e
         })?;
@@ -211,7 +176,7 @@ impl Sql for Session {
             .collect();
         let mut rows = Vec::new();
         for row in result {
-            let row = row.map_err(to_sql_error)?;
+            let row = row.map_err(|e| sql_error(redactor, e))?;
             rows.push(row.unwrap().into_iter().map(value_text).collect());
         }
         Ok(Rows { columns, rows })
@@ -247,23 +212,25 @@ fn builder(cfg: &SourceConfig, ssl: Option<mysql::SslOpts>) -> OptsBuilder {
         .ssl_opts(ssl)
 }
 
-fn classify(cfg: &SourceConfig, e: mysql::Error) -> ConnectError {
+fn classify(cfg: &SourceConfig, redactor: &Redactor, e: mysql::Error) -> ConnectError {
     match e {
         mysql::Error::MySqlError(me) => {
-            ConnectError::Auth(SqlError::new(Some(me.code), cfg.scrub(&me.message)))
+            ConnectError::Auth(SqlError::new(Some(me.code), redactor.redact(&me.message)))
         }
-        mysql::Error::TlsError(t) => ConnectError::Tls(cfg.scrub(&t.to_string())),
-        mysql::Error::DriverError(DriverError::TlsNotSupported) => ConnectError::Tls(format!(
-            "ssl-mode={} but the server does not offer TLS",
-            cfg.ssl_mode
-        )),
+        mysql::Error::TlsError(t) => ConnectError::Tls(redactor.redact(&t.to_string())),
+        mysql::Error::DriverError(DriverError::TlsNotSupported) => {
+            ConnectError::Tls(redactor.redact(&format!(
+                "ssl-mode={} but the server does not offer TLS",
+                cfg.ssl_mode
+            )))
+        }
         mysql::Error::IoError(io) => ConnectError::Tcp {
             addr: format!("{}:{}", cfg.host, cfg.port),
-            reason: cfg.scrub(&io.to_string()),
+            reason: redactor.redact(&io.to_string()),
         },
         other => {
-            let text = cfg.scrub(&other.to_string());
-            let lower = text.to_ascii_lowercase();
+            let text = redactor.redact(&other.to_string());
+            let lower = text.as_str().to_ascii_lowercase();
             // rustls failures surface wrapped in codec/IO errors; name them for what they are.
             if ["certificate", "tls", "ssl", "handshake"]
                 .iter()
@@ -277,10 +244,11 @@ fn classify(cfg: &SourceConfig, e: mysql::Error) -> ConnectError {
     }
 }
 
-pub fn to_sql_error(e: mysql::Error) -> SqlError {
+/// A driver error as this crate's, without the password.
+pub(super) fn sql_error(redactor: &Redactor, e: mysql::Error) -> SqlError {
     match e {
-        mysql::Error::MySqlError(me) => SqlError::new(Some(me.code), me.message),
-        other => SqlError::new(None, other.to_string()),
+        mysql::Error::MySqlError(me) => SqlError::new(Some(me.code), redactor.redact(&me.message)),
+        other => SqlError::new(None, redactor.redact(&other.to_string())),
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::redact::{Redacted, Redactor};
+
 /// A result set with every value as text (NULL as None): checks compare text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rows {
@@ -27,19 +29,23 @@ impl Rows {
     }
 }
 
+/// A statement that failed. The message is the server's or the driver's, without the
+/// session's password (sessions make these, knowing it).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct SqlError {
     /// The server's error number (1045 access denied, 1227 missing privilege...), when it sent one.
     pub code: Option<u16>,
-    pub(crate) message: String,
+    pub(crate) message: Redacted,
 }
 
 impl SqlError {
-    pub fn new(code: Option<u16>, message: impl Into<String>) -> SqlError {
-        SqlError {
-            code,
-            message: message.into(),
-        }
+    pub(crate) fn new(code: Option<u16>, message: Redacted) -> SqlError {
+        SqlError { code, message }
+    }
+
+    /// An error no session gave, so no password can be in it: recorded answers, fakes.
+    pub fn recorded(code: Option<u16>, message: impl AsRef<str>) -> SqlError {
+        SqlError::new(code, Redactor::default().redact(message.as_ref()))
     }
 }
 
@@ -47,7 +53,7 @@ impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.code {
             Some(c) => write!(f, "ERROR {c}: {}", self.message),
-            None => f.write_str(&self.message),
+            None => f.write_str(self.message.as_str()),
         }
     }
 }

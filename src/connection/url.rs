@@ -1,66 +1,54 @@
-//! Source URLs: `mysql://user:pass@host:port[/db]?ssl-mode=...&ssl-ca=...`, the environment
-//! fallbacks, and the redacted form that is the only one ever shown.
-
-use std::fmt;
-use std::path::PathBuf;
-use std::time::Duration;
+//! The shape every database URL shares, `scheme://user:password@host:port/path?key=value&...`,
+//! cut into its parts; each engine gives the parts and parameters their meaning
+//! (`mysql_url`, `postgres::url`). Also the one percent-encoder and the redacted form.
 
 use super::secret::Secret;
-use super::tls::SslMode;
 
-pub(crate) const DEFAULT_PORT: u16 = 3306;
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum UrlError {
-    #[error("source URL must start with mysql:// (or mariadb://)")]
-    Scheme,
-    #[error("source URL has no host")]
-    NoHost,
-    #[error("source URL port {0:?} is not a number from 1 to 65535")]
-    Port(String),
-    #[error("source URL parameter {0:?} is not known (use ssl-mode, ssl-ca)")]
-    Param(String),
-    #[error(
-        "ssl-mode {0:?} is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY"
-    )]
-    SslMode(String),
-    #[error("source URL has a bad percent-escape")]
-    Escape,
-    #[error("no source given: pass --source URL, or set CDC_SOURCE, or MYSQL_HOST (with MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD)")]
-    Missing,
-}
-
-/// Everything needed to reach a source. `Debug` and `Display` never show the password.
+/// A URL cut into its parts, every part but the parameter names percent-decoded.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SourceConfig {
-    pub(crate) host: String,
-    pub port: u16,
+pub(crate) struct UrlParts {
     pub(crate) user: String,
     pub(crate) password: Option<Secret>,
+    pub(crate) host: String,
+    /// None: the engine's default port.
+    pub(crate) port: Option<u16>,
+    /// The path without its '/', None when empty.
     pub(crate) database: Option<String>,
-    pub(crate) ssl_mode: SslMode,
-    pub(crate) ssl_ca: Option<PathBuf>,
-    pub(crate) connect_timeout: Duration,
+    /// `?key=value` pairs in order, keys as written.
+    pub(crate) params: Vec<(String, String)>,
 }
 
-impl SourceConfig {
-    pub fn parse(url: &str) -> Result<SourceConfig, UrlError> {
-        let rest = url
-            .strip_prefix("mysql://")
-            .or_else(|| url.strip_prefix("mariadb://"))
-            .ok_or(UrlError::Scheme)?;
-        let (rest, query) = match rest.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (rest, None),
-        };
-        let (authority, path) = match rest.split_once('/') {
-            Some((a, p)) => (a, p),
-            None => (rest, ""),
-        };
-        // The password may itself contain '@' when not escaped: the last '@' ends the userinfo.
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
+/// Why a URL could not be cut into parts. No variant carries text from the userinfo: what
+/// one quotes comes from after the userinfo's '@'.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    #[error("has no host")]
+    NoHost,
+    /// Digits, but not a port number.
+    #[error("port {0:?} is not a number from 1 to 65535")]
+    Port(String),
+    /// Not digits: not quoted, as it is most often a password whose `@host` is missing.
+    #[error("port is not a number from 1 to 65535")]
+    PortNotNumber,
+    #[error("has a bad percent-escape")]
+    Escape,
+}
+
+/// What follows `scheme://` when the URL starts with one of `schemes`.
+pub(crate) fn after_scheme<'a>(url: &'a str, schemes: &[&str]) -> Option<&'a str> {
+    schemes
+        .iter()
+        .find_map(|s| url.strip_prefix(s)?.strip_prefix("://"))
+}
+
+impl UrlParts {
+    /// Cuts what follows `scheme://`. A password may hold '/', '?', '#' and '@' unescaped, so
+    /// the userinfo ends at the last '@' of all: only what follows it is host, path and query
+    /// (an '@' there must be written %40).
+    pub(crate) fn parse(rest: &str) -> Result<UrlParts, ShapeError> {
+        let (userinfo, rest) = match rest.rsplit_once('@') {
+            Some((u, r)) => (Some(u), r),
+            None => (None, rest),
         };
         let (user, password) = match userinfo {
             None => (String::new(), None),
@@ -69,136 +57,57 @@ impl SourceConfig {
                 None => (decode(u)?, None),
             },
         };
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (hostport, path) = rest.split_once('/').unwrap_or((rest, ""));
         let (host, port) = split_host_port(hostport)?;
         if host.is_empty() {
-            return Err(UrlError::NoHost);
+            return Err(ShapeError::NoHost);
         }
-        let database = Some(decode(path)?).filter(|d| !d.is_empty());
-        let mut cfg = SourceConfig {
-            host,
-            port,
+        let mut params = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            params.push((k.to_string(), decode(v)?));
+        }
+        Ok(UrlParts {
             user,
             password,
-            database,
-            ssl_mode: SslMode::Preferred,
-            ssl_ca: None,
-            connect_timeout: Duration::from_secs(5),
-        };
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = decode(v)?;
-            match k.to_ascii_lowercase().replace('_', "-").as_str() {
-                "ssl-mode" | "sslmode" => {
-                    cfg.ssl_mode = SslMode::parse(&v).ok_or(UrlError::SslMode(v.clone()))?
-                }
-                "ssl-ca" | "sslca" => cfg.ssl_ca = Some(PathBuf::from(v)),
-                _ => return Err(UrlError::Param(k.to_string())),
-            }
-        }
-        Ok(cfg)
-    }
-
-    /// Resolves the source from, in order: the URL given (flag or CDC_SOURCE, which clap
-    /// already merged), then MYSQL_HOST / MYSQL_PORT / MYSQL_USER. The password comes from
-    /// the URL, else MYSQL_PWD, else MYSQL_PASSWORD.
-    pub(crate) fn resolve(
-        url: Option<&str>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<SourceConfig, UrlError> {
-        let mut cfg = match url.filter(|u| !u.trim().is_empty()) {
-            Some(u) => SourceConfig::parse(u.trim())?,
-            None => {
-                let host = env("MYSQL_HOST").ok_or(UrlError::Missing)?;
-                let port = match env("MYSQL_PORT") {
-                    Some(p) => parse_port(&p)?,
-                    None => DEFAULT_PORT,
-                };
-                SourceConfig {
-                    host,
-                    port,
-                    user: env("MYSQL_USER").unwrap_or_default(),
-                    password: None,
-                    database: env("MYSQL_DATABASE").filter(|d| !d.is_empty()),
-                    ssl_mode: SslMode::Preferred,
-                    ssl_ca: None,
-                    connect_timeout: Duration::from_secs(5),
-                }
-            }
-        };
-        if cfg.password.is_none() {
-            cfg.password = env("MYSQL_PWD")
-                .or_else(|| env("MYSQL_PASSWORD"))
-                .map(Secret::new);
-        }
-        Ok(cfg)
-    }
-
-    /// The URL with the password replaced: the only form that is ever printed.
-    pub(crate) fn redacted(&self) -> String {
-        let mut s = redacted_base(
-            "mysql",
-            &self.user,
-            self.password.is_some(),
-            &self.host,
-            self.port,
-            self.database.as_deref(),
-        );
-        let mut params = Vec::new();
-        if self.ssl_mode != SslMode::Preferred {
-            params.push(format!("ssl-mode={}", self.ssl_mode));
-        }
-        if let Some(ca) = &self.ssl_ca {
-            params.push(format!("ssl-ca={}", ca.display()));
-        }
-        if !params.is_empty() {
-            s.push('?');
-            s.push_str(&params.join("&"));
-        }
-        s
-    }
-
-    /// Removes the password from text that may have picked it up (driver errors, server messages).
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        match &self.password {
-            Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
-            _ => text.to_string(),
-        }
+            host,
+            port,
+            database: Some(decode(path)?).filter(|d| !d.is_empty()),
+            params,
+        })
     }
 }
 
-impl fmt::Display for SourceConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
-
-fn split_host_port(s: &str) -> Result<(String, u16), UrlError> {
+fn split_host_port(s: &str) -> Result<(String, Option<u16>), ShapeError> {
     if let Some(rest) = s.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or(UrlError::NoHost)?;
+        let (host, after) = rest.split_once(']').ok_or(ShapeError::NoHost)?;
         let port = match after.strip_prefix(':') {
-            Some(p) => parse_port(p)?,
-            None if after.is_empty() => DEFAULT_PORT,
-            None => return Err(UrlError::Port(after.to_string())),
+            Some(p) => Some(parse_port(p)?),
+            None if after.is_empty() => None,
+            None => return Err(ShapeError::PortNotNumber),
         };
         return Ok((host.to_string(), port));
     }
     match s.rsplit_once(':') {
-        Some((h, p)) => Ok((decode(h)?, parse_port(p)?)),
-        None => Ok((decode(s)?, DEFAULT_PORT)),
+        Some((h, p)) => Ok((decode(h)?, Some(parse_port(p)?))),
+        None => Ok((decode(s)?, None)),
     }
 }
 
-fn parse_port(p: &str) -> Result<u16, UrlError> {
-    port_number(p).ok_or_else(|| UrlError::Port(p.to_string()))
+/// A port number, or why `p` is none (quoted only when it is digits).
+pub(crate) fn parse_port(p: &str) -> Result<u16, ShapeError> {
+    match p.parse::<u16>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(ShapeError::Port(p.to_string()))
+        }
+        _ => Err(ShapeError::PortNotNumber),
+    }
 }
 
-fn decode(s: &str) -> Result<String, UrlError> {
-    percent_decode(s).ok_or(UrlError::Escape)
-}
-
-/// A TCP port from 1 to 65535.
-pub(crate) fn port_number(p: &str) -> Option<u16> {
-    p.parse::<u16>().ok().filter(|&n| n > 0)
+fn decode(s: &str) -> Result<String, ShapeError> {
+    percent_decode(s).ok_or(ShapeError::Escape)
 }
 
 /// Undoes %XX escapes; None for a broken escape or bytes that are not UTF-8.
@@ -280,82 +189,65 @@ mod tests {
         }
     }
 
-    fn no_env(_: &str) -> Option<String> {
-        None
+    #[test]
+    fn cuts_every_part() {
+        let p = UrlParts::parse("u%20x:p%40w@[::1]:7/d%2Fb?a=1&&b=%2Fx&flag").unwrap();
+        assert_eq!(p.user, "u x");
+        assert_eq!(p.password.unwrap().expose(), "p@w");
+        assert_eq!((p.host.as_str(), p.port), ("::1", Some(7)));
+        assert_eq!(p.database.as_deref(), Some("d/b"));
+        let params: Vec<(&str, &str)> = p
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(params, [("a", "1"), ("b", "/x"), ("flag", "")]);
+        let p = UrlParts::parse("h").unwrap();
+        assert_eq!((p.user.as_str(), p.password, p.port), ("", None, None));
+        assert_eq!(
+            after_scheme("mariadb://h", &["mysql", "mariadb"]),
+            Some("h")
+        );
+        assert_eq!(after_scheme("mysql:/h", &["mysql"]), None);
+    }
+
+    /// Issue 13: the last '@' ends the userinfo, whatever the password holds.
+    #[test]
+    fn passwords_may_hold_slashes_question_marks_hashes_and_ats() {
+        for (rest, password) in [
+            ("lp:Zq9se/cretLEAKme@host", "Zq9se/cretLEAKme"),
+            ("lp:1234?cretLEAK@host", "1234?cretLEAK"),
+            ("u:Pg@Secret/1@host", "Pg@Secret/1"),
+            ("u:a#b@host", "a#b"),
+        ] {
+            let p = UrlParts::parse(rest).unwrap();
+            assert_eq!(p.password.as_ref().map(Secret::expose), Some(password));
+            assert_eq!(
+                (p.host.as_str(), p.port, &p.database),
+                ("host", None, &None)
+            );
+            assert!(p.params.is_empty(), "{rest}");
+        }
     }
 
     #[test]
-    fn parses_a_full_url() {
-        let c = SourceConfig::parse(
-            "mysql://cdc_user:s%40cret@db.example.com:3307/retail_db?ssl-mode=VERIFY_CA&ssl-ca=/etc/ca.pem",
-        )
-        .unwrap();
-        assert_eq!(c.host, "db.example.com");
-        assert_eq!(c.port, 3307);
-        assert_eq!(c.user, "cdc_user");
-        assert_eq!(c.password.as_ref().unwrap().expose(), "s@cret");
-        assert_eq!(c.database.as_deref(), Some("retail_db"));
-        assert_eq!(c.ssl_mode, SslMode::VerifyCa);
-        assert_eq!(c.ssl_ca, Some(PathBuf::from("/etc/ca.pem")));
-    }
-
-    #[test]
-    fn defaults_port_and_accepts_ipv6() {
-        let c = SourceConfig::parse("mysql://root@[::1]").unwrap();
-        assert_eq!((c.host.as_str(), c.port), ("::1", 3306));
-        assert_eq!(c.redacted(), "mysql://root@[::1]:3306");
-    }
-
-    #[test]
-    fn rejects_bad_urls_with_a_reason() {
-        assert_eq!(SourceConfig::parse("postgres://x@h"), Err(UrlError::Scheme));
+    fn errors_quote_only_what_follows_the_userinfo() {
         assert_eq!(
-            SourceConfig::parse("mysql://u@h:99999"),
-            Err(UrlError::Port("99999".into()))
+            UrlParts::parse("u@h:99999"),
+            Err(ShapeError::Port("99999".into()))
         );
-        assert_eq!(
-            SourceConfig::parse("mysql://u@h?ssl-mode=SOMETIMES"),
-            Err(UrlError::SslMode("SOMETIMES".into()))
-        );
-        assert_eq!(
-            SourceConfig::parse("mysql://u@h?colour=red"),
-            Err(UrlError::Param("colour".into()))
-        );
-    }
-
-    #[test]
-    fn redaction_never_shows_the_password() {
-        let c = SourceConfig::parse("mysql://u:hunter2@h:1/db?ssl-mode=REQUIRED").unwrap();
-        let shown = format!("{c} {c:?} {}", c.redacted());
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert_eq!(c.redacted(), "mysql://u:***@h:1/db?ssl-mode=REQUIRED");
-        assert_eq!(
-            c.scrub("error for hunter2 at h"),
-            "error for *** at h".to_string()
-        );
-    }
-
-    #[test]
-    fn falls_back_to_mysql_environment_variables() {
-        let env = |k: &str| match k {
-            "MYSQL_HOST" => Some("envhost".to_string()),
-            "MYSQL_PORT" => Some("3310".to_string()),
-            "MYSQL_USER" => Some("envuser".to_string()),
-            "MYSQL_PASSWORD" => Some("pw1".to_string()),
-            "MYSQL_PWD" => Some("pw2".to_string()),
-            _ => None,
-        };
-        let c = SourceConfig::resolve(None, env).unwrap();
-        assert_eq!(
-            (c.host.as_str(), c.port, c.user.as_str()),
-            ("envhost", 3310, "envuser")
-        );
-        // MYSQL_PWD is the mysql client's own variable: it wins over MYSQL_PASSWORD.
-        assert_eq!(c.password.unwrap().expose(), "pw2");
-        // A URL beats the variables, but a URL without a password takes MYSQL_PWD.
-        let c = SourceConfig::resolve(Some("mysql://u@h"), env).unwrap();
-        assert_eq!(c.host, "h");
-        assert_eq!(c.password.unwrap().expose(), "pw2");
-        assert_eq!(SourceConfig::resolve(None, no_env), Err(UrlError::Missing));
+        for (rest, error) in [
+            ("lp:Zq9se/cretLEAKme@", ShapeError::NoHost),
+            ("lp:Zq9se/cretLEAKme@h:x", ShapeError::PortNotNumber),
+            ("lp:Zq9%zzcretLEAKme@h", ShapeError::Escape),
+            // No '@': the password is read as a port, and not quoted.
+            ("lp:Zq9se/cretLEAKme", ShapeError::PortNotNumber),
+            ("[::1]cretLEAK", ShapeError::PortNotNumber),
+        ] {
+            let e = UrlParts::parse(rest).unwrap_err();
+            assert_eq!(e, error, "{rest}");
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("cretLEAK"), "{shown}");
+        }
     }
 }

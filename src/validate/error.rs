@@ -13,8 +13,8 @@ use super::target::Engine;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub(crate) enum ValidateError {
-    /// A statement of the comparison failed on one side; the server's text is already
-    /// scrubbed of passwords.
+    /// A statement of the comparison failed on one side (the session already took the
+    /// password out of the server's text).
     #[error("{table} ({}): {error}", .engine.name())]
     Side {
         table: TableRef,
@@ -138,7 +138,7 @@ mod tests {
         let e = ValidateError::Side {
             table: table.clone(),
             engine: Engine::PostgreSql,
-            error: SqlError::new(None, "42P01: relation does not exist"),
+            error: SqlError::recorded(None, "42P01: relation does not exist"),
         };
         assert_eq!(
             e.to_string(),
@@ -146,7 +146,7 @@ mod tests {
         );
         let e = ValidateError::query(
             format!("reading the columns of {table}"),
-            SqlError::new(Some(1142), "SELECT command denied"),
+            SqlError::recorded(Some(1142), "SELECT command denied"),
         );
         assert!(matches!(&e, ValidateError::Query { error, .. } if error.code == Some(1142)));
         assert_eq!(

@@ -7,7 +7,7 @@ use super::diff::Row;
 use super::error::ValidateError;
 use super::normalize::{normalize, row_text, Kind};
 use super::target::{Db, Engine};
-use crate::connection::sql::{Rows, SqlError};
+use crate::connection::sql::Rows;
 use crate::tables::TablePattern;
 
 /// A table's place: schema (MySQL database) and name.
@@ -216,8 +216,6 @@ fn equal_steps(parts: &[KeyRange]) -> Option<i128> {
 pub(crate) struct SqlSide<'a> {
     pub(crate) db: &'a mut dyn Db,
     pub(crate) plan: &'a SidePlan,
-    /// Redacts what the server says (a password could appear in an error).
-    pub(crate) scrub: &'a (dyn Fn(&str) -> String + Sync),
 }
 
 impl SqlSide<'_> {
@@ -225,7 +223,7 @@ impl SqlSide<'_> {
         self.db.query(sql).map_err(|e| ValidateError::Side {
             table: self.plan.table.clone(),
             engine: self.plan.engine,
-            error: SqlError::new(e.code, (self.scrub)(&e.message)),
+            error: e,
         })
     }
 }

@@ -159,6 +159,82 @@ fn an_unreachable_source_is_could_not_run_for_tail_and_validate() {
     );
 }
 
+/// Issue 13: a password holding '/', '?' or '@' unescaped. The URL parses as meant (the last
+/// '@' ends the userinfo) and shows redacted; a URL that does not parse is refused without
+/// any of its userinfo.
+#[test]
+fn passwords_holding_url_characters_never_show() {
+    let port = closed_port();
+    let fragments = ["cretLEAK", "Zq9se", "1234?", "Secret"];
+    let shows_none = |out: &std::process::Output| {
+        let all = common::all_output(out);
+        for f in fragments {
+            assert!(!all.contains(f), "{f:?} shown: {all}");
+        }
+        all
+    };
+    for url in [
+        format!("mysql://lp:Zq9se/cretLEAKme@127.0.0.1:{port}"),
+        format!("mysql://lp:1234?cretLEAK@127.0.0.1:{port}"),
+    ] {
+        for format in ["human", "json"] {
+            let out = cdc(&[
+                "doctor",
+                "--source",
+                &url,
+                "--connect-timeout",
+                "2s",
+                "--format",
+                format,
+            ]);
+            let all = shows_none(&out);
+            assert_eq!(out.status.code(), Some(1), "{all}");
+            assert!(
+                all.contains(&format!("mysql://lp:***@127.0.0.1:{port}")),
+                "{all}"
+            );
+        }
+    }
+    let source = format!("mysql://u:pw@127.0.0.1:{port}");
+    let validate = |target: &str| {
+        cdc(&[
+            "validate",
+            "--source",
+            &source,
+            "--target",
+            target,
+            "--tables",
+            "a.b",
+            "--checksum",
+            "--connect-timeout",
+            "2s",
+        ])
+    };
+    let runs = [
+        cdc(&[
+            "doctor",
+            "--source",
+            "mysql://lp:Zq9se/cretLEAKme@127.0.0.1:x",
+        ]),
+        cdc(&["doctor", "--source", "mysql://lp:Zq9se/cretLEAKme"]),
+        cdc(&[
+            "doctor",
+            "--source",
+            "mysql://lp:1234?cretLEAK@127.0.0.1?colour=red",
+        ]),
+        cdc(&["doctor", "--source", "mysql://lp:12%4?cretLEAK@127.0.0.1"]),
+        validate("postgres://u:Pg@Secret/1@"),
+        validate("postgres://u:Pg@Secret/1@127.0.0.1:x/db"),
+        validate("postgres://u:Pg@Secret/1@127.0.0.1/db?sslmode=sometimes"),
+        validate("mysql://lp:1234?cretLEAK@127.0.0.1?colour=red"),
+    ];
+    for out in runs {
+        let all = shows_none(&out);
+        assert_eq!(out.status.code(), Some(2), "{all}");
+        assert!(all.contains("URL"), "{all}");
+    }
+}
+
 #[test]
 fn an_unreachable_source_is_a_finding_for_doctor_and_checklist() {
     let url = format!("mysql://u:pw@127.0.0.1:{}", closed_port());

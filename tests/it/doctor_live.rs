@@ -266,11 +266,7 @@ fn the_password_never_appears_in_any_output(kind: Kind) {
     let url = server.url("cdc_user", secret);
     for format in ["human", "json", "junit", "markdown"] {
         let out = cdc(&["doctor", "--source", &url, "--format", format]);
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = common::all_output(&out);
         assert!(!all.contains(secret), "{format} leaked the password: {all}");
         assert!(all.contains("***"), "{format} shows no redacted URL: {all}");
         assert_eq!(

@@ -15,10 +15,10 @@ use crate::common::recorded::{Answer, Recorded};
 use cdc::checks::context::{Link, RunOptions};
 use cdc::checks::load::Catalogue;
 use cdc::checks::run::inspect;
+use cdc::connection::mysql_url::SourceConfig;
 use cdc::connection::session::Session;
 use cdc::connection::sql::{Rows, Sql, SqlError};
 use cdc::connection::tls::SslMode;
-use cdc::connection::url::SourceConfig;
 use cdc::sandbox::LocalServer;
 use common::recorded;
 

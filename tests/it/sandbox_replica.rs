@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use cdc::connection::url::SourceConfig;
+use cdc::connection::mysql_url::SourceConfig;
 use mysql::prelude::Queryable;
 
 fn sandbox(dir: &std::path::Path, args: &[&str]) -> Output {

@@ -6,9 +6,10 @@ use crate::common;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use cdc::connection::binlog_stream::BinlogEvents;
+use cdc::connection::mysql_url::SourceConfig;
 use cdc::connection::server::Flavor;
 use cdc::connection::session::Session;
-use cdc::connection::url::SourceConfig;
 use cdc::tail::live::stream::{request, setup, Refusal, Start};
 
 use common::Kind;
@@ -46,7 +47,7 @@ fn stream(
     server: &cdc::sandbox::LocalServer,
     start: Start,
     server_id: u32,
-) -> Result<mysql::BinlogStream, cdc::connection::sql::SqlError> {
+) -> Result<BinlogEvents, cdc::connection::sql::SqlError> {
     let cfg = SourceConfig::parse(&server.url("cdc_user", common::CDC_PASSWORD)).unwrap();
     let session = Session::open(&cfg).unwrap();
     let setup = setup(flavor(kind), &start, Duration::from_millis(200));
@@ -54,7 +55,7 @@ fn stream(
 }
 
 /// Reads event types on a thread until `want` was seen (or 20 s passed).
-fn collect(mut s: mysql::BinlogStream, want: Vec<u8>) -> Vec<u8> {
+fn collect(mut s: BinlogEvents, want: Vec<u8>) -> Vec<u8> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let start = Instant::now();
@@ -130,7 +131,7 @@ fn a_purged_start_is_refused_as_purged(kind: Kind) {
     ) {
         Err(e) => e,
         Ok(mut s) => match s.next() {
-            Some(Err(e)) => cdc::connection::session::to_sql_error(e),
+            Some(Err(e)) => e,
             other => panic!("expected a refusal, got {:?}", other.map(|r| r.is_ok())),
         },
     };

@@ -345,6 +345,26 @@ fn bad_arguments_and_unreachable_servers_exit_2_without_the_password() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("postgres://p:***@127.0.0.1:1/db"), "{err}");
     assert!(!err.contains("sekrit"), "{err}");
+    // Issue 13: '@' and '/' in the password: the target is 127.0.0.1, not "Secret".
+    let out = cdc(&[
+        "validate",
+        "--source",
+        &s.root_url(),
+        "--target",
+        "postgres://u:Pg@Secret/1@127.0.0.1:1",
+        "--tables",
+        "a.b",
+        "--checksum",
+        "--connect-timeout",
+        "2s",
+    ]);
+    let all = common::all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("the target postgres://u:***@127.0.0.1:1"),
+        "{all}"
+    );
+    assert!(!all.contains("Secret"), "{all}");
     // A port that accepts and never speaks: given up on within --connect-timeout.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent = listener.local_addr().unwrap().port();

@@ -5,6 +5,11 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
+/// `cdc validate --init`: the canary table `canary` created on `src`.
+fn init_canary(src: &str, canary: &str) -> std::process::Output {
+    common::cdc(&["validate", "--init", "--source", src, "--canary", canary])
+}
+
 /// The replica's applier, stopped or started.
 fn applier(kind: common::Kind, replica: &cdc::sandbox::LocalServer, verb: &str) {
     let what = if kind.is_mysql() { "REPLICA" } else { "SLAVE" };
@@ -28,14 +33,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     let src = source.url("root", "");
     let tgt = replica.url("root", "");
 
-    let out = common::cdc(&[
-        "validate",
-        "--init",
-        "--source",
-        &src,
-        "--canary",
-        "retail_db.cdc_canary",
-    ]);
+    let out = init_canary(&src, "retail_db.cdc_canary");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -44,14 +42,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("cdc_canary"));
     // --init is idempotent.
-    let again = common::cdc(&[
-        "validate",
-        "--init",
-        "--source",
-        &src,
-        "--canary",
-        "retail_db.cdc_canary",
-    ]);
+    let again = init_canary(&src, "retail_db.cdc_canary");
     assert_eq!(again.status.code(), Some(0));
     let until = Instant::now() + Duration::from_secs(20);
     while replica
@@ -455,7 +446,7 @@ fn a_target_that_catches_up_during_the_settle_delay_is_lag_not_loss() {
         .exec("INSERT INTO retail_db.products (product_name) VALUES ('late')")
         .unwrap();
     let cfg = |s: &cdc::sandbox::LocalServer| {
-        cdc::connection::url::SourceConfig::parse(&s.url("root", "")).unwrap()
+        cdc::connection::mysql_url::SourceConfig::parse(&s.url("root", "")).unwrap()
     };
     let mut sdb = MySqlDb::open(&cfg(&source)).unwrap();
     let counted = Arc::new(AtomicBool::new(false));
@@ -578,14 +569,7 @@ impl SoftDeletePipeline {
 fn soft_deletes_on_a_postgresql_target_are_recognised_in_both_forms() {
     let source = common::retail_server(&[]);
     let src = source.url("root", "");
-    let init = common::cdc(&[
-        "validate",
-        "--init",
-        "--source",
-        &src,
-        "--canary",
-        "retail_db.cdc_canary",
-    ]);
+    let init = init_canary(&src, "retail_db.cdc_canary");
     assert_eq!(init.status.code(), Some(0));
 
     let mut pg = postgres::Client::connect(
@@ -757,14 +741,7 @@ fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_i
     );
     // A soft delete column the existing target table lacks: refused before anything is
     // written, instead of waiting out the delete step's timeout.
-    let init = common::cdc(&[
-        "validate",
-        "--init",
-        "--source",
-        &url,
-        "--canary",
-        "w.cdc_canary",
-    ]);
+    let init = init_canary(&url, "w.cdc_canary");
     assert_eq!(init.status.code(), Some(0));
     let (code, report) = crud(&["--delete-mode", "soft:is_deleted=1", "--timeout", "30s"]);
     assert_eq!(code, 2, "{report:#}");
@@ -783,6 +760,56 @@ fn tables_a_generated_row_cannot_be_trusted_in_are_refused_by_name_and_nothing_i
         Some(2),
         "--init creates the canary table only"
     );
+}
+
+/// The target's password (holding '/', '?' and '@' unescaped, issue 13) shows in no crud
+/// output: not when the login is refused, not when every look at the target fails.
+#[test]
+fn a_failing_targets_password_shows_in_no_crud_output() {
+    let s = common::server(&[]);
+    let secret = "Crud/S3cret?9@x";
+    s.exec(&format!(
+        "CREATE DATABASE w; CREATE USER loader@'%' IDENTIFIED BY '{secret}'"
+    ))
+    .unwrap();
+    let src = s.url("root", "");
+    let init = init_canary(&src, "w.cdc_canary");
+    assert_eq!(init.status.code(), Some(0));
+    let at = format!("127.0.0.1:{}", s.port());
+    let wrong = format!("mysql://loader:Wrong/S3cret?7@x@{at}");
+    // The login works (the password parsed whole), but loader may read nothing of w.
+    let denied = format!("mysql://loader:{secret}@{at}");
+    let state = tempfile::tempdir().unwrap();
+    let canary = "w.cdc_canary";
+    for format in ["human", "json"] {
+        for (target, code) in [(&wrong, 2), (&denied, 1)] {
+            let args = [
+                "validate",
+                "--crud",
+                "--source",
+                &src,
+                "--target",
+                target,
+                "--canary",
+                canary,
+                "--timeout",
+                "1s",
+                "--format",
+                format,
+            ];
+            let out = cdc_in(state.path(), &args).output().unwrap();
+            let all = common::all_output(&out);
+            assert_eq!(out.status.code(), Some(code), "{format} {target}: {all}");
+            assert!(!all.contains("S3cret"), "{format}: {all}");
+            let says = if code == 2 {
+                format!("cannot connect to the target mysql://loader:***@{at}")
+            } else {
+                "command denied".to_string()
+            };
+            assert!(all.contains(&says), "{format}: {all}");
+        }
+    }
+    assert_eq!(count(&s, "w.cdc_canary"), 0, "the source is left clean");
 }
 
 /// CHECK constraints the generated row must meet, and one no made-up value can.

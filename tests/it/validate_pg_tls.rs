@@ -5,7 +5,7 @@ use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use cdc::connection::session::ConnectError;
+use cdc::connection::error::ConnectError;
 use cdc::validate::target::{Db, TargetConfig};
 use common::pg::PgServer;
 use common::tls_certs;

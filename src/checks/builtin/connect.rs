@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::{number_arg, Args};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
-use crate::connection::session::ConnectError;
+use crate::connection::error::ConnectError;
 use crate::connection::tls::SslMode;
 
 pub(crate) fn tcp(ctx: &Context) -> Outcome {
@@ -40,7 +40,7 @@ pub(crate) fn auth(ctx: &Context) -> Outcome {
             "",
         ),
         Some(Err(ConnectError::Auth(e)))
-            if ctx.link.tls_required || requires_tls(e.code, &e.message) =>
+            if ctx.link.tls_required || requires_tls(e.code, e.message.as_str()) =>
         {
             Outcome::verdict(
                 Level::Violation,
@@ -57,9 +57,9 @@ pub(crate) fn tls(args: &Args, ctx: &Context) -> Outcome {
     let state = match &ctx.link.login {
         None => return Outcome::Skip("skipped: connect.tcp did not pass".into()),
         Some(Err(ConnectError::Tls(e))) => {
-            return Outcome::verdict(Level::Fail, "handshake failed", e.clone())
+            return Outcome::verdict(Level::Fail, "handshake failed", e.to_string())
         }
-        Some(Err(ConnectError::Auth(e))) if ctx.link.tls_required || requires_tls(e.code, &e.message) => {
+        Some(Err(ConnectError::Auth(e))) if ctx.link.tls_required || requires_tls(e.code, e.message.as_str()) => {
             return Outcome::verdict(
                 Level::Fail,
                 format!("not encrypted (ssl-mode={})", ctx.link.ssl_mode),

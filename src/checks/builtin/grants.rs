@@ -406,7 +406,7 @@ mod tests {
                         vec![Some("GRANT `cdc_role`@`%` TO `cdc`@`%`".into())],
                     ],
                 }),
-                other => Err(SqlError::new(Some(1064), format!("not recorded: {other}"))),
+                other => Err(SqlError::recorded(Some(1064), format!("not recorded: {other}"))),
             }
         }
     }

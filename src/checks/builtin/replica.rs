@@ -148,7 +148,7 @@ mod tests {
     struct Denied;
     impl Sql for Denied {
         fn query(&mut self, _: &str) -> Result<Rows, SqlError> {
-            Err(SqlError::new(Some(1227), "Access denied"))
+            Err(SqlError::recorded(Some(1227), "Access denied"))
         }
     }
 

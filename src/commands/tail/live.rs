@@ -30,11 +30,7 @@ pub(crate) fn run(args: &TailArgs, filter: TablePatterns) -> Result<Outcome> {
         Ok(s) => s,
         Err(e) => {
             return Err(CouldNotRun::new(
-                format!(
-                    "cannot connect to {}: {}",
-                    source.redacted(),
-                    source.scrub(&e.to_string())
-                ),
+                format!("cannot connect to {}: {e}", source.redacted()),
                 "connection-failed",
             )
             .into())

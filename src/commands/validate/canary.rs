@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
 use super::{ValidateArgs, ValidateFormat};
 use crate::commands::outcome::Outcome;
 use crate::commands::output;
-use crate::connection::url::SourceConfig;
+use crate::connection::mysql_url::SourceConfig;
 use crate::report;
 use crate::validate::crud::pending::pending_dir;
 use crate::validate::crud::{create_table_sql, Crud, RowKind};
@@ -29,7 +29,6 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
         None => (canary_table(args, source)?, RowKind::Canary),
     };
     let mut src = MySqlDb::open(source)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
     if args.init {
         let ddl = create_table_sql(&canary);
@@ -53,11 +52,9 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
     target_cfg.set_connect_timeout(args.source.connect_timeout);
     let mut target = target_cfg
         .open()
-        .map_err(|e| anyhow::anyhow!("{}", target_cfg.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target_cfg.redacted()))?;
     let target_name = target_table(args.target_table.as_deref(), &canary);
-    let mut counted = scope::expand(&mut src, &args.table_list())
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))?;
+    let mut counted = scope::expand(&mut src, &args.table_list())?;
     if counted.is_empty() {
         counted.push(canary.clone());
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::connection::url::SourceConfig;
+use crate::connection::mysql_url::SourceConfig;
 use crate::report;
 use crate::tables::{TablePattern, TablePatterns};
 use crate::validate::checksum::Hash;
@@ -182,15 +182,11 @@ pub(crate) fn validate(
     args: &ValidateArgs,
 ) -> Result<ValidateReport> {
     let mut sdb = MySqlDb::open(source)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
     let mut tdb = target
         .open()
-        .map_err(|e| anyhow::anyhow!("{}", target.scrub(&e.to_string())))
         .with_context(|| format!("cannot connect to the target {}", target.redacted()))?;
-    let tables = scope::expand(&mut sdb, tables)
-        .map_err(|e| anyhow::anyhow!("{}", source.scrub(&e.to_string())))?;
-    let scrub = |t: &str| target.scrub(&source.scrub(t));
+    let tables = scope::expand(&mut sdb, tables)?;
     let settings = args.settings();
     let bar_wanted = std::io::stderr().is_terminal();
     let mut results = Vec::new();
@@ -211,7 +207,6 @@ pub(crate) fn validate(
         let mut pair = Pair {
             source: &mut sdb as &mut dyn Db,
             target: tdb.as_mut(),
-            scrub: &scrub,
         };
         let progress = |n: u64| bar.inc(n);
         results.push(validate_table(&mut pair, st, &tt, &settings, &progress));

@@ -13,10 +13,10 @@ use super::stream::{self, Refusal, Start};
 use crate::binlog::change::{ChangeView, RowChange};
 use crate::binlog::table::ColumnInfo;
 use crate::binlog::Decoder;
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::Flavor;
-use crate::connection::session::{to_sql_error, Session};
+use crate::connection::session::Session;
 use crate::connection::sql::Sql;
-use crate::connection::url::SourceConfig;
 use crate::tables::TablePatterns;
 use crate::tail::feed::Feed;
 
@@ -91,12 +91,11 @@ enum Ended {
 }
 
 fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
-    let scrub = |s: String| plan.source.scrub(&s);
     let session = match Session::open(&plan.source) {
         Ok(s) => s,
         Err(e) => {
             return Ended::Dropped {
-                reason: scrub(e.to_string()),
+                reason: e.to_string(),
                 resume: None,
             }
         }
@@ -110,7 +109,7 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
     let setup = stream::setup(plan.flavor, start, plan.heartbeat);
     let events = match session.into_binlog_stream(&setup, request) {
         Ok(s) => s,
-        Err(e) => return refused(&e, scrub(e.to_string()), None),
+        Err(e) => return refused(&e, None),
     };
     let filter = plan.filter.clone();
     let provider = plan
@@ -138,10 +137,7 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
     for event in events {
         let event = match event {
             Ok(e) => e,
-            Err(e) => {
-                let e = to_sql_error(e);
-                return refused(&e, scrub(e.to_string()), committed);
-            }
+            Err(e) => return refused(&e, committed),
         };
         let header = event.header();
         let kind = header.event_type_raw();
@@ -314,17 +310,13 @@ fn header_bytes(h: &BinlogEventHeader) -> [u8; 19] {
     b
 }
 
-fn refused(
-    e: &crate::connection::sql::SqlError,
-    text: String,
-    resume: Option<(String, u64)>,
-) -> Ended {
+fn refused(e: &crate::connection::sql::SqlError, resume: Option<(String, u64)>) -> Ended {
     let refusal = Refusal::of(e);
     if refusal.is_final() {
-        Ended::Failed(text, refusal.playbook().map(str::to_string))
+        Ended::Failed(e.to_string(), refusal.playbook().map(str::to_string))
     } else {
         Ended::Dropped {
-            reason: text,
+            reason: e.to_string(),
             resume,
         }
     }

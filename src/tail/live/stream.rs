@@ -125,7 +125,7 @@ pub enum Refusal {
 
 impl Refusal {
     pub fn of(e: &SqlError) -> Refusal {
-        let m = e.message.to_ascii_lowercase();
+        let m = e.message.as_str().to_ascii_lowercase();
         let has = |s: &str| m.contains(s);
         if has("same server_uuid/server_id") || e.code == Some(4052) {
             return Refusal::DuplicateServerId;
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn refusals_name_their_playbook() {
-        let e = |code, m: &str| SqlError::new(Some(code), m);
+        let e = |code, m: &str| SqlError::recorded(Some(code), m);
         assert_eq!(
             Refusal::of(&e(
                 1236,
@@ -268,7 +268,7 @@ mod tests {
     /// MySQL's binlog sender answers 1236 for every fatal error (texts of 9.7 and 8.0).
     #[test]
     fn every_1236_gets_its_own_verdict() {
-        let e = |m: &str| Refusal::of(&SqlError::new(Some(1236), m));
+        let e = |m: &str| Refusal::of(&SqlError::recorded(Some(1236), m));
         assert_eq!(
             e("The replication sender thread cannot start in AUTO_POSITION mode: this server has GTID_MODE = OFF instead of ON."),
             Refusal::GtidModeOff

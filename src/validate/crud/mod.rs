@@ -573,6 +573,7 @@ fn failed(step: &'static str, message: String) -> StepResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::sql::SqlError;
 
     #[test]
     fn delete_modes_parse() {
@@ -606,6 +607,78 @@ mod tests {
         let t = Literal::Text("cdc:i:ab".into());
         assert!(same_value("cdc:i:ab   ", &t), "CHAR padding");
         assert!(!same_value("cdc:u:ab", &t));
+    }
+
+    /// A session whose every statement succeeds with one value, or fails with the server
+    /// echoing the password (as a session makes its errors: through its redactor).
+    struct Fake {
+        engine: Engine,
+        password: Option<crate::connection::secret::Secret>,
+    }
+
+    impl Db for Fake {
+        fn engine(&self) -> Engine {
+            self.engine
+        }
+
+        fn query(&mut self, _: &str) -> Result<crate::connection::sql::Rows, SqlError> {
+            match &self.password {
+                None => Ok(crate::connection::sql::Rows {
+                    columns: vec!["n".into()],
+                    rows: vec![vec![Some("7".into())]],
+                }),
+                Some(p) => {
+                    let redactor = crate::connection::redact::Redactor::new(Some(p));
+                    let echo = format!("denied for 'loader' using {}", p.expose());
+                    Err(SqlError::new(Some(1045), redactor.redact(&echo)))
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_failing_side_s_password_is_in_no_step_or_count() {
+        let secret = crate::connection::secret::Secret::new("Crud-S3cret");
+        let table = TableRef::parse("shop.cdc_canary").unwrap();
+        let cancel = AtomicBool::new(false);
+        let crud = Crud {
+            table: &table,
+            row: RowKind::Canary,
+            target_table: &table,
+            timeout: Duration::from_millis(30),
+            poll: Duration::from_millis(5),
+            delete_mode: &DeleteMode::Hard,
+            cancel: &cancel,
+            source_id: "h:3306".into(),
+            pending_dir: None,
+            count_tables: vec![(table.clone(), table.clone())],
+            settle: Duration::ZERO,
+        };
+        let fake = |engine, fails: bool| Fake {
+            engine,
+            password: fails.then(|| secret.clone()),
+        };
+        // The target refuses every look (the steps time out, the count fails); then the
+        // source refuses the insert.
+        for (source_fails, target_fails) in [(false, true), (true, false)] {
+            let mut source = fake(Engine::MySql, source_fails);
+            let mut target = fake(Engine::PostgreSql, target_fails);
+            let report = crud.run(&mut source, &mut target, |_| {});
+            assert!(!report.passed(), "{report:?}");
+            let first = &report.steps[0];
+            assert!(
+                first.message.contains("denied for 'loader' using ***"),
+                "{first:?}"
+            );
+            let shown = [
+                crate::report::crud::human(&report, false),
+                crate::report::crud::json(&report),
+                crate::report::crud::junit(&report),
+                format!("{report:?}"),
+            ]
+            .join("\n");
+            assert!(!shown.contains("Crud-S3cret"), "{shown}");
+        }
     }
 
     #[test]

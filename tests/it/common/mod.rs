@@ -214,6 +214,15 @@ fn openssl(args: &[&str]) {
     );
 }
 
+/// Everything a run printed, stdout then stderr: where a password must not be.
+pub fn all_output(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// How long one `cdc` run may take in a test before it counts as hung.
 const CDC_RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 

@@ -111,13 +111,13 @@ impl Sql for Recorded {
         let answer = self.queries.iter().find(|a| a.matches(sql));
         match answer {
             Some(Answer { error: Some(e), .. }) => {
-                Err(SqlError::new(Some(e.code), e.message.clone()))
+                Err(SqlError::recorded(Some(e.code), e.message.clone()))
             }
             Some(a) => Ok(Rows {
                 columns: a.columns.clone(),
                 rows: a.rows.clone(),
             }),
-            None => Err(SqlError::new(None, format!("not recorded: {sql}"))),
+            None => Err(SqlError::recorded(None, format!("not recorded: {sql}"))),
         }
     }
 }
