@@ -5,7 +5,7 @@ use regex::{Regex, RegexBuilder};
 use super::spec::{Diagnostic, Playbook};
 use crate::checks::catalogue::check::is_kebab;
 use crate::checks::catalogue::probe::{probe_and_rules, Probed};
-use crate::checks::catalogue::read::Reader;
+use crate::checks::catalogue::read::{regex_problem, Reader};
 use crate::checks::catalogue::rule::when;
 use crate::checks::catalogue::yaml::{self, Node, Value};
 use crate::checks::catalogue::{LoadError, LoadErrors};
@@ -69,7 +69,7 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadErrors>
             r.problem(
                 line_of(&e.pattern),
                 &format!("errors[{i}].pattern"),
-                format!("bad regex: {x}"),
+                regex_problem(&x),
             );
         }
         if e.weight.is_some_and(|w| !(1..=10).contains(&w)) {

@@ -102,6 +102,8 @@ impl Catalogue {
                                 p.id, first.file, first.line
                             ),
                         );
+                        // Its other problems (a dangling `requires`) are still worth fixing.
+                        placed.push((name.clone(), Placed { spec: None, ..p }));
                         continue;
                     }
                     None => false,

@@ -57,6 +57,7 @@ pub(crate) fn probes(r: &mut Reader, node: &Node, path: &str) -> Option<Probes> 
 }
 
 fn variant(r: &mut Reader, node: &Node, path: &str) -> Option<Variant> {
+    let unknown = r.count();
     let f = r.fields(node, path, PROBE_FIELDS)?;
     let before = r.count();
     let kinds: Vec<(&str, &[&str])> = KINDS.into_iter().filter(|(k, _)| f.has(k)).collect();
@@ -69,7 +70,10 @@ fn variant(r: &mut Reader, node: &Node, path: &str) -> Option<Variant> {
                 given.join(" and ")
             ),
         };
-        r.problem(f.line, path, message);
+        // After `variabel` was named unknown, "needs one of" would say it again.
+        if given.len() > 1 || r.count() == unknown {
+            r.problem(f.line, path, message);
+        }
         return None;
     };
     // Fields that belong to another kind (`column` on a variable probe) would be ignored.

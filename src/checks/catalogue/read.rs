@@ -234,3 +234,14 @@ impl<'f> Reader<'f> {
         )
     }
 }
+
+/// A regex error on one line: the regex crate draws the pattern with a caret over lines.
+pub(crate) fn regex_problem(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    format!("bad regex: {}", last.trim().trim_start_matches("error: "))
+}

@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::read::Reader;
+use super::read::{regex_problem, Reader};
 use super::yaml::{Node, Value};
 use crate::checks::condition::VersionReq;
 use crate::checks::context::RuleVariable;
@@ -196,7 +196,7 @@ fn test(
             Ok(re) if op == Op::Regex => Test::Regex(re),
             Ok(re) => Test::NotRegex(re),
             Err(e) => {
-                r.problem(v.line, path, format!("bad regex: {e}"));
+                r.problem(v.line, path, regex_problem(&e));
                 return None;
             }
         },
