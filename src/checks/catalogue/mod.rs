@@ -124,6 +124,8 @@ impl Catalogue {
                 }
                 placed.push((name.clone(), p));
             }
+            // In the order of the file, as a reader fixes them.
+            r.problems.0.sort_by_key(|e| e.line);
             problems.0.extend(r.problems.0);
         }
         let ids: BTreeSet<&str> = seen.keys().map(String::as_str).collect();
@@ -188,6 +190,7 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<CheckSpec>, LoadE
     let mut r = Reader::new(name);
     let placed = check::read_file(&mut r, text, &Origin::File(name.to_string()));
     let specs = placed.into_iter().filter_map(|p| p.spec).collect();
+    r.problems.0.sort_by_key(|e| e.line);
     r.problems.into_result(specs)
 }
 

@@ -150,8 +150,8 @@ fn several_problems_in_one_file_are_reported_together() {
             "mine.yaml:2: checks[0].id: \"Bad-Id\" must look like area.name (lowercase letters, digits, _)",
             "mine.yaml:3: checks[0].title: must not be empty",
             "mine.yaml:6: checks[0].expect[0].value: needs a number",
-            "mine.yaml:12: checks[1].probe.sql: sql must be a SELECT or SHOW statement (doctor never writes), not DELETE",
             "mine.yaml:9: checks[1]: missing field `fixes`",
+            "mine.yaml:12: checks[1].probe.sql: sql must be a SELECT or SHOW statement (doctor never writes), not DELETE",
         ]
     );
     let e = parse_file("mine.yaml", text).unwrap_err().to_string();
