@@ -4,8 +4,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use cdc::checks::catalogue::Catalogue;
 use cdc::checks::context::RunOptions;
-use cdc::checks::load::Catalogue;
 use cdc::commands::doctor::check_source;
 use cdc::connection::mysql_url::SourceConfig;
 use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerOptions};

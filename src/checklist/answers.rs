@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::checks::load::LoadError;
+use crate::checks::catalogue::LoadError;
 use serde_yaml::Value;
 
 use super::spec::Item;
@@ -108,7 +108,7 @@ pub(crate) fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, A
                 ))
             }
             Some(v) => {
-                let shown = crate::checks::rules::text(v).unwrap_or_default();
+                let shown = scalar_text(v);
                 Date::parse(&shown)
                     .ok_or_else(|| at("on", format!("{shown:?} is not a date like 2026-11-02")))?
             }
@@ -122,6 +122,17 @@ pub(crate) fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, A
         by_id.insert(id, answer);
     }
     Ok(Answers { by_id })
+}
+
+/// A YAML scalar as text: `on: 2026-11-02` is a string, but a date written oddly may be read
+/// as a number.
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// The line (1-based) of `field` in the answer for `id`, else of the id itself. Answers are

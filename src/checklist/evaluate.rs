@@ -190,6 +190,7 @@ mod tests {
     use super::*;
     use crate::checklist::spec::Attest;
     use crate::checks::result::ChosenFix;
+    use crate::checks::spec::Origin;
 
     fn item(id: &str, checks: Option<&[&str]>) -> Item {
         Item {
@@ -214,8 +215,11 @@ mod tests {
             message: message.into(),
             playbook: format!("{id}-playbook"),
             fix: (status != Status::Pass).then(|| ChosenFix {
+                sql: Vec::new(),
+                config: Vec::new(),
+                restart: false,
                 summary: format!("fix {id}"),
-                ..ChosenFix::default()
+                origin: Origin::BuiltIn,
             }),
         }
     }

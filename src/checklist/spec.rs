@@ -121,7 +121,7 @@ pub(crate) fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::load::Catalogue;
+    use crate::checks::catalogue::Catalogue;
 
     #[test]
     fn the_production_list_covers_the_sixteen_seed_lines_and_known_checks() {

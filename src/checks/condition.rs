@@ -1,5 +1,7 @@
 //! Matching `when` / `applies` conditions against the server and run at hand.
 
+use std::fmt;
+
 use crate::connection::server::{Flavor, Platform, Version};
 
 use super::profile::Profile;
@@ -25,7 +27,7 @@ impl Condition {
         }
         if let Some(req) = &self.version {
             match t.version {
-                Some(v) if version_matches(req, v).unwrap_or(false) => {}
+                Some(v) if req.matches(v) => {}
                 _ => return false,
             }
         }
@@ -72,27 +74,47 @@ pub(crate) fn any_matches(conditions: &[Condition], t: &Facts) -> bool {
     conditions.is_empty() || conditions.iter().any(|c| c.matches(t))
 }
 
-/// Evaluates ">=8.0.1, <8.4"; None when the requirement is malformed.
-pub(crate) fn version_matches(req: &str, v: Version) -> Option<bool> {
-    for part in req.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (op, rest) = ["<=", ">=", "==", "!=", "<", ">", "="]
-            .iter()
-            .find_map(|op| part.strip_prefix(op).map(|r| (*op, r)))
-            .unwrap_or(("=", part));
-        let want = Version::parse(rest.trim())?;
-        let ok = match op {
-            "<=" => v <= want,
-            ">=" => v >= want,
-            "<" => v < want,
-            ">" => v > want,
-            "!=" => v != want,
-            _ => v == want,
-        };
-        if !ok {
-            return Some(false);
+/// A version requirement like ">=8.0.1, <8.4": every comparison must hold. Parsed at load,
+/// shown as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionReq {
+    text: String,
+    parts: Vec<(&'static str, Version)>,
+}
+
+impl VersionReq {
+    /// None when a part is not a comparison with a version.
+    pub(crate) fn parse(text: &str) -> Option<VersionReq> {
+        let mut parts = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (op, rest) = ["<=", ">=", "==", "!=", "<", ">", "="]
+                .iter()
+                .find_map(|op| part.strip_prefix(op).map(|r| (*op, r)))
+                .unwrap_or(("=", part));
+            parts.push((op, Version::parse(rest.trim())?));
         }
+        Some(VersionReq {
+            text: text.to_string(),
+            parts,
+        })
     }
-    Some(true)
+
+    pub(crate) fn matches(&self, v: Version) -> bool {
+        self.parts.iter().all(|(op, want)| match *op {
+            "<=" => v <= *want,
+            ">=" => v >= *want,
+            "<" => v < *want,
+            ">" => v > *want,
+            "!=" => v != *want,
+            _ => v == *want,
+        })
+    }
+}
+
+impl fmt::Display for VersionReq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 #[cfg(test)]
@@ -103,7 +125,7 @@ mod tests {
     fn conditions_describe_themselves() {
         let c = Condition {
             flavor: Some(Flavor::Mysql),
-            version: Some(">=8.0.22".into()),
+            version: VersionReq::parse(">=8.0.22"),
             ..Condition::default()
         };
         assert_eq!(c.describe(), "mysql >=8.0.22");
@@ -126,17 +148,19 @@ mod tests {
     #[test]
     fn version_requirements() {
         let v = Version::new(8, 0, 20);
-        assert_eq!(version_matches(">=8.0.20", v), Some(true));
-        assert_eq!(version_matches(">=8.0.1, <8.4", v), Some(true));
-        assert_eq!(version_matches("<8.0.20", v), Some(false));
-        assert_eq!(version_matches(">=x", v), None);
+        let holds = |req: &str| VersionReq::parse(req).map(|r| r.matches(v));
+        assert_eq!(holds(">=8.0.20"), Some(true));
+        assert_eq!(holds(">=8.0.1, <8.4"), Some(true));
+        assert_eq!(holds("<8.0.20"), Some(false));
+        assert_eq!(holds(">=x"), None);
+        assert_eq!(VersionReq::parse(">= 10.5").unwrap().to_string(), ">= 10.5");
     }
 
     #[test]
     fn conditions_need_every_field_to_match() {
         let c = Condition {
             flavor: Some(Flavor::Mysql),
-            version: Some(">=8.4".into()),
+            version: VersionReq::parse(">=8.4"),
             platform: Some(vec![Platform::Rds, Platform::Aurora]),
             profile: None,
         };

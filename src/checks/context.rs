@@ -36,14 +36,39 @@ pub struct RunOptions {
 
 /// What a rule's `value` may name as `$name`: numbers the run declares rather than the
 /// catalogue. A rule naming one that this run did not declare does not apply.
-pub(crate) const RULE_VARIABLES: [&str; 1] = ["max_downtime"];
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
+pub(crate) enum RuleVariable {
+    MaxDowntime,
+}
+
+impl RuleVariable {
+    /// As written after the `$`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            RuleVariable::MaxDowntime => "max_downtime",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<RuleVariable> {
+        use strum::IntoEnumIterator;
+        RuleVariable::iter().find(|v| v.name() == name)
+    }
+
+    /// "$max_downtime, ...", for a problem naming an unknown one.
+    pub(crate) fn known() -> String {
+        use strum::IntoEnumIterator;
+        RuleVariable::iter()
+            .map(|v| format!("${}", v.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 impl RunOptions {
     /// The declared value of a rule variable (seconds for durations), if this run has one.
-    pub(crate) fn variable(&self, name: &str) -> Option<f64> {
-        match name {
-            "max_downtime" => self.max_downtime.map(|d| d.as_secs_f64()),
-            _ => None,
+    pub(crate) fn variable(&self, v: RuleVariable) -> Option<f64> {
+        match v {
+            RuleVariable::MaxDowntime => self.max_downtime.map(|d| d.as_secs_f64()),
         }
     }
 }

@@ -8,14 +8,6 @@ use super::result::{CheckResult, Severity, Status};
 use super::rules;
 use super::spec::{CheckSpec, Rule};
 
-/// Checks whose probes need no logged-in session.
-const CONNECTION_CHECKS: [&str; 4] = [
-    "connect.tcp",
-    "connect.auth",
-    "connect.tls",
-    "connect.private",
-];
-
 pub(crate) fn run_all(specs: &[CheckSpec], ctx: &mut Context) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::with_capacity(specs.len());
     for spec in specs {
@@ -78,7 +70,7 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
     result.observed = judged.observed;
     result.message = judged.message;
     if matches!(result.status, Status::Warn | Status::Fail | Status::Error) {
-        result.fix = fix::plan(&spec.fixes, &facts, ctx);
+        result.fix = fix::plan(&spec.fixes, &spec.origin, &facts, ctx);
     }
     result
 }
@@ -145,7 +137,8 @@ fn skip_reason(spec: &CheckSpec, ctx: &Context, earlier: &[CheckResult]) -> Opti
     if over.and_then(|o| o.applies) == Some(false) {
         return Some(format!("not needed by the {} profile", ctx.options.profile));
     }
-    if !CONNECTION_CHECKS.contains(&spec.id.as_str()) && !ctx.link.logged_in() {
+    // Connection checks (their builtins need no session) say why there is none.
+    if spec.probe.needs_session() && !ctx.link.logged_in() {
         return Some("skipped: no session (see connect.tcp / connect.auth)".into());
     }
     if ctx.server.is_some() && !any_matches(&spec.applies, &ctx.facts()) {

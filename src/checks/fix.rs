@@ -3,10 +3,15 @@
 use super::condition::{when_holds, Facts};
 use super::context::Context;
 use super::result::ChosenFix;
-use super::spec::Fix;
+use super::spec::{Fix, Origin};
 
 /// The first fix whose `when` matches, with `{user}`, `{schema}` and `{schemas}` filled in.
-pub(crate) fn plan(fixes: &[Fix], facts: &Facts, ctx: &Context) -> Option<ChosenFix> {
+pub(crate) fn plan(
+    fixes: &[Fix],
+    origin: &Origin,
+    facts: &Facts,
+    ctx: &Context,
+) -> Option<ChosenFix> {
     let fix = fixes.iter().find(|f| when_holds(f.when.as_ref(), facts))?;
     let user = ctx
         .account
@@ -36,5 +41,6 @@ pub(crate) fn plan(fixes: &[Fix], facts: &Facts, ctx: &Context) -> Option<Chosen
         config: fix.config.iter().flat_map(|l| fill(l)).collect(),
         restart: fix.restart,
         summary: fill(&fix.summary).join(" "),
+        origin: origin.clone(),
     })
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::result::{Report, Status};
+use super::spec::Origin;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +25,9 @@ pub(crate) struct PlanItem {
     pub(crate) summary: String,
     pub(crate) sql: Vec<String>,
     pub(crate) config: Vec<String>,
+    /// Where the check came from: `--apply` runs only what the built-in catalogue says.
+    #[serde(skip)]
+    pub(crate) origin: Origin,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -54,6 +58,7 @@ impl FixPlan {
                     summary: fix.summary.clone(),
                     sql: fix.sql.clone(),
                     config: fix.config.clone(),
+                    origin: fix.origin.clone(),
                 })
             })
             .collect();
@@ -66,9 +71,22 @@ impl FixPlan {
         self.items.iter().filter(move |i| i.kind == kind)
     }
 
+    /// The online fixes `--apply` runs: those of built-in checks.
+    pub(crate) fn to_apply(&self) -> impl Iterator<Item = &PlanItem> {
+        self.of_kind(FixKind::Dynamic)
+            .filter(|i| i.origin.is_built_in())
+    }
+
+    /// Online fixes `--apply` does not run: they come from a `--checks-dir` file, which could
+    /// say any statement. They are printed for a person to review and run.
+    pub(crate) fn withheld(&self) -> impl Iterator<Item = &PlanItem> {
+        self.of_kind(FixKind::Dynamic)
+            .filter(|i| !i.origin.is_built_in())
+    }
+
     /// The statements `--apply` would run, in order.
     pub(crate) fn dynamic_statements(&self) -> Vec<(&str, &str)> {
-        self.of_kind(FixKind::Dynamic)
+        self.to_apply()
             .flat_map(|i| i.sql.iter().map(move |s| (i.check.as_str(), s.as_str())))
             .collect()
     }
@@ -116,6 +134,7 @@ mod tests {
                 config: vec!["[mysqld]".into()],
                 restart,
                 summary: format!("fix {id}"),
+                origin: Origin::BuiltIn,
             }),
         }
     }
@@ -175,6 +194,40 @@ mod tests {
             ]
         );
         assert_eq!(plan.dynamic_statements().len(), 2);
+        assert_eq!(plan.withheld().count(), 0);
+    }
+
+    #[test]
+    fn fixes_of_checks_from_files_are_never_applied() {
+        let source = SourceSummary {
+            url: "mysql://x".into(),
+            flavor: None,
+            version: None,
+            platform: None,
+        };
+        let mut mine = result(
+            "binlog.format",
+            Status::Fail,
+            &["SET GLOBAL init_connect = 'x';"],
+            false,
+        );
+        if let Some(f) = mine.fix.as_mut() {
+            f.origin = Origin::File("mine.yaml".into());
+        }
+        let builtin = result(
+            "binlog.row_image",
+            Status::Fail,
+            &["SET GLOBAL binlog_row_image = 'FULL';"],
+            false,
+        );
+        let plan =
+            FixPlan::from_report(&Report::new(source, "generic".into(), vec![mine, builtin]));
+        assert_eq!(
+            plan.dynamic_statements(),
+            [("binlog.row_image", "SET GLOBAL binlog_row_image = 'FULL';")]
+        );
+        let withheld: Vec<&str> = plan.withheld().map(|i| i.check.as_str()).collect();
+        assert_eq!(withheld, ["binlog.format"]);
     }
 
     #[test]

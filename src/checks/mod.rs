@@ -2,12 +2,12 @@
 //! results that renderers read. Nothing here prints.
 
 pub mod builtin;
+pub mod catalogue;
 pub mod condition;
 pub mod context;
 pub mod engine;
 pub mod fix;
 pub mod fixplan;
-pub mod load;
 pub mod observed;
 pub mod probe;
 pub mod profile;

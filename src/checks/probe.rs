@@ -1,10 +1,9 @@
 //! Running a check's probe: a variable, a query, or a named builtin.
 
-use super::builtin;
 use super::condition::{when_holds, Facts};
 use super::context::Context;
 use super::observed::Observed;
-use super::spec::{MissingMeans, Probe, Probes, RowsMode};
+use super::spec::{MissingMeans, Probe, Probes, SqlRead};
 
 /// How a builtin judged what it saw, when it judges itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,49 +44,45 @@ impl Outcome {
     }
 }
 
-/// The probe to use here: the only one, or the first variant whose `when` matches.
+/// The probe to use here: the first variant whose `when` matches.
 pub fn select<'p>(probes: &'p Probes, facts: &Facts) -> Option<&'p Probe> {
-    match probes {
-        Probes::One(p) => Some(p.as_ref()).filter(|p| when_holds(p.when.as_ref(), facts)),
-        Probes::Variants(ps) => ps.iter().find(|p| when_holds(p.when.as_ref(), facts)),
-    }
+    probes
+        .0
+        .iter()
+        .find(|v| when_holds(v.when.as_ref(), facts))
+        .map(|v| &v.probe)
 }
 
 pub(crate) fn run(probe: &Probe, ctx: &mut Context) -> Outcome {
-    if let Some(name) = &probe.builtin {
-        return builtin::run(name, &probe.args, ctx);
-    }
-    if let Some(name) = &probe.variable {
-        return variable(name, probe.missing, ctx);
-    }
-    if let Some(names) = &probe.variables {
-        let Some(server) = &ctx.server else {
-            return Outcome::Skip("no server information".into());
-        };
-        let pairs = names
-            .iter()
-            .map(|n| {
-                let v = server.variable(n).map_or(Observed::Missing, Observed::text);
-                (n.clone(), v)
-            })
-            .filter(|(_, v)| *v != Observed::Missing)
-            .collect::<Vec<_>>();
-        if pairs.is_empty() {
-            return Outcome::Skip(format!("the server has none of {}", names.join(", ")));
+    match probe {
+        Probe::Builtin(b) => b.run(ctx),
+        Probe::Variable { name, missing } => variable(name, *missing, ctx),
+        Probe::Variables { names } => {
+            let Some(server) = &ctx.server else {
+                return Outcome::Skip("no server information".into());
+            };
+            let pairs = names
+                .iter()
+                .map(|n| {
+                    let v = server.variable(n).map_or(Observed::Missing, Observed::text);
+                    (n.clone(), v)
+                })
+                .filter(|(_, v)| *v != Observed::Missing)
+                .collect::<Vec<_>>();
+            if pairs.is_empty() {
+                return Outcome::Skip(format!("the server has none of {}", names.join(", ")));
+            }
+            Outcome::Value(Observed::Map(pairs))
         }
-        return Outcome::Value(Observed::Map(pairs));
+        Probe::Sql { sql, read } => query(sql, read, ctx),
     }
-    if let Some(sql) = &probe.sql {
-        return query(sql, probe, ctx);
-    }
-    Outcome::Error("probe names no variable, query or builtin".into())
 }
 
-fn variable(name: &str, missing: Option<MissingMeans>, ctx: &Context) -> Outcome {
+fn variable(name: &str, missing: MissingMeans, ctx: &Context) -> Outcome {
     let Some(server) = &ctx.server else {
         return Outcome::Skip("no server information".into());
     };
-    match (server.variable(name), missing.unwrap_or(MissingMeans::Skip)) {
+    match (server.variable(name), missing) {
         (Some(v), _) => Outcome::Value(Observed::text(v)),
         (None, MissingMeans::Skip) => {
             Outcome::Skip(format!("{} has no variable {name}", server.display_name()))
@@ -101,7 +96,7 @@ fn variable(name: &str, missing: Option<MissingMeans>, ctx: &Context) -> Outcome
     }
 }
 
-fn query(sql: &str, probe: &Probe, ctx: &mut Context) -> Outcome {
+fn query(sql: &str, read: &SqlRead, ctx: &mut Context) -> Outcome {
     let sql = match ctx.options.tables.expand(sql) {
         Ok(s) => s,
         Err(e) => return Outcome::Error(e.to_string()),
@@ -113,20 +108,23 @@ fn query(sql: &str, probe: &Probe, ctx: &mut Context) -> Outcome {
         Ok(rows) => rows,
         Err(e) => return Outcome::Error(format!("query failed: {e}")),
     };
-    if probe.rows == Some(RowsMode::List) {
-        let items = rows
-            .rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|v| v.as_deref().unwrap_or("NULL"))
-                    .collect::<Vec<_>>()
-                    .join(".")
-            })
-            .collect();
-        return Outcome::Value(Observed::List(items));
-    }
-    let index = match &probe.column {
+    let column = match read {
+        SqlRead::List => {
+            let items = rows
+                .rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|v| v.as_deref().unwrap_or("NULL"))
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .collect();
+            return Outcome::Value(Observed::List(items));
+        }
+        SqlRead::First { column } => column,
+    };
+    let index = match column {
         Some(c) => match rows.column(c) {
             Some(i) => i,
             None => return Outcome::Error(format!("query returned no column {c}")),

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::spec::Origin;
+
 /// Outcome of one check. Ordered from best to worst so a summary can take the max.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,7 +55,7 @@ impl Severity {
 }
 
 /// The fix chosen for the detected flavor and platform.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChosenFix {
     /// Statements to run on the server (dynamic changes, grants).
     pub sql: Vec<String>,
@@ -63,6 +65,9 @@ pub struct ChosenFix {
     pub(crate) restart: bool,
     /// One line saying what to do, for tables and summaries.
     pub summary: String,
+    /// The check's origin: `--fix --apply` runs built-in fixes only. Not in the JSON.
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

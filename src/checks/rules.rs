@@ -1,13 +1,11 @@
-//! Evaluating `expect` rules against an observed value.
-
-use regex::Regex;
-use serde_yaml::Value;
+//! Evaluating `expect` rules against an observed value. Rules arrive typed from the loader:
+//! numbers, lists, versions and compiled regexes, so nothing is parsed here.
 
 use super::condition::{when_holds, Facts};
 use super::context::RunOptions;
-use super::observed::{human_duration, parse_number, Observed};
+use super::observed::{human_duration, Observed};
 use super::result::Severity;
-use super::spec::{Op, Rule};
+use super::spec::{Cmp, Expected, Rule, Test, Threshold};
 use crate::connection::server::Version;
 
 /// A rule the observed value broke.
@@ -45,142 +43,125 @@ pub(crate) fn violations(
     out
 }
 
-/// The rules with `$name` values replaced by what the run declared (a duration shows as one in
-/// `{value}`), rules naming an undeclared variable dropped, and a description of each bound
-/// rule for the "expected" column.
+/// The rules with `$name` thresholds replaced by what the run declared (a duration shows as
+/// one), rules naming an undeclared variable dropped, and a description of each bound rule
+/// for the "expected" column.
 pub(crate) fn bind(rules: &[Rule], options: &RunOptions) -> (Vec<Rule>, Vec<String>) {
     let mut bound = Vec::with_capacity(rules.len());
     let mut notes = Vec::new();
     for rule in rules {
-        let Some(name) = rule.value.as_ref().and_then(variable_name) else {
+        let Test::Compare(cmp, Threshold::Declared(var)) = rule.test else {
             bound.push(rule.clone());
             continue;
         };
-        let Some(n) = options.variable(name) else {
+        let Some(n) = options.variable(var) else {
             continue;
         };
         let shown = human_duration(n);
-        let mut r = rule.clone();
-        r.value = Some(Value::Number(serde_yaml::Number::from(n)));
-        r.message = r.message.map(|m| m.replace("{value}", &shown));
         notes.push(format!(
-            "{} {shown} (declared {name})",
-            describe(&r).split(' ').next().unwrap_or_default()
+            "{} {shown} (declared {})",
+            cmp.symbol(),
+            var.name()
         ));
-        bound.push(r);
+        bound.push(Rule {
+            test: Test::Compare(cmp, Threshold::Number { value: n, shown }),
+            ..rule.clone()
+        });
     }
     (bound, notes)
-}
-
-/// `$max_downtime` → `max_downtime`.
-pub(crate) fn variable_name(v: &Value) -> Option<&str> {
-    v.as_str()?.strip_prefix('$')
 }
 
 /// Whether the value satisfies the rule. Values a rule cannot compare (a number rule on text)
 /// do not satisfy it: an unexpected answer is worth a look.
 pub(crate) fn holds(rule: &Rule, observed: &Observed, version: Option<Version>) -> bool {
-    let expected = rule.value.as_ref();
-    match rule.op {
-        Op::Eq => expected.is_some_and(|e| same(observed, e)),
-        Op::Ne => !expected.is_some_and(|e| same(observed, e)),
-        Op::In => list(expected).iter().any(|e| same(observed, e)),
-        Op::NotIn => !list(expected).iter().any(|e| same(observed, e)),
-        Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-            let (Some(o), Some(e)) = (observed.as_number(), expected.and_then(number)) else {
+    match &rule.test {
+        Test::Eq(e) => same(observed, e),
+        Test::Ne(e) => !same(observed, e),
+        Test::In(list) => list.iter().any(|e| same(observed, e)),
+        Test::NotIn(list) => !list.iter().any(|e| same(observed, e)),
+        Test::Compare(cmp, threshold) => {
+            let (Some(o), Threshold::Number { value: e, .. }) = (observed.as_number(), threshold)
+            else {
                 return false;
             };
-            match rule.op {
-                Op::Gt => o > e,
-                Op::Gte => o >= e,
-                Op::Lt => o < e,
-                _ => o <= e,
+            match cmp {
+                Cmp::Gt => o > *e,
+                Cmp::Gte => o >= *e,
+                Cmp::Lt => o < *e,
+                Cmp::Lte => o <= *e,
             }
         }
-        Op::Regex | Op::NotRegex => {
-            let Some(re) = expected.and_then(text).and_then(|p| Regex::new(&p).ok()) else {
-                return false;
-            };
-            let found = re.is_match(&plain(observed));
-            (rule.op == Op::Regex) == found
-        }
-        Op::Nonempty => !observed.is_empty(),
-        Op::Empty => observed.is_empty(),
-        Op::VersionGte | Op::VersionLt => {
-            let (Some(v), Some(want)) = (
-                version,
-                expected.and_then(text).and_then(|t| Version::parse(&t)),
-            ) else {
-                return false;
-            };
-            (rule.op == Op::VersionGte) == (v >= want)
-        }
+        Test::Regex(re) => re.is_match(&plain(observed)),
+        Test::NotRegex(re) => !re.is_match(&plain(observed)),
+        Test::Nonempty => !observed.is_empty(),
+        Test::Empty => observed.is_empty(),
+        Test::VersionGte(b) => version.is_some_and(|v| v >= b.version),
+        Test::VersionLt(b) => version.is_some_and(|v| v < b.version),
     }
 }
 
 /// The expectation in words, for the report's "expected" column.
 pub(crate) fn describe(rule: &Rule) -> String {
-    let v = rule.value.as_ref();
-    let one = || v.and_then(text).unwrap_or_default();
-    let body = match rule.op {
-        Op::Eq => one(),
-        Op::Ne => format!("not {}", one()),
-        Op::In => list(v)
-            .iter()
-            .filter_map(text)
-            .collect::<Vec<_>>()
-            .join(" or "),
-        Op::NotIn => format!(
-            "not {}",
-            list(v)
-                .iter()
-                .filter_map(text)
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ),
-        Op::Gt => format!("> {}", one()),
-        Op::Gte => format!(">= {}", one()),
-        Op::Lt => format!("< {}", one()),
-        Op::Lte => format!("<= {}", one()),
-        Op::Regex => format!("matches {}", one()),
-        Op::NotRegex => format!("does not match {}", one()),
-        Op::Nonempty => "set".into(),
-        Op::Empty => "none".into(),
-        Op::VersionGte => format!("version >= {}", one()),
-        Op::VersionLt => format!("version < {}", one()),
-    };
+    let body = describe_test(&rule.test);
     match &rule.of {
         Some(of) => format!("{of} {body}"),
         None => body,
     }
 }
 
+fn describe_test(test: &Test) -> String {
+    let value = value_text(test);
+    match test {
+        Test::Eq(_) | Test::In(_) => value,
+        Test::Ne(_) | Test::NotIn(_) => format!("not {value}"),
+        Test::Compare(cmp, _) => format!("{} {value}", cmp.symbol()),
+        Test::Regex(_) => format!("matches {value}"),
+        Test::NotRegex(_) => format!("does not match {value}"),
+        Test::Nonempty => "set".into(),
+        Test::Empty => "none".into(),
+        Test::VersionGte(_) => format!("version >= {value}"),
+        Test::VersionLt(_) => format!("version < {value}"),
+    }
+}
+
+/// The rule's value as the file wrote it (a list as "a or b"), for `{value}`.
+fn value_text(test: &Test) -> String {
+    match test {
+        Test::Eq(e) | Test::Ne(e) => e.text.clone(),
+        Test::In(list) | Test::NotIn(list) => list
+            .iter()
+            .map(|e| e.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" or "),
+        Test::Compare(_, Threshold::Number { shown, .. }) => shown.clone(),
+        Test::Compare(_, Threshold::Declared(v)) => format!("${}", v.name()),
+        Test::Regex(re) | Test::NotRegex(re) => re.as_str().to_string(),
+        Test::VersionGte(b) | Test::VersionLt(b) => b.text.clone(),
+        Test::Nonempty | Test::Empty => String::new(),
+    }
+}
+
 fn message(rule: &Rule, observed: &Observed) -> String {
     let shown = observed.display();
     match &rule.message {
-        Some(m) => m.replace("{observed}", &shown).replace(
-            "{value}",
-            &rule.value.as_ref().and_then(text).unwrap_or_default(),
-        ),
+        Some(m) => m
+            .replace("{observed}", &shown)
+            .replace("{value}", &value_text(&rule.test)),
         None => {
             let subject = rule.of.as_deref().unwrap_or("value");
-            let want = describe(&Rule {
-                of: None,
-                ..rule.clone()
-            });
-            format!("{subject} is {shown}, expected {want}")
+            format!(
+                "{subject} is {shown}, expected {}",
+                describe_test(&rule.test)
+            )
         }
     }
 }
 
-fn same(observed: &Observed, expected: &Value) -> bool {
-    let Some(e) = text(expected) else {
-        return false;
-    };
-    if let (Some(o), Some(n)) = (observed.as_number(), parse_number(&e)) {
+fn same(observed: &Observed, expected: &Expected) -> bool {
+    if let (Some(o), Some(n)) = (observed.as_number(), expected.number) {
         return o == n;
     }
-    plain(observed).eq_ignore_ascii_case(&e)
+    plain(observed).eq_ignore_ascii_case(&expected.text)
 }
 
 fn plain(observed: &Observed) -> String {
@@ -191,32 +172,6 @@ fn plain(observed: &Observed) -> String {
     }
 }
 
-fn list(v: Option<&Value>) -> Vec<Value> {
-    match v {
-        Some(Value::Sequence(items)) => items.clone(),
-        Some(other) => vec![other.clone()],
-        None => Vec::new(),
-    }
-}
-
-/// A YAML scalar as text; YAML reads `ON` as a string but `1` as a number and `true` as bool.
-pub(crate) fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "ON" } else { "OFF" }.to_string()),
-        _ => None,
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => parse_number(s),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +179,11 @@ mod tests {
     use crate::connection::server::{Flavor, Platform};
 
     fn rule(yaml: &str) -> Rule {
-        serde_yaml::from_str(yaml).unwrap()
+        rules(&format!("[{yaml}]")).remove(0)
+    }
+
+    fn rules(yaml: &str) -> Vec<Rule> {
+        crate::checks::catalogue::rules_for_tests(yaml)
     }
 
     fn facts() -> Facts {
@@ -285,11 +244,10 @@ mod tests {
 
     #[test]
     fn worst_violation_first_and_when_limits_rules() {
-        let rules: Vec<Rule> = serde_yaml::from_str(
+        let rules = rules(
             "[{op: gte, value: 86400, severity: fail}, {op: gte, value: 604800, severity: warn},
               {op: eq, value: 0, when: {flavor: mariadb}}]",
-        )
-        .unwrap();
+        );
         let v = violations(&rules, &Observed::text("3600"), &facts(), Severity::Fail);
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].severity, Severity::Fail);
@@ -305,10 +263,9 @@ mod tests {
             ("gtid_mode".into(), Observed::text("ON")),
             ("enforce_gtid_consistency".into(), Observed::text("WARN")),
         ]);
-        let rules: Vec<Rule> = serde_yaml::from_str(
+        let rules = rules(
             "[{of: gtid_mode, op: eq, value: 'ON'}, {of: enforce_gtid_consistency, op: eq, value: 'ON'}]",
-        )
-        .unwrap();
+        );
         let v = violations(&rules, &observed, &facts(), Severity::Fail);
         assert_eq!(v.len(), 1);
         assert_eq!(
@@ -319,10 +276,9 @@ mod tests {
 
     #[test]
     fn declared_values_bind_and_undeclared_ones_drop_the_rule() {
-        let rules = vec![
-            rule("{op: gte, value: 86400}"),
-            rule("{op: gte, value: $max_downtime, message: \"kept {observed}, need {value}\"}"),
-        ];
+        let rules = rules(
+            "[{op: gte, value: 86400}, {op: gte, value: $max_downtime, message: \"kept {observed}, need {value}\"}]",
+        );
         let (bound, notes) = bind(&rules, &RunOptions::default());
         assert_eq!(bound.len(), 1, "no --max-downtime: the rule does not apply");
         assert!(notes.is_empty());

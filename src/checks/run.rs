@@ -1,9 +1,9 @@
 //! One doctor run over an established (or failed) connection: gather what every check
 //! shares, then run the catalogue. Works the same on a live session and on recorded answers.
 
+use super::catalogue::Catalogue;
 use super::context::{Context, Link, RunOptions};
 use super::engine;
-use super::load::Catalogue;
 use super::result::{Report, SourceSummary};
 use super::scope::TableScope;
 use crate::connection::error::ConnectError;

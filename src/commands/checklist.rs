@@ -11,8 +11,8 @@ use crate::calendar::Date;
 use crate::checklist::answers::{self, Answers};
 use crate::checklist::evaluate::{evaluate, Policy};
 use crate::checklist::spec;
+use crate::checks::catalogue::Catalogue;
 use crate::checks::context::RunOptions;
-use crate::checks::load::Catalogue;
 use crate::checks::profile::Profile;
 use crate::report::{self, Format};
 

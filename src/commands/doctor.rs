@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _, Result};
 
 use crate::binlog::position::{FilePos, GtidSet};
+use crate::checks::catalogue::Catalogue;
 use crate::checks::context::RunOptions;
-use crate::checks::fixplan::{FixKind, FixPlan};
-use crate::checks::load::Catalogue;
+use crate::checks::fixplan::FixPlan;
 use crate::checks::profile::Profile;
 use crate::checks::result::Report;
 use crate::checks::run::{connect, inspect};
@@ -125,6 +125,10 @@ fn apply(
     options: &RunOptions,
     args: &DoctorArgs,
 ) -> Result<Report> {
+    let withheld = withheld_notes(plan);
+    if !withheld.is_empty() {
+        output::print(&withheld)?;
+    }
     let statements = plan.dynamic_statements();
     if statements.is_empty() {
         output::print("\nNothing to apply online.\n")?;
@@ -147,7 +151,7 @@ fn apply(
     output::print(&lines)?;
     let after = check_source(catalogue, source, options, args.source.platform);
     let mut summary = String::from("\nAfter applying:\n");
-    for item in plan.items.iter().filter(|i| i.kind == FixKind::Dynamic) {
+    for item in plan.to_apply() {
         let was = before
             .checks
             .iter()
@@ -174,6 +178,27 @@ fn apply(
     ));
     output::print(&summary)?;
     Ok(after)
+}
+
+/// The online fixes `--apply` will not run, one line per statement, saying why: a check from
+/// `--checks-dir` could carry any statement, and doctor would run it with the rights of
+/// whoever applies. Empty when there are none.
+fn withheld_notes(plan: &FixPlan) -> String {
+    let mut lines = String::new();
+    for item in plan.withheld() {
+        for statement in &item.sql {
+            lines.push_str(&format!(
+                "  not applied  {statement}   ({}): from {}, not the built-in catalogue; \
+                 --apply runs built-in fixes only: review it and run it yourself\n",
+                item.check, item.origin
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines
+    } else {
+        format!("\n{lines}")
+    }
 }
 
 fn confirm(count: usize, server: &str) -> Result<bool> {

@@ -8,6 +8,7 @@ use crate::checks::context::Context;
 use crate::checks::engine::judge;
 use crate::checks::probe::{self, Outcome};
 use crate::checks::result::{Severity, Status};
+use crate::checks::spec::Probe;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiagnosticResult {
@@ -58,21 +59,18 @@ pub(crate) fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResul
 }
 
 /// The probe as an operator would type it.
-pub(crate) fn shown_query(p: &crate::checks::spec::Probe) -> String {
-    if let Some(sql) = &p.sql {
-        return sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    }
-    if let Some(v) = &p.variable {
-        return format!("SELECT @@GLOBAL.{v}");
-    }
-    if let Some(vs) = &p.variables {
-        return format!(
+pub(crate) fn shown_query(p: &Probe) -> String {
+    match p {
+        Probe::Sql { sql, .. } => sql.split_whitespace().collect::<Vec<_>>().join(" "),
+        Probe::Variable { name, .. } => format!("SELECT @@GLOBAL.{name}"),
+        Probe::Variables { names } => format!(
             "SELECT {}",
-            vs.iter()
+            names
+                .iter()
                 .map(|v| format!("@@GLOBAL.{v}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ),
+        Probe::Builtin(b) => format!("(built-in probe {})", b.name().name()),
     }
-    format!("(built-in probe {})", p.builtin.as_deref().unwrap_or("?"))
 }

@@ -2,9 +2,13 @@
 
 use regex::{Regex, RegexBuilder};
 
-use super::spec::Playbook;
-use crate::checks::load::{validate_probe, validate_rules, LoadError};
-use crate::checks::spec::Probes;
+use super::spec::{Diagnostic, Playbook};
+use crate::checks::catalogue::check::is_kebab;
+use crate::checks::catalogue::probe::{probe_and_rules, Probed};
+use crate::checks::catalogue::read::{regex_problem, Reader};
+use crate::checks::catalogue::rule::when;
+use crate::checks::catalogue::yaml::{self, Node, Value};
+use crate::checks::catalogue::{LoadError, LoadErrors};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_playbooks.rs"));
 
@@ -14,12 +18,16 @@ pub struct Library {
 }
 
 impl Library {
-    pub fn load() -> Result<Library, LoadError> {
+    pub fn load() -> Result<Library, LoadErrors> {
         let mut playbooks = Vec::with_capacity(BUILTIN_PLAYBOOKS.len());
+        let mut problems = LoadErrors::default();
         for (name, text) in BUILTIN_PLAYBOOKS {
-            playbooks.push(parse_file(name, text)?);
+            match parse_file(name, text) {
+                Ok(p) => playbooks.push(p),
+                Err(e) => problems.0.extend(e.0),
+            }
         }
-        Ok(Library { playbooks })
+        problems.into_result(Library { playbooks })
     }
 
     pub fn get(&self, id: &str) -> Option<&Playbook> {
@@ -32,59 +40,83 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(pattern).case_insensitive(true).build()
 }
 
-pub(crate) fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadError> {
-    let err = |line: Option<usize>, field: &str, message: String| LoadError {
-        file: name.to_string(),
-        line,
-        field: field.to_string(),
-        message,
-    };
-    let playbook: Playbook =
+pub(crate) fn parse_file(name: &str, text: &str) -> Result<Playbook, LoadErrors> {
+    let mut playbook: Playbook =
         serde_yaml::from_str(text).map_err(|e| LoadError::from_yaml(name, &e))?;
-    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
+    let mut r = Reader::new(name);
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map_or(1, |i| i + 1)
+    };
     let stem = name
         .rsplit('/')
         .next()
         .unwrap_or(name)
         .trim_end_matches(".yaml");
     if playbook.id != stem {
-        return Err(err(
+        r.problem(
             line_of("id:"),
             "id",
             format!("id {:?} must equal the file name {stem:?}", playbook.id),
-        ));
+        );
     }
-    let kebab = Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("static regex");
-    if !kebab.is_match(&playbook.id) {
-        return Err(err(line_of("id:"), "id", "must be kebab-case".into()));
+    if !is_kebab(&playbook.id) {
+        r.problem(line_of("id:"), "id", "must be kebab-case");
     }
     for (i, e) in playbook.errors.iter().enumerate() {
-        compile_pattern(&e.pattern).map_err(|x| {
-            err(
+        if let Err(x) = compile_pattern(&e.pattern) {
+            r.problem(
                 line_of(&e.pattern),
                 &format!("errors[{i}].pattern"),
-                format!("bad regex: {x}"),
-            )
-        })?;
+                regex_problem(&x),
+            );
+        }
         if e.weight.is_some_and(|w| !(1..=10).contains(&w)) {
-            return Err(err(
+            r.problem(
                 line_of(&e.pattern),
                 &format!("errors[{i}].weight"),
-                "must be 1 to 10".into(),
-            ));
+                "must be 1 to 10",
+            );
         }
     }
-    for (i, d) in playbook.diagnostics.iter().enumerate() {
-        let field = format!("diagnostics[{i}]");
-        for (j, probe) in d.probe.variants().into_iter().enumerate() {
-            let at = match d.probe {
-                Probes::One(_) => format!("{field}.probe"),
-                Probes::Variants(_) => format!("{field}.probe[{j}]"),
-            };
-            validate_probe(probe).map_err(|e| err(line_of(&d.title), &at, e.to_string()))?;
-        }
-        validate_rules(&d.expect, &format!("{field}.expect"))
-            .map_err(|(f, m)| err(line_of(&d.title), &f, m))?;
+    // serde has checked the shape; the diagnostics are read again with their lines.
+    match yaml::parse(text) {
+        Ok(doc) => playbook.diagnostics = diagnostics(&mut r, &doc),
+        Err(e) => r.problem(e.line, "", e.message),
     }
-    Ok(playbook)
+    r.problems.into_result(playbook)
+}
+
+const DIAGNOSTIC_FIELDS: &[&str] = &["title", "probe", "expect", "healthy", "when"];
+
+fn diagnostics(r: &mut Reader, doc: &Node) -> Vec<Diagnostic> {
+    let Value::Map(top) = &doc.value else {
+        return Vec::new();
+    };
+    let Some((_, list)) = top.iter().find(|(k, _)| k.as_text() == Some("diagnostics")) else {
+        return Vec::new();
+    };
+    r.each(list, "diagnostics", diagnostic)
+        .map(|d| d.into_iter().flatten().collect())
+        .unwrap_or_default()
+}
+
+fn diagnostic(r: &mut Reader, node: &Node, path: &str) -> Option<Diagnostic> {
+    let f = r.fields(node, path, DIAGNOSTIC_FIELDS)?;
+    let title = r
+        .required(&f, "title")
+        .and_then(|n| r.words(n, &f.path("title")));
+    let healthy = r
+        .required(&f, "healthy")
+        .and_then(|n| r.text(n, &f.path("healthy")));
+    let when = when(r, f.get("when"), &f.path("when"));
+    let Probed { probe, expect, .. } = probe_and_rules(r, &f);
+    Some(Diagnostic {
+        title: title?,
+        probe: probe?,
+        expect: expect?,
+        healthy: healthy?,
+        when: when?,
+    })
 }

@@ -26,6 +26,7 @@
 //! verify: ["cdc doctor --source URL: binlog.format passes"]
 //! ```
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::checks::spec::{Condition, Probes, Rule};
@@ -49,9 +50,17 @@ pub struct Playbook {
     pub errors: Vec<ErrorPattern>,
     /// Root causes, most common first.
     pub causes: Vec<String>,
-    /// Queries `cdc playbook ID --run` and `cdc diagnose --source` run, each with its healthy answer.
-    #[serde(default)]
+    /// Queries `cdc playbook ID --run` and `cdc diagnose --source` run, each with its healthy
+    /// answer. Read by the loader from the located YAML, like a check's probes and rules.
+    #[serde(skip)]
     pub diagnostics: Vec<Diagnostic>,
+    /// The diagnostics as written, only so serde accepts the field; read into `diagnostics`.
+    #[serde(default, rename = "diagnostics")]
+    #[expect(
+        dead_code,
+        reason = "only there for serde; `diagnostics` holds what it says"
+    )]
+    pub(crate) diagnostics_as_written: IgnoredAny,
     /// Resolution steps in order; steps for one platform, flavor or reader say so with `on`.
     pub resolution: Vec<Step>,
     /// Check ids that catch this before it happens.
@@ -75,8 +84,7 @@ pub struct ErrorPattern {
     pub weight: Option<u8>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Diagnostic {
     pub title: String,
     /// Same probes as checks (variable, variables, sql with `rows: list`, builtin): one, or
@@ -84,12 +92,10 @@ pub struct Diagnostic {
     /// HOSTS`), like a check's.
     pub probe: Probes,
     /// Rules a healthy answer satisfies.
-    #[serde(default)]
     pub(crate) expect: Vec<Rule>,
     /// What a healthy answer looks like, in words.
     pub(crate) healthy: String,
     /// Only where this matches (e.g. flavor: mysql).
-    #[serde(default)]
     pub when: Option<Condition>,
 }
 

@@ -64,7 +64,7 @@ fn condition(c: &Condition) -> String {
         parts.push(flavor.to_string());
     }
     if let Some(version) = &c.version {
-        parts.push(version.replace(' ', ""));
+        parts.push(version.to_string().replace(' ', ""));
     }
     if let Some(platforms) = c.platform.as_deref().filter(|p| !p.is_empty()) {
         let names: Vec<&str> = platforms.iter().map(|p| p.name()).collect();
@@ -84,7 +84,7 @@ fn condition(c: &Condition) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::spec::CheckFile;
+    use crate::checks::catalogue::parse_file;
 
     const SPECS: &str = r#"
 checks:
@@ -93,6 +93,7 @@ checks:
     why: CDC readers decode row images.
     probe: { variable: binlog_format }
     expect: [{ op: eq, value: ROW }]
+    fixes: [{ summary: Set ROW }]
     playbook: binlog-format-not-row
   - id: binlog.row_value_options
     title: Partial JSON updates are off
@@ -101,6 +102,7 @@ checks:
     probe: { variable: binlog_row_value_options }
     expect: [{ op: empty }]
     severity: warn
+    fixes: [{ summary: Turn PARTIAL_JSON off }]
     playbook: partial-json
   - id: binlog.row_metadata
     title: Row metadata is FULL
@@ -111,17 +113,20 @@ checks:
     severity: warn
     profiles:
       dms: { applies: false }
+    fixes: [{ summary: Set FULL }]
     playbook: binlog-row-metadata
   - id: binlog.retention
     title: Binlogs are kept long enough
     why: A reader that falls behind needs the files it has not read yet.
     applies: [{ platform: [rds, aurora] }]
-    probe: { builtin: binlog_retention }
+    probe: { builtin: binlog.retention }
+    expect: [{ op: gte, value: 86400 }]
+    fixes: [{ summary: Keep binlogs for a week }]
     playbook: binlog-retention
 "#;
 
     fn specs() -> Vec<CheckSpec> {
-        serde_yaml::from_str::<CheckFile>(SPECS).unwrap().checks
+        parse_file("specs.yaml", SPECS).unwrap()
     }
 
     #[test]

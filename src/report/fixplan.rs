@@ -35,6 +35,13 @@ pub(crate) fn render(plan: &FixPlan, server: &str, color: bool) -> String {
             for s in &item.sql {
                 let _ = writeln!(out, "       {}", paint(s, Tone::Green, color));
             }
+            if kind == FixKind::Dynamic && !item.origin.is_built_in() {
+                let note = format!(
+                    "(from {}: --apply does not run it; only built-in fixes are applied)",
+                    item.origin
+                );
+                let _ = writeln!(out, "       {}", paint(&note, Tone::Yellow, color));
+            }
             if !item.config.is_empty() {
                 let _ = writeln!(out, "       my.cnf / parameters:");
                 for c in &item.config {

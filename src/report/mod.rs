@@ -219,6 +219,7 @@ pub(crate) fn wants_fix(status: Status) -> bool {
 #[cfg(test)]
 pub(crate) fn sample_report() -> Report {
     use crate::checks::result::{CheckResult, ChosenFix, Severity};
+    use crate::checks::spec::Origin;
 
     let check = |id: &str, title: &str, status: Status, severity: Severity| CheckResult {
         id: id.to_string(),
@@ -256,6 +257,7 @@ pub(crate) fn sample_report() -> Report {
                 config: vec!["[mysqld]".into(), "binlog_format = ROW".into()],
                 restart: true,
                 summary: "SET GLOBAL binlog_format = 'ROW' and persist it in my.cnf".into(),
+                origin: Origin::BuiltIn,
             }),
             ..check(
                 "binlog.format",
@@ -276,6 +278,7 @@ pub(crate) fn sample_report() -> Report {
                 config: vec!["[mysqld]".into(), "binlog_row_image = FULL".into()],
                 restart: false,
                 summary: "SET GLOBAL binlog_row_image = 'FULL' and persist it in my.cnf".into(),
+                origin: Origin::BuiltIn,
             }),
             ..check(
                 "binlog.row_image",

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{paint, Tone};
-use crate::checks::spec::Probe;
+use crate::checks::spec::Variant;
 use crate::playbooks::diagnostics::{shown_query, DiagnosticResult};
 use crate::playbooks::spec::{Playbook, StepScope};
 
@@ -53,10 +53,10 @@ pub fn render(p: &Playbook, results: Option<&[DiagnosticResult]>, color: bool) -
             None => {
                 for d in &p.diagnostics {
                     let _ = writeln!(out, "  - {}", d.title);
-                    let variants = d.probe.variants();
-                    for probe in &variants {
-                        let scope = variant_scope(probe, variants.len() > 1);
-                        let _ = writeln!(out, "      {}{scope}", shown_query(probe));
+                    let variants = &d.probe.0;
+                    for v in variants {
+                        let scope = variant_scope(v, variants.len() > 1);
+                        let _ = writeln!(out, "      {}{scope}", shown_query(&v.probe));
                     }
                     let _ = writeln!(out, "      healthy: {}", d.healthy);
                 }
@@ -130,8 +130,8 @@ fn render_results(out: &mut String, results: &[DiagnosticResult], color: bool) {
 
 /// "   (mysql >=8.0.22)" after a variant that holds only somewhere, "   (otherwise)" after
 /// the fallback of several; nothing after a probe that is the only one.
-fn variant_scope(probe: &Probe, one_of_several: bool) -> String {
-    match &probe.when {
+fn variant_scope(v: &Variant, one_of_several: bool) -> String {
+    match &v.when {
         Some(w) => format!("   ({})", w.describe()),
         None if one_of_several => "   (otherwise)".to_string(),
         None => String::new(),

@@ -107,7 +107,69 @@ fn apply_makes_the_dynamic_checks_pass(kind: common::Kind) {
     assert_eq!(out.status.code(), Some(0), "{report:#}");
 }
 
+/// A new check and a replaced built-in from `--checks-dir`: their online fixes are printed
+/// with a note and never run, while the built-in ones still are.
+const MINE: &str = "checks:
+  - id: custom.init_connect
+    title: init_connect is set
+    why: a file from --checks-dir can carry any statement
+    probe: { variable: init_connect }
+    expect: [{ op: nonempty }]
+    fixes:
+      - summary: Set init_connect
+        sql: [\"SET GLOBAL init_connect = 'x';\"]
+    playbook: connection-failed
+  - id: binlog.row_image
+    title: Row image is FULL (my copy)
+    why: replaces the built-in check
+    probe: { variable: binlog_row_image }
+    expect: [{ op: eq, value: FULL }]
+    fixes:
+      - summary: Set FULL
+        sql: [\"SET GLOBAL binlog_row_image = 'FULL';\"]
+    playbook: binlog-row-image
+";
+
+fn apply_runs_only_built_in_fixes(kind: common::Kind) {
+    let server = common::retail_server_on(kind, &MISCONFIGURED);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mine.yaml"), MINE).unwrap();
+    let out = cdc(&[
+        "doctor",
+        "--source",
+        &server.root_url(),
+        "--checks-dir",
+        dir.path().to_str().unwrap(),
+        "--fix",
+        "--apply",
+        "--yes",
+    ]);
+    let t = text(&out);
+    for statement in [
+        "SET GLOBAL init_connect = 'x';",
+        "SET GLOBAL binlog_row_image = 'FULL';",
+    ] {
+        let note = t
+            .lines()
+            .find(|l| l.contains("not applied") && l.contains(statement))
+            .unwrap_or_else(|| panic!("no note that {statement} was not applied:\n{t}"));
+        assert!(note.contains("mine.yaml"), "{note}");
+        let ran = format!("applied  {statement}");
+        assert!(!t.lines().any(|l| l.trim_start().starts_with(&ran)), "{t}");
+    }
+    // The plan says so too, before anything is applied.
+    assert!(t.contains("--apply does not run it"), "{t}");
+    // Built-in fixes are still applied.
+    assert!(t.contains(&format!("applied  {}", set_format(kind))), "{t}");
+    let value = |sql: &str| server.query_value(sql).unwrap().unwrap_or_default();
+    assert_eq!(value("SELECT @@GLOBAL.init_connect"), "");
+    assert_eq!(value("SELECT @@GLOBAL.binlog_row_image"), "MINIMAL");
+    assert_eq!(value("SELECT @@GLOBAL.binlog_format"), "ROW");
+    assert_eq!(out.status.code(), Some(1), "{t}");
+}
+
 on_each_server!(
+    apply_runs_only_built_in_fixes,
     the_plan_separates_online_changes_from_restarts_and_changes_nothing,
     apply_without_yes_off_a_terminal_refuses_and_changes_nothing,
     apply_makes_the_dynamic_checks_pass,

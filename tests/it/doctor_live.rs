@@ -321,25 +321,59 @@ fn doctor_only_reads(kind: Kind) {
     );
 }
 
-#[test]
-fn an_invalid_check_file_stops_the_run_with_exit_2() {
+/// `cdc doctor` against a closed port with a `--checks-dir` holding `files`.
+fn doctor_with_check_files(files: &[(&str, &str)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("mine.yaml"),
-        "checks:\n  - id: my.check\n    title: t\n    why: w\n    playbook: p\n    probe: {variable: binlog_format}\n    expect:\n      - {op: equals, value: ROW}\n",
-    )
-    .unwrap();
-    let out = cdc(&[
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    cdc(&[
         "doctor",
         "--source",
         "mysql://u@127.0.0.1:1",
         "--checks-dir",
         dir.path().to_str().unwrap(),
-    ]);
+    ])
+}
+
+#[test]
+fn an_invalid_check_file_stops_the_run_with_exit_2() {
+    let out = doctor_with_check_files(&[(
+        "mine.yaml",
+        "checks:\n  - id: my.check\n    title: t\n    why: w\n    playbook: p\n    probe: {variable: binlog_format}\n    expect:\n      - {op: equals, value: ROW}\n",
+    )]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mine.yaml:8"), "{err}");
     assert!(err.contains("checks[0].expect[0].op"), "{err}");
+}
+
+#[test]
+fn a_bad_checks_dir_lists_every_problem_of_every_file_with_exit_2() {
+    let out = doctor_with_check_files(&[
+        // Line 5: a misspelt probe field. Line 7: a regex that does not compile.
+        (
+            "a.yaml",
+            "checks:\n  - id: my.first\n    title: t\n    why: w\n    probe: {variabel: binlog_format}\n    expect:\n      - {op: regex, value: '^(ROW'}\n    fixes: [{summary: s}]\n    playbook: binlog-format-not-row\n",
+        ),
+        // Line 3: the id again. Line 6: a requires naming no check.
+        (
+            "b.yaml",
+            "# the same check, copied\nchecks:\n  - id: my.first\n    title: t\n    why: w\n    requires: [binlog.enabeld]\n    probe: {builtin: connect.tcp}\n    fixes: [{summary: s}]\n    playbook: binlog-format-not-row\n",
+        ),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing ran");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "a.yaml:5: checks[0].probe.variabel: unknown field `variabel`",
+        "a.yaml:7: checks[0].expect[0].value: bad regex",
+        "b.yaml:3: checks[0].id: duplicate id my.first (first at ",
+        "b.yaml:6: checks[0].requires[0]: no check has id \"binlog.enabeld\"",
+    ] {
+        assert!(err.contains(expected), "no {expected:?} in:\n{err}");
+    }
+    assert!(err.contains("4 problems:"), "{err}");
 }
 
 fn a_custom_check_replaces_the_builtin_with_the_same_id(kind: Kind) {
@@ -347,7 +381,7 @@ fn a_custom_check_replaces_the_builtin_with_the_same_id(kind: Kind) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("relaxed.yaml"),
-        "checks:\n  - id: binlog.format\n    title: MIXED is fine here\n    why: this reader parses statements\n    playbook: binlog-format-not-row\n    probe: {variable: binlog_format}\n    expect:\n      - {op: in, value: [ROW, MIXED]}\n",
+        "checks:\n  - id: binlog.format\n    title: MIXED is fine here\n    why: this reader parses statements\n    playbook: binlog-format-not-row\n    probe: {variable: binlog_format}\n    expect:\n      - {op: in, value: [ROW, MIXED]}\n    fixes: [{summary: Set MIXED or ROW}]\n",
     )
     .unwrap();
     let (code, report) = doctor_json(

@@ -6,11 +6,12 @@ use crate::common;
 
 use std::collections::HashSet;
 
+use cdc::checks::catalogue::Catalogue;
 use cdc::checks::condition::{when_holds, Facts};
-use cdc::checks::load::Catalogue;
 use cdc::checks::probe::select;
 use cdc::checks::profile::Profile;
 use cdc::checks::scope::TableScope;
+use cdc::checks::spec::Probe;
 use cdc::connection::server::{Flavor, Platform, Version};
 use cdc::playbooks::load::{compile_pattern, Library};
 use mysql::prelude::Queryable;
@@ -255,13 +256,11 @@ fn diagnostics_run_on(kind: common::Kind) {
             let Some(probe) = select(&d.probe, &facts) else {
                 continue;
             };
-            let mut variables: Vec<&str> = Vec::new();
-            if let Some(v) = &probe.variable {
-                variables.push(v);
-            }
-            if let Some(vs) = &probe.variables {
-                variables.extend(vs.iter().map(String::as_str));
-            }
+            let variables: Vec<&str> = match probe {
+                Probe::Variable { name, .. } => vec![name.as_str()],
+                Probe::Variables { names } => names.iter().map(String::as_str).collect(),
+                _ => Vec::new(),
+            };
             for v in variables {
                 let found: Vec<(String, String)> = conn
                     .query(format!("SHOW GLOBAL VARIABLES LIKE '{v}'"))
@@ -271,7 +270,7 @@ fn diagnostics_run_on(kind: common::Kind) {
                 }
                 ran += 1;
             }
-            if let Some(sql) = &probe.sql {
+            if let Probe::Sql { sql, .. } = probe {
                 let sql = scope.expand(sql).unwrap();
                 let upper = sql.trim_start().to_ascii_uppercase();
                 assert!(

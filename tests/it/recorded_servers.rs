@@ -7,8 +7,8 @@ use crate::common;
 use std::time::Duration;
 
 use crate::common::recorded::{Answer, Recorded, RecordedError};
+use cdc::checks::catalogue::Catalogue;
 use cdc::checks::context::{Link, RunOptions};
-use cdc::checks::load::Catalogue;
 use cdc::checks::profile::Profile;
 use cdc::checks::result::{CheckResult, Report, Status};
 use cdc::checks::run::inspect;

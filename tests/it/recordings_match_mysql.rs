@@ -12,8 +12,8 @@ use std::time::Duration;
 use mysql::prelude::Queryable;
 
 use crate::common::recorded::{Answer, Recorded};
+use cdc::checks::catalogue::Catalogue;
 use cdc::checks::context::{Link, RunOptions};
-use cdc::checks::load::Catalogue;
 use cdc::checks::run::inspect;
 use cdc::connection::mysql_url::SourceConfig;
 use cdc::connection::session::Session;

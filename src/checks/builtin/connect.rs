@@ -3,7 +3,6 @@
 use crate::calendar::Date;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{number_arg, Args};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::connection::error::ConnectError;
@@ -52,8 +51,7 @@ pub(crate) fn auth(ctx: &Context) -> Outcome {
     }
 }
 
-pub(crate) fn tls(args: &Args, ctx: &Context) -> Outcome {
-    let warn_days = number_arg(args, "expiry_warn_days", 30.0);
+pub(crate) fn tls(warn_days: f64, ctx: &Context) -> Outcome {
     let state = match &ctx.link.login {
         None => return Outcome::Skip("skipped: connect.tcp did not pass".into()),
         Some(Err(ConnectError::Tls(e))) => {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{list_arg, Args, Unreadable};
+use super::Unreadable;
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::connection::server::Flavor;
@@ -47,7 +47,25 @@ impl Grants {
     }
 }
 
-pub(crate) fn run(args: &Args, ctx: &mut Context) -> Outcome {
+/// What a `grants` probe asks of the account (its `args`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Needs {
+    /// Global privileges, each with its alternatives (`REPLICATION CLIENT|BINLOG MONITOR`).
+    pub(crate) global: Vec<Vec<String>>,
+    /// Privileges needed on every captured schema.
+    pub(crate) per_schema: Vec<String>,
+    /// Globs of global privileges more than CDC needs (`SUPER`, `*_ADMIN`).
+    pub(crate) superfluous: Vec<String>,
+    /// Globs of roles more than CDC needs (`rds_superuser_role`).
+    pub(crate) superfluous_roles: Vec<String>,
+}
+
+impl Needs {
+    pub(crate) const ARGS: &'static [&'static str] =
+        &["global", "per_schema", "superfluous", "superfluous_roles"];
+}
+
+pub(crate) fn run(needs: &Needs, ctx: &mut Context) -> Outcome {
     let flavor = ctx
         .server
         .as_ref()
@@ -61,17 +79,16 @@ pub(crate) fn run(args: &Args, ctx: &mut Context) -> Outcome {
         Err(e) => return Outcome::Error(e.to_string()),
     };
     let mut missing = Vec::new();
-    for need in list_arg(args, "global") {
-        let alternatives: Vec<&str> = need.split('|').map(str::trim).collect();
+    for alternatives in &needs.global {
         if !alternatives.iter().any(|p| grants.holds_global(p)) {
             missing.push(format!("{} on *.*", alternatives.join(" or ")));
         }
     }
-    for need in list_arg(args, "per_schema") {
+    for need in &needs.per_schema {
         let lacking: Vec<&str> = ctx
             .schemas
             .iter()
-            .filter(|s| !grants.holds_on_schema(&need, s))
+            .filter(|s| !grants.holds_on_schema(need, s))
             .map(String::as_str)
             .collect();
         if !lacking.is_empty() {
@@ -86,7 +103,7 @@ pub(crate) fn run(args: &Args, ctx: &mut Context) -> Outcome {
             format!("{account} lacks {}", missing.join("; ")),
         );
     }
-    let extra = superfluous(&grants, args);
+    let extra = superfluous(&grants, needs);
     let held = summary(&grants);
     if !extra.is_empty() {
         return Outcome::verdict(
@@ -105,15 +122,15 @@ pub(crate) fn run(args: &Args, ctx: &mut Context) -> Outcome {
 /// `superfluous_roles` (`rds_superuser_role`) name: administrative power a CDC reader never
 /// needs. MySQL 8 lists an admin's privileges one by one, dynamic ones included, so "ALL
 /// PRIVILEGES" alone would miss it.
-fn superfluous(grants: &Grants, args: &Args) -> Vec<String> {
-    let patterns = list_arg(args, "superfluous");
+fn superfluous(grants: &Grants, needs: &Needs) -> Vec<String> {
+    let patterns = &needs.superfluous;
     let mut found: Vec<String> = grants
         .global
         .iter()
         .filter(|p| patterns.iter().any(|g| Glob::new(g).matches(p)))
         .map(|p| format!("{p} on *.*"))
         .collect();
-    let role_patterns = list_arg(args, "superfluous_roles");
+    let role_patterns = &needs.superfluous_roles;
     found.extend(
         grants
             .roles
@@ -336,9 +353,20 @@ mod tests {
         assert_eq!(g.roles, vec!["r_cdc", "r_two"]);
     }
 
-    fn least_privilege_args() -> Args {
-        let yaml = "superfluous: [SUPER, ALL PRIVILEGES, GRANT OPTION, '*_ADMIN', '* ADMIN', SYSTEM_USER]\nsuperfluous_roles: [rds_superuser_role]";
-        serde_yaml::from_str(yaml).unwrap()
+    fn least_privilege_args() -> Needs {
+        let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect();
+        Needs {
+            superfluous: list(&[
+                "SUPER",
+                "ALL PRIVILEGES",
+                "GRANT OPTION",
+                "*_ADMIN",
+                "* ADMIN",
+                "SYSTEM_USER",
+            ]),
+            superfluous_roles: list(&["rds_superuser_role"]),
+            ..Needs::default()
+        }
     }
 
     #[test]

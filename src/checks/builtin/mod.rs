@@ -2,16 +2,14 @@
 
 mod connect;
 mod filters;
-mod grants;
+pub(crate) mod grants;
 mod position;
 mod private;
 mod reader_id;
 mod replica;
 mod retention;
 
-use std::collections::BTreeMap;
-
-use serde_yaml::Value;
+use strum::IntoEnumIterator;
 
 use super::context::Context;
 use super::probe::Outcome;
@@ -34,52 +32,102 @@ pub(crate) enum Unreadable {
     },
 }
 
-/// Every builtin a check file may name (validated at load time).
-pub(crate) const NAMES: [&str; 11] = [
-    "connect.tcp",
-    "connect.auth",
-    "connect.tls",
-    "connect.private",
-    "grants",
-    "binlog.retention",
-    "binlog.filters",
-    "replica.log_updates",
-    "replica.preserve_commit_order",
-    "position.available",
-    "server.reader_id",
-];
+/// A probe implemented in code, with its arguments read at load.
+#[derive(Debug, Clone, PartialEq, strum::EnumDiscriminants)]
+#[strum_discriminants(name(BuiltinName), derive(strum::EnumIter))]
+pub enum Builtin {
+    ConnectTcp,
+    ConnectAuth,
+    /// Warns when the server certificate expires within `expiry_warn_days`.
+    ConnectTls {
+        expiry_warn_days: f64,
+    },
+    ConnectPrivate,
+    Grants(grants::Needs),
+    BinlogRetention,
+    BinlogFilters,
+    ReplicaLogUpdates,
+    ReplicaPreserveCommitOrder,
+    PositionAvailable,
+    ServerReaderId,
+}
 
-pub(crate) type Args = BTreeMap<String, Value>;
+impl BuiltinName {
+    /// As a check file names it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            BuiltinName::ConnectTcp => "connect.tcp",
+            BuiltinName::ConnectAuth => "connect.auth",
+            BuiltinName::ConnectTls => "connect.tls",
+            BuiltinName::ConnectPrivate => "connect.private",
+            BuiltinName::Grants => "grants",
+            BuiltinName::BinlogRetention => "binlog.retention",
+            BuiltinName::BinlogFilters => "binlog.filters",
+            BuiltinName::ReplicaLogUpdates => "replica.log_updates",
+            BuiltinName::ReplicaPreserveCommitOrder => "replica.preserve_commit_order",
+            BuiltinName::PositionAvailable => "position.available",
+            BuiltinName::ServerReaderId => "server.reader_id",
+        }
+    }
 
-pub(crate) fn run(name: &str, args: &Args, ctx: &mut Context) -> Outcome {
-    match name {
-        "connect.tcp" => connect::tcp(ctx),
-        "connect.auth" => connect::auth(ctx),
-        "connect.tls" => connect::tls(args, ctx),
-        "connect.private" => private::run(ctx),
-        "grants" => grants::run(args, ctx),
-        "binlog.retention" => retention::run(ctx),
-        "binlog.filters" => filters::run(ctx),
-        "replica.log_updates" => replica::log_updates(ctx),
-        "replica.preserve_commit_order" => replica::preserve_commit_order(ctx),
-        "position.available" => position::run(ctx),
-        "server.reader_id" => reader_id::run(ctx),
-        other => Outcome::Error(format!("unknown builtin probe {other:?}")),
+    pub(crate) fn parse(name: &str) -> Option<BuiltinName> {
+        BuiltinName::iter().find(|b| b.name() == name)
+    }
+
+    /// Every name, for a problem naming an unknown one.
+    pub(crate) fn known() -> String {
+        BuiltinName::iter()
+            .map(BuiltinName::name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The connection builtins report how reaching the server went, so they run without a
+    /// logged-in session; every other probe is skipped when there is none.
+    pub(crate) fn needs_session(self) -> bool {
+        !matches!(
+            self,
+            BuiltinName::ConnectTcp
+                | BuiltinName::ConnectAuth
+                | BuiltinName::ConnectTls
+                | BuiltinName::ConnectPrivate
+        )
+    }
+
+    /// Whether it gives its own verdict (a check using it needs no rules) rather than a value
+    /// for rules to judge.
+    pub(crate) fn judges_itself(self) -> bool {
+        self != BuiltinName::BinlogRetention
+    }
+
+    /// The `args` it takes.
+    pub(crate) fn args(self) -> &'static [&'static str] {
+        match self {
+            BuiltinName::ConnectTls => &["expiry_warn_days"],
+            BuiltinName::Grants => grants::Needs::ARGS,
+            _ => &[],
+        }
     }
 }
 
-/// A list argument: `[A, B]` or a single scalar.
-fn list_arg(args: &Args, key: &str) -> Vec<String> {
-    match args.get(key) {
-        Some(Value::Sequence(items)) => items.iter().filter_map(super::rules::text).collect(),
-        Some(v) => super::rules::text(v).into_iter().collect(),
-        None => Vec::new(),
+impl Builtin {
+    pub(crate) fn name(&self) -> BuiltinName {
+        self.into()
     }
-}
 
-fn number_arg(args: &Args, key: &str, default: f64) -> f64 {
-    match args.get(key) {
-        Some(Value::Number(n)) => n.as_f64().unwrap_or(default),
-        _ => default,
+    pub(crate) fn run(&self, ctx: &mut Context) -> Outcome {
+        match self {
+            Builtin::ConnectTcp => connect::tcp(ctx),
+            Builtin::ConnectAuth => connect::auth(ctx),
+            Builtin::ConnectTls { expiry_warn_days } => connect::tls(*expiry_warn_days, ctx),
+            Builtin::ConnectPrivate => private::run(ctx),
+            Builtin::Grants(needs) => grants::run(needs, ctx),
+            Builtin::BinlogRetention => retention::run(ctx),
+            Builtin::BinlogFilters => filters::run(ctx),
+            Builtin::ReplicaLogUpdates => replica::log_updates(ctx),
+            Builtin::ReplicaPreserveCommitOrder => replica::preserve_commit_order(ctx),
+            Builtin::PositionAvailable => position::run(ctx),
+            Builtin::ServerReaderId => reader_id::run(ctx),
+        }
     }
 }
