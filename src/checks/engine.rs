@@ -69,7 +69,7 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
     result.status = judged.status;
     result.observed = judged.observed;
     result.message = judged.message;
-    if matches!(result.status, Status::Warn | Status::Fail | Status::Error) {
+    if judged.check_fixes && matches!(result.status, Status::Warn | Status::Fail | Status::Error) {
         result.fix = fix::plan(&spec.fixes, &spec.origin, &facts, ctx);
     }
     result
@@ -81,6 +81,8 @@ pub(crate) struct Judgement {
     pub(crate) status: Status,
     pub(crate) observed: String,
     pub(crate) message: String,
+    /// Whether the check's fixes apply (a builtin may say its message is the advice).
+    pub(crate) check_fixes: bool,
 }
 
 /// Rules judge a value (the worst violated rule sets the status); a builtin's verdict maps
@@ -102,12 +104,14 @@ pub(crate) fn judge(
                     .map(|v| v.message.as_str())
                     .collect::<Vec<_>>()
                     .join("; "),
+                check_fixes: true,
             }
         }
         Outcome::Verdict {
             level,
             observed,
             message,
+            check_fixes,
         } => Judgement {
             status: match level {
                 Level::Ok => Status::Pass,
@@ -117,16 +121,21 @@ pub(crate) fn judge(
             },
             observed,
             message,
+            check_fixes,
         },
         Outcome::Skip(reason) => Judgement {
             status: Status::Skip,
             observed: String::new(),
             message: reason,
+            check_fixes: true,
         },
+        // The check could not look, so it found nothing its fixes mend (a binlog filter fix
+        // for a privilege that was missing): the message says what stopped it.
         Outcome::Error(e) => Judgement {
             status: Status::Error,
             observed: String::new(),
             message: e,
+            check_fixes: false,
         },
     }
 }

@@ -25,6 +25,9 @@ pub(crate) enum Outcome {
         level: Level,
         observed: String,
         message: String,
+        /// False when the message says what to do and the check's own fixes would mislead
+        /// (an account fix for a server that never answered).
+        check_fixes: bool,
     },
     Skip(String),
     Error(String),
@@ -40,6 +43,25 @@ impl Outcome {
             level,
             observed: observed.into(),
             message: message.into(),
+            check_fixes: true,
+        }
+    }
+
+    /// This verdict without the check's fixes: its message is the advice.
+    pub(crate) fn without_check_fixes(self) -> Outcome {
+        match self {
+            Outcome::Verdict {
+                level,
+                observed,
+                message,
+                ..
+            } => Outcome::Verdict {
+                level,
+                observed,
+                message,
+                check_fixes: false,
+            },
+            other => other,
         }
     }
 }

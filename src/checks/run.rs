@@ -9,16 +9,17 @@ use super::scope::TableScope;
 use crate::connection::error::ConnectError;
 use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::{Platform, ServerInfo};
-use crate::connection::session::{self, Session};
+use crate::connection::session::{self, Session, StatementLimit};
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
 
 /// Reaches the source step by step (TCP, login, TLS) and keeps what happened for connect.*.
+/// The session is read-only: doctor never writes, whatever a probe from `--checks-dir` says.
 pub(crate) fn connect(source: &SourceConfig) -> (Link, Option<Session>) {
     let tcp = session::probe_tcp(source);
     let mut opened = None;
     let login = tcp.as_ref().ok().map(|_| {
-        Session::open(source).map(|s| {
+        Session::open_read_only(source, StatementLimit::UnderReadTimeout).map(|s| {
             let tls = s.tls.clone();
             opened = Some(s);
             tls
@@ -124,17 +125,26 @@ fn read_account(sql: &mut dyn Sql) -> Option<String> {
     Some(format!("'{user}'@'{host}'"))
 }
 
+/// The schemas in scope: those the account can see, and those `--tables` names outright even
+/// when it cannot (an account without privileges on a schema does not see it, and must not
+/// pass for holding them).
 fn read_schemas(sql: &mut dyn Sql, scope: &TableScope) -> Vec<String> {
-    let Ok(rows) =
-        sql.query("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name")
-    else {
-        return Vec::new();
-    };
-    rows.rows
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .filter(|s| scope.covers_schema(s))
-        .collect()
+    let mut schemas: Vec<String> = sql
+        .query("SELECT schema_name FROM information_schema.schemata ORDER BY schema_name")
+        .map(|rows| {
+            rows.rows
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .filter(|s| scope.covers_schema(s))
+                .collect()
+        })
+        .unwrap_or_default();
+    for named in scope.patterns.named_schemas() {
+        if !schemas.contains(&named) && scope.covers_schema(&named) {
+            schemas.push(named);
+        }
+    }
+    schemas
 }
 
 fn is_loopback(host: &str) -> bool {

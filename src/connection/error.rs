@@ -10,6 +10,12 @@ pub enum ConnectError {
     Resolve { host: String, reason: Redacted },
     #[error("cannot reach {addr}: {reason}")]
     Tcp { addr: String, reason: Redacted },
+    /// The server took the connection but did not finish greeting, TLS and login in time.
+    #[error("{addr} accepted the connection but did not complete the MySQL handshake and login within {within:?}")]
+    Stalled {
+        addr: String,
+        within: std::time::Duration,
+    },
     #[error("server refused the login: {0}")]
     Auth(SqlError),
     #[error("TLS failed: {0}")]

@@ -102,6 +102,12 @@ impl SourceConfig {
         Ok(cfg)
     }
 
+    /// The same source with another connect timeout (`--connect-timeout`).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> SourceConfig {
+        self.connect_timeout = timeout;
+        self
+    }
+
     /// The URL with the password replaced: the only form that is ever printed.
     pub(crate) fn redacted(&self) -> String {
         let mut s = redacted_base(

@@ -1,5 +1,6 @@
-//! Opening a MySQL/MariaDB session with every network wait bounded by the connect timeout.
-//! What a session and its connect attempt say is redacted here, where it is made.
+//! Opening a MySQL/MariaDB session: connect, TLS and login bounded as a whole by the connect
+//! timeout, every later read by it too. Doctor's sessions are read-only with a server-side
+//! statement time limit. What a session and its connect attempt say is redacted here.
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
@@ -84,6 +85,25 @@ pub struct Session {
     pub tls: TlsState,
     /// Takes the password out of what this session's errors say.
     pub(super) redactor: Redactor,
+    /// How long the client waits for any read (the connect timeout).
+    read_timeout: Duration,
+    /// Set on read-only sessions: how to stop a statement that outlives its time.
+    watchdog: Option<Watchdog>,
+}
+
+/// What a read-only session needs to kill its own runaway statement and carry on.
+struct Watchdog {
+    cfg: SourceConfig,
+    limit: StatementLimit,
+}
+
+/// The server-side time limit a read-only session sets on each of its statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementLimit {
+    /// A little under the client's read timeout, so the server's own error arrives first.
+    UnderReadTimeout,
+    /// None on the server: only the client's timeout and KILL QUERY stop a statement.
+    ClientOnly,
 }
 
 impl Session {
@@ -97,15 +117,16 @@ impl Session {
             cfg.connect_timeout
         );
         let redactor = cfg.redactor();
+        let deadline = Instant::now() + cfg.connect_timeout;
         let ssl = cfg.ssl_mode.driver_opts(cfg.ssl_ca.as_deref());
-        let attempt = Conn::new(builder(cfg, ssl.clone()));
+        let attempt = login_by(cfg, builder(cfg, ssl.clone()), deadline)?;
         let (conn, fallback_reason) = match attempt {
             Ok(conn) => (conn, None),
             Err(mysql::Error::DriverError(DriverError::TlsNotSupported))
                 if cfg.ssl_mode == SslMode::Preferred =>
             {
-                let conn =
-                    Conn::new(builder(cfg, None)).map_err(|e| classify(cfg, &redactor, e))?;
+                let conn = login_by(cfg, builder(cfg, None), deadline)?
+                    .map_err(|e| classify(cfg, &redactor, e))?;
                 (conn, Some("the server does not offer TLS".to_string()))
             }
             Err(e) => {
@@ -121,6 +142,8 @@ impl Session {
                 ..TlsState::default()
             },
             redactor,
+            read_timeout: cfg.connect_timeout,
+            watchdog: None,
         };
         session.tls = session.read_tls_state(cfg.ssl_mode, session.tls.fallback_reason.clone());
         log::debug!(
@@ -133,6 +156,80 @@ impl Session {
             }
         );
         Ok(session)
+    }
+
+    /// A session that cannot write: its transactions are READ ONLY, each statement carries a
+    /// server-side time limit, and one that outlives the read timeout is killed on the server
+    /// (KILL QUERY from a second session) before the session is opened afresh. Doctor's.
+    pub fn open_read_only(
+        cfg: &SourceConfig,
+        limit: StatementLimit,
+    ) -> Result<Session, ConnectError> {
+        let mut session = Session::open(cfg)?;
+        session.make_read_only(cfg, limit)?;
+        Ok(session)
+    }
+
+    fn make_read_only(
+        &mut self,
+        cfg: &SourceConfig,
+        limit: StatementLimit,
+    ) -> Result<(), ConnectError> {
+        self.query("SET SESSION TRANSACTION READ ONLY")
+            .map_err(ConnectError::Setup)?;
+        if limit == StatementLimit::UnderReadTimeout {
+            let budget = cfg
+                .connect_timeout
+                .mul_f64(0.9)
+                .max(Duration::from_millis(100));
+            // MySQL bounds SELECTs (milliseconds); MariaDB bounds every statement (seconds).
+            let set = if self.is_mariadb() {
+                format!(
+                    "SET SESSION max_statement_time = {:.3}",
+                    budget.as_secs_f64()
+                )
+            } else {
+                format!("SET SESSION max_execution_time = {}", budget.as_millis())
+            };
+            self.query(&set).map_err(ConnectError::Setup)?;
+        }
+        self.watchdog = Some(Watchdog {
+            cfg: cfg.clone(),
+            limit,
+        });
+        Ok(())
+    }
+
+    fn is_mariadb(&mut self) -> bool {
+        self.conn
+            .query_first::<String, _>("SELECT VERSION()")
+            .ok()
+            .flatten()
+            .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"))
+    }
+
+    /// After a statement outlived the read timeout: kill it on the server (it would go on
+    /// running there) and replace this session, whose protocol state the timeout broke.
+    fn kill_and_reopen(&mut self) -> String {
+        let Some(watchdog) = self.watchdog.take() else {
+            return String::new();
+        };
+        let id = self.conn.connection_id();
+        let killed = Session::open(&watchdog.cfg)
+            .and_then(|mut s| {
+                s.query(&format!("KILL QUERY {id}"))
+                    .map_err(ConnectError::Setup)
+            })
+            .is_ok();
+        match Session::open_read_only(&watchdog.cfg, watchdog.limit) {
+            Ok(fresh) => *self = fresh,
+            Err(e) => log::debug!("reopening after a timed-out statement failed: {e}"),
+        }
+        if killed {
+            "; the statement was killed on the server".into()
+        } else {
+            "; killing it on the server failed".into()
+        }
     }
 
     fn read_tls_state(&mut self, mode: SslMode, fallback_reason: Option<String>) -> TlsState {
@@ -162,12 +259,34 @@ impl Session {
 impl Sql for Session {
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
         log::debug!("sql: {}", loggable(sql));
-        let redactor = &self.redactor;
-        let result = self.conn.query_iter(sql).map_err(|e| {
-            let e = sql_error(redactor, e);
+        let result = self.query_rows(sql);
+        if let Err((e, timed_out)) = &result {
             log::debug!("sql failed: {e}");
-            e
-        })?;
+            if *timed_out && self.watchdog.is_some() {
+                let what = self.kill_and_reopen();
+                return Err(SqlError::new(
+                    e.code,
+                    self.redactor.redact(&format!("{}{what}", e.message)),
+                ));
+            }
+        }
+        result.map_err(|(e, _)| e)
+    }
+}
+
+impl Session {
+    /// The rows, or the error and whether it was the read timeout.
+    fn query_rows(&mut self, sql: &str) -> Result<Rows, (SqlError, bool)> {
+        let (redactor, wait) = (&self.redactor, self.read_timeout);
+        let fail = |e: mysql::Error| {
+            if read_timed_out(&e) {
+                let text = format!("no answer within {wait:?}");
+                (SqlError::lost(redactor.redact(&text)), true)
+            } else {
+                (sql_error(redactor, e), false)
+            }
+        };
+        let result = self.conn.query_iter(sql).map_err(fail)?;
         let columns = result
             .columns()
             .as_ref()
@@ -176,11 +295,50 @@ impl Sql for Session {
             .collect();
         let mut rows = Vec::new();
         for row in result {
-            let row = row.map_err(|e| sql_error(redactor, e))?;
+            let row = row.map_err(fail)?;
             rows.push(row.unwrap().into_iter().map(value_text).collect());
         }
         Ok(Rows { columns, rows })
     }
+}
+
+/// Whether the driver gave up waiting for the server's answer (the read timeout), which it
+/// reports bare or inside its packet codec's error.
+fn read_timed_out(e: &mysql::Error) -> bool {
+    use std::error::Error as _;
+    let io = match e {
+        mysql::Error::IoError(io) => Some(io),
+        mysql::Error::CodecError(codec) => codec
+            .source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>()),
+        _ => None,
+    };
+    io.is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+        )
+    })
+}
+
+/// `Conn::new` within what is left before `deadline`. The driver's timeouts bound each read,
+/// so a server that trickles a byte at a time could hold connect, TLS and login for as long
+/// as it likes; the attempt runs on its own thread and is abandoned at the deadline (it ends,
+/// and its socket closes, when the driver gives up).
+fn login_by(
+    cfg: &SourceConfig,
+    opts: OptsBuilder,
+    deadline: Instant,
+) -> Result<Result<Conn, mysql::Error>, ConnectError> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(Conn::new(opts));
+    });
+    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .map_err(|_| ConnectError::Stalled {
+            addr: format!("{}:{}", cfg.host, cfg.port),
+            within: cfg.connect_timeout,
+        })
 }
 
 /// A statement as the debug log shows it: one that sets a password is cut before it.
@@ -248,6 +406,9 @@ fn classify(cfg: &SourceConfig, redactor: &Redactor, e: mysql::Error) -> Connect
 pub(super) fn sql_error(redactor: &Redactor, e: mysql::Error) -> SqlError {
     match e {
         mysql::Error::MySqlError(me) => SqlError::new(Some(me.code), redactor.redact(&me.message)),
+        lost @ (mysql::Error::IoError(_)
+        | mysql::Error::CodecError(_)
+        | mysql::Error::DriverError(_)) => SqlError::lost(redactor.redact(&lost.to_string())),
         other => SqlError::new(None, redactor.redact(&other.to_string())),
     }
 }

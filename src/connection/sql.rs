@@ -36,11 +36,25 @@ pub struct SqlError {
     /// The server's error number (1045 access denied, 1227 missing privilege...), when it sent one.
     pub code: Option<u16>,
     pub(crate) message: Redacted,
+    /// The session is gone (the server went away, the socket broke): a new one may work.
+    pub connection_lost: bool,
 }
 
 impl SqlError {
     pub(crate) fn new(code: Option<u16>, message: Redacted) -> SqlError {
-        SqlError { code, message }
+        SqlError {
+            code,
+            message,
+            connection_lost: false,
+        }
+    }
+
+    /// The error of a session that can no longer be used.
+    pub(crate) fn lost(message: Redacted) -> SqlError {
+        SqlError {
+            connection_lost: true,
+            ..SqlError::new(None, message)
+        }
     }
 
     /// An error no session gave, so no password can be in it: recorded answers, fakes.

@@ -36,6 +36,17 @@ impl TablePatterns {
         self.0.iter().any(|p| p.matches(schema, table))
     }
 
+    /// The schemas the patterns name outright (`app` of `app.t` or `app.*`), in order.
+    pub(crate) fn named_schemas(&self) -> Vec<String> {
+        let mut named: Vec<String> = Vec::new();
+        for schema in self.0.iter().filter_map(|p| p.schema.as_literal()) {
+            if !named.contains(&schema) {
+                named.push(schema);
+            }
+        }
+        named
+    }
+
     /// Whether any pattern can match a table of `schema`.
     pub(crate) fn covers_schema(&self, schema: &str) -> bool {
         self.0.iter().any(|p| p.schema.matches(schema))
@@ -68,6 +79,7 @@ mod tests {
         assert_eq!(shown, ["shop.orders", "crm.*", "`a,b`.t"]);
         assert!(l.matches("crm", "x"));
         assert!(l.covers_schema("a,b"));
+        assert_eq!(l.named_schemas(), ["shop", "crm", "a,b"]);
         assert!(!l.covers_schema("other"));
         assert!(TablePatterns::parse(&[" , "]).unwrap().is_empty());
         assert!(TablePatterns::parse(&["a.b.c"]).is_err());

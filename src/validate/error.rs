@@ -15,8 +15,9 @@ use super::target::Engine;
 pub(crate) enum ValidateError {
     /// A statement of the comparison failed on one side (the session already took the
     /// password out of the server's text).
-    #[error("{table} ({}): {error}", .engine.name())]
+    #[error("the {role}'s {table} ({}): {error}", .engine.name())]
     Side {
+        role: Role,
         table: TableRef,
         engine: Engine,
         error: SqlError,
@@ -107,6 +108,22 @@ pub(crate) enum ValidateError {
     WorkerPanicked,
 }
 
+/// Which side of a comparison: both may be the same engine, so the engine alone does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Source,
+    Target,
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Source => "source",
+            Role::Target => "target",
+        })
+    }
+}
+
 impl ValidateError {
     /// A statement that failed while `doing` something.
     pub(crate) fn query(doing: impl Into<String>, error: SqlError) -> ValidateError {
@@ -136,13 +153,14 @@ mod tests {
     fn statement_failures_keep_the_server_error_and_read_as_before() {
         let table = TableRef::parse("shop.orders").unwrap();
         let e = ValidateError::Side {
+            role: Role::Target,
             table: table.clone(),
             engine: Engine::PostgreSql,
             error: SqlError::recorded(None, "42P01: relation does not exist"),
         };
         assert_eq!(
             e.to_string(),
-            "shop.orders (PostgreSQL): 42P01: relation does not exist"
+            "the target's shop.orders (PostgreSQL): 42P01: relation does not exist"
         );
         let e = ValidateError::query(
             format!("reading the columns of {table}"),

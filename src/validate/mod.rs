@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use bisect::{Options, Outcome};
 use checksum::{Digest, Hash};
 use diff::{Diff, DiffKind};
-use error::{TargetPatternError, ValidateError};
+use error::{Role, TargetPatternError, ValidateError};
 use normalize::{columns_sql, common_form, parse_columns, primary_key_sql, Column, Kind};
 use results::{Key, KeyValue, TableResult, TableStatus};
 use table::{PlannedColumn, SidePlan, SqlSide, TableRef};
@@ -179,11 +179,13 @@ pub fn validate_table(
     result
 }
 
-fn columns(db: &mut dyn Db, t: &TableRef) -> Result<Vec<Column>, ValidateError> {
+fn columns(db: &mut dyn Db, role: Role, t: &TableRef) -> Result<Vec<Column>, ValidateError> {
     let e = db.engine();
     let rows = db
         .query(&columns_sql(e, &t.schema, &t.name))
-        .map_err(|err| ValidateError::query(format!("reading the columns of {t}"), err))?;
+        .map_err(|err| {
+            ValidateError::query(format!("reading the columns of the {role}'s {t}"), err)
+        })?;
     Ok(parse_columns(e, &rows))
 }
 
@@ -200,11 +202,11 @@ fn run_table(
     result: &mut TableResult,
 ) -> Result<(), ValidateError> {
     let (se, te) = (pair.source.engine(), pair.target.engine());
-    let scols = columns(pair.source, st)?;
+    let scols = columns(pair.source, Role::Source, st)?;
     if scols.is_empty() {
         return Err(ValidateError::NoSourceTable(st.clone()));
     }
-    let tcols = columns(pair.target, tt)?;
+    let tcols = columns(pair.target, Role::Target, tt)?;
     if tcols.is_empty() {
         return Err(ValidateError::NoTargetTable(tt.clone()));
     }
@@ -213,7 +215,9 @@ fn run_table(
         None => pair
             .source
             .query(&primary_key_sql(se, &st.schema, &st.name))
-            .map_err(|e| ValidateError::query(format!("reading the primary key of {st}"), e))?
+            .map_err(|e| {
+                ValidateError::query(format!("reading the primary key of the source's {st}"), e)
+            })?
             .rows
             .into_iter()
             .filter_map(|r| r.into_iter().next().flatten())
@@ -356,10 +360,12 @@ fn run_table(
         digest,
     };
     let mut sside = SqlSide {
+        role: Role::Source,
         db: &mut *pair.source,
         plan: &splan,
     };
     let mut tside = SqlSide {
+        role: Role::Target,
         db: &mut *pair.target,
         plan: &tplan,
     };

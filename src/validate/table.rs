@@ -4,7 +4,7 @@
 use super::bisect::{KeyRange, Side, Summary};
 use super::checksum::{aggregate, range_filter, segment_sql, Digest, Hash};
 use super::diff::Row;
-use super::error::ValidateError;
+use super::error::{Role, ValidateError};
 use super::normalize::{normalize, row_text, Kind};
 use super::target::{Db, Engine};
 use crate::connection::sql::Rows;
@@ -214,6 +214,7 @@ fn equal_steps(parts: &[KeyRange]) -> Option<i128> {
 
 /// A [`SidePlan`] on a live session.
 pub(crate) struct SqlSide<'a> {
+    pub(crate) role: Role,
     pub(crate) db: &'a mut dyn Db,
     pub(crate) plan: &'a SidePlan,
 }
@@ -221,6 +222,7 @@ pub(crate) struct SqlSide<'a> {
 impl SqlSide<'_> {
     fn run(&mut self, sql: &str) -> Result<Rows, ValidateError> {
         self.db.query(sql).map_err(|e| ValidateError::Side {
+            role: self.role,
             table: self.plan.table.clone(),
             engine: self.plan.engine,
             error: e,

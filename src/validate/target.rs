@@ -156,6 +156,52 @@ impl TargetConfig {
     }
 }
 
+/// A target session that reopens itself after the connection was lost: a target restarted
+/// while a canary step waits is asked again once it is back, instead of the step timing out
+/// and blaming the pipeline for a row that arrived.
+pub struct Reconnecting {
+    cfg: TargetConfig,
+    engine: Engine,
+    db: Option<Box<dyn Db>>,
+}
+
+impl Reconnecting {
+    pub fn new(cfg: TargetConfig, db: Box<dyn Db>) -> Reconnecting {
+        Reconnecting {
+            engine: db.engine(),
+            cfg,
+            db: Some(db),
+        }
+    }
+}
+
+impl Db for Reconnecting {
+    fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
+        let db = match &mut self.db {
+            Some(db) => db,
+            None => {
+                let opened = self.cfg.open().map_err(|e| {
+                    SqlError::lost(
+                        crate::connection::redact::Redactor::default()
+                            .redact(&format!("reconnecting to the target: {e}")),
+                    )
+                })?;
+                log::debug!("reconnected to the target {}", self.cfg.redacted());
+                self.db.insert(opened)
+            }
+        };
+        let result = db.query(sql);
+        if result.as_ref().is_err_and(|e| e.connection_lost) {
+            self.db = None;
+        }
+        result
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

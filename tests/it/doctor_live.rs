@@ -162,6 +162,42 @@ fn a_user_without_replication_privileges_fails_grants(kind: Kind) {
         "{c}"
     );
     assert!(c["fix"]["sql"].to_string().contains("'reader'@'%'"), "{c}");
+    // Without the privilege the filters cannot be read: an error that says so, without the
+    // option-file edit that would fix a filter nobody saw.
+    let filters = check(&report, "binlog.filters");
+    assert_eq!(filters["status"], "error", "{filters}");
+    assert!(
+        filters["message"].as_str().unwrap().contains("1227"),
+        "{filters}"
+    );
+    assert!(filters["fix"].is_null(), "{filters}");
+}
+
+/// An account with USAGE only sees no captured schema (MariaDB still shows it `test`, through
+/// the anonymous grants): it must fail grants.snapshot for the tables named, not pass.
+fn a_usage_only_account_fails_snapshot_grants_for_named_tables(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
+    server
+        .exec(
+            "CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY); \
+               CREATE USER 'usage'@'%' IDENTIFIED BY 'usage_pw'",
+        )
+        .unwrap();
+    let url = server.url("usage", "usage_pw");
+    for (tables, lacking) in [
+        ("app.t", "SELECT on app"),
+        ("ap*.*", "SELECT on any captured schema"),
+    ] {
+        let (code, report) = doctor_json(&url, &["--tables", tables]);
+        assert_eq!(code, 1, "{report:#}");
+        let c = check(&report, "grants.snapshot");
+        assert_eq!(c["status"], "fail", "--tables {tables}: {c}");
+        assert!(c["message"].as_str().unwrap().contains(lacking), "{c}");
+    }
+    // Granted, it passes: the check reads the grant, not the visibility.
+    server.exec("GRANT SELECT ON app.* TO 'usage'@'%'").unwrap();
+    let (_, report) = doctor_json(&url, &["--tables", "app.t"]);
+    assert_eq!(status(&report, "grants.snapshot"), "pass", "{report:#}");
 }
 
 fn tables_without_primary_key_and_myisam_tables_are_named(kind: Kind) {
@@ -257,7 +293,11 @@ fn a_server_that_never_answers_is_given_up_on_within_the_timeout() {
     );
     assert_eq!(code, 1);
     assert_eq!(status(&report, "connect.tcp"), "pass");
-    assert_eq!(status(&report, "connect.auth"), "fail");
+    let auth = check(&report, "connect.auth");
+    assert_eq!(auth["status"], "fail");
+    // The server never judged a password: an account fix would send the reader astray.
+    assert_eq!(auth["observed"], "no handshake", "{auth}");
+    assert!(auth["fix"].is_null(), "{auth}");
 }
 
 fn the_password_never_appears_in_any_output(kind: Kind) {
@@ -625,6 +665,7 @@ on_each_server!(
     minimal_row_image_fails,
     short_retention_fails_and_medium_retention_warns,
     a_user_without_replication_privileges_fails_grants,
+    a_usage_only_account_fails_snapshot_grants_for_named_tables,
     tables_without_primary_key_and_myisam_tables_are_named,
     binlog_filters_that_drop_a_captured_schema_fail,
     the_password_never_appears_in_any_output,

@@ -9,6 +9,7 @@ mod cli_contract;
 mod doctor_fix;
 mod doctor_live;
 mod doctor_mysql;
+mod doctor_read_only;
 mod doctor_tls;
 mod hints;
 mod playbook_cli;

@@ -32,6 +32,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     let replica = common::replica_of(&source, &[]);
     let src = source.url("root", "");
     let tgt = replica.url("root", "");
+    let state = tempfile::tempdir().unwrap();
 
     let out = init_canary(&src, "retail_db.cdc_canary");
     assert_eq!(
@@ -44,6 +45,12 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     // --init is idempotent.
     let again = init_canary(&src, "retail_db.cdc_canary");
     assert_eq!(again.status.code(), Some(0));
+    // A database that is not there: no grant would help, and none is suggested.
+    let nodb = init_canary(&src, "nodb.cdc_canary");
+    assert_eq!(nodb.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&nodb.stderr);
+    assert!(said.contains("database nodb does not exist"), "{said}");
+    assert!(!said.contains("GRANT"), "{said}");
     let until = Instant::now() + Duration::from_secs(20);
     while replica
         .query_value(
@@ -57,20 +64,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    let (code, report) = common::cdc_json(&[
-        "validate",
-        "--crud",
-        "--source",
-        &src,
-        "--target",
-        &tgt,
-        "--canary",
-        "retail_db.cdc_canary",
-        "--timeout",
-        "20s",
-        "--format",
-        "json",
-    ]);
+    let (code, report) = canary_json(state.path(), &src, &tgt, "20s");
     assert_eq!(code, 0, "{report:#}");
     let steps = report["steps"].as_array().unwrap();
     let names: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
@@ -86,20 +80,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
 
     // The replica's applier stops: the insert never arrives.
     applier(kind, &replica, "STOP");
-    let (code, report) = common::cdc_json(&[
-        "validate",
-        "--crud",
-        "--source",
-        &src,
-        "--target",
-        &tgt,
-        "--canary",
-        "retail_db.cdc_canary",
-        "--timeout",
-        "2s",
-        "--format",
-        "json",
-    ]);
+    let (code, report) = canary_json(state.path(), &src, &tgt, "2s");
     assert_eq!(code, 1, "{report:#}");
     let steps = report["steps"].as_array().unwrap();
     assert_eq!(steps[0]["status"], "timed_out", "{report:#}");
@@ -108,42 +89,77 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     assert_eq!(report["playbook"], "changes-not-captured");
     assert_eq!(canary_rows(&source), 0, "a failed run cleans up too");
 
-    // Ctrl-C while waiting: the run stops, removes its row and exits 2.
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cdc"))
-        .args([
-            "validate",
-            "--crud",
-            "--source",
-            &src,
-            "--target",
-            &tgt,
-            "--canary",
-            "retail_db.cdc_canary",
-            "--timeout",
-            "120s",
-            "--format",
-            "json",
-        ])
-        .env_remove("CDC_SOURCE")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while canary_rows(&source) == 0 {
-        assert!(Instant::now() < until, "the canary row was never inserted");
-        std::thread::sleep(Duration::from_millis(50));
+    // Ctrl-C, a service manager's SIGTERM or a closed terminal's SIGHUP while waiting: the
+    // run stops, removes its row and exits 2.
+    let crud = || {
+        canary_crud(state.path(), &src, &tgt, "120s")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let inserted = || {
+        let until = Instant::now() + Duration::from_secs(30);
+        while canary_rows(&source) == 0 {
+            assert!(Instant::now() < until, "the canary row was never inserted");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    for signal in ["-INT", "-TERM", "-HUP"] {
+        let child = crud();
+        inserted();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "kill {signal}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["steps"][0]["status"], "interrupted", "{report:#}");
+        assert_eq!(report["cleaned"], true);
+        assert_eq!(canary_rows(&source), 0, "kill {signal}: the run cleans up");
     }
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+
+    // kill -9 leaves the row (nothing can clean up), minutes old, not hours: the next run
+    // removes it by its record, as the report of a run that could not clean up promises.
+    let mut child = crud();
+    inserted();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        canary_rows(&source),
+        1,
+        "the killed run's row is still there"
+    );
+    applier(kind, &replica, "START");
+    let (code, report) = canary_json(state.path(), &src, &tgt, "30s");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["leftovers_removed"], 1, "{report:#}");
+    assert_eq!(canary_rows(&source), 0, "the next run removed it");
+
+    // The target drops validate's session while it waits (as a restart does): it reconnects,
+    // and the step arrives instead of timing out and blaming the pipeline.
+    applier(kind, &replica, "STOP");
+    let child = crud();
+    inserted();
+    for _ in 0..3 {
+        let ids = replica
+            .query_value(
+                "SELECT GROUP_CONCAT(id) FROM information_schema.processlist \
+                 WHERE user = 'root' AND id <> CONNECTION_ID()",
+            )
+            .unwrap()
+            .unwrap_or_default();
+        for id in ids.split(',').filter(|i| !i.is_empty()) {
+            let _ = replica.exec(&format!("KILL {id}"));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    applier(kind, &replica, "START");
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["steps"][0]["status"], "interrupted", "{report:#}");
-    assert_eq!(report["cleaned"], true);
-    assert_eq!(canary_rows(&source), 0, "an interrupted run cleans up too");
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_all_arrived(&report);
 }
 
 #[test]
@@ -162,6 +178,11 @@ fn a_bad_delete_mode_is_refused_naming_the_forms_it_takes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("soft:COLUMN=VALUE"));
 }
 
+fn assert_all_arrived(report: &serde_json::Value) {
+    let steps = report["steps"].as_array().unwrap();
+    assert!(steps.iter().all(|s| s["status"] == "arrived"), "{report:#}");
+}
+
 /// `cdc args` with its canary records kept in `state` (not the user's own state dir).
 fn cdc_in(state: &std::path::Path, args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cdc"));
@@ -173,12 +194,50 @@ fn cdc_in(state: &std::path::Path, args: &[&str]) -> std::process::Command {
     cmd
 }
 
+/// `validate --crud` of the canary table `retail_db.cdc_canary` as JSON, records kept in `state`.
+fn canary_crud(
+    state: &std::path::Path,
+    src: &str,
+    tgt: &str,
+    timeout: &str,
+) -> std::process::Command {
+    crud_of(
+        state,
+        src,
+        tgt,
+        ["--canary", "retail_db.cdc_canary"],
+        timeout,
+    )
+}
+
+/// [`canary_crud`] run to its end: (exit code, report).
+fn canary_json(
+    state: &std::path::Path,
+    src: &str,
+    tgt: &str,
+    timeout: &str,
+) -> (i32, serde_json::Value) {
+    let out = canary_crud(state, src, tgt, timeout).output().unwrap();
+    (out.status.code().unwrap_or(-1), json_of(&out))
+}
+
 /// `validate --crud --table TABLE` from `src` to `tgt`, as JSON, records kept in `state`.
 fn crud_table(
     state: &std::path::Path,
     src: &str,
     tgt: &str,
     table: &str,
+    timeout: &str,
+) -> std::process::Command {
+    crud_of(state, src, tgt, ["--table", table], timeout)
+}
+
+/// `validate --crud` of `row` (`--canary T` or `--table T`) as JSON, records kept in `state`.
+fn crud_of(
+    state: &std::path::Path,
+    src: &str,
+    tgt: &str,
+    row: [&str; 2],
     timeout: &str,
 ) -> std::process::Command {
     cdc_in(
@@ -190,8 +249,8 @@ fn crud_table(
             src,
             "--target",
             tgt,
-            "--table",
-            table,
+            row[0],
+            row[1],
             "--timeout",
             timeout,
             "--format",
@@ -252,14 +311,7 @@ fn a_generated_row_in_a_real_table_arrives_and_a_crashed_runs_row_is_removed_by_
         let report = json_of(&out);
         assert_eq!(out.status.code(), Some(0), "{table}: {report:#}");
         assert_eq!(report["row"], "generated");
-        assert!(
-            report["steps"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|s| s["status"] == "arrived"),
-            "{report:#}"
-        );
+        assert_all_arrived(&report);
         let counts = report["counts"].as_array().unwrap();
         assert_eq!(counts.len(), 1, "{report:#}");
         assert_eq!(counts[0]["status"], "match");
@@ -837,14 +889,7 @@ fn a_generated_row_meets_the_tables_check_constraints(kind: common::Kind) {
     let out = crud("chk.items");
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(0), "{report:#}");
-    assert!(
-        report["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["status"] == "arrived"),
-        "{report:#}"
-    );
+    assert_all_arrived(&report);
     assert_eq!(count(&source, "chk.items"), 0, "the source is left clean");
 
     // No value cdc can make up passes CRC32(code) = 12345: refused before anything is written.

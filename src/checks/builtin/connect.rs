@@ -47,6 +47,21 @@ pub(crate) fn auth(ctx: &Context) -> Outcome {
                 "the server requires TLS: connect with ssl-mode=REQUIRED or stricter",
             )
         }
+        // The server never got as far as judging credentials: the account's fixes do not apply.
+        Some(Err(e @ ConnectError::Stalled { .. })) => Outcome::verdict(
+            Level::Violation,
+            "no handshake",
+            format!("{e}: is this port a MySQL/MariaDB server (not a proxy or another service)? \
+                     A hung or overloaded server (max_connections reached, disk full) also \
+                     stops answering: see its error log"),
+        )
+        .without_check_fixes(),
+        Some(Err(e @ ConnectError::Tcp { .. })) => Outcome::verdict(
+            Level::Violation,
+            "connection lost during login",
+            format!("{e}: the server (or something between) closed the connection before login finished"),
+        )
+        .without_check_fixes(),
         Some(Err(e)) => Outcome::verdict(Level::Violation, "login failed", e.to_string()),
     }
 }

@@ -84,6 +84,15 @@ pub(crate) fn run(needs: &Needs, ctx: &mut Context) -> Outcome {
             missing.push(format!("{} on *.*", alternatives.join(" or ")));
         }
     }
+    // An account with no privilege on any schema sees none, which must not read as "holds
+    // what every captured schema needs".
+    if ctx.schemas.is_empty() {
+        for need in needs.per_schema.iter().filter(|n| !grants.holds_global(n)) {
+            missing.push(format!(
+                "{need} on any captured schema (the account sees none; name them with --tables)"
+            ));
+        }
+    }
     for need in &needs.per_schema {
         let lacking: Vec<&str> = ctx
             .schemas

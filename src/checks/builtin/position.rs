@@ -78,6 +78,14 @@ pub(crate) fn judge_file_position(
             observed,
             format!("{file} is only {size} bytes: position {pos} lies past its end (a position from another server?)"),
         ),
+        None if base_name(file) != base_name(&first.0) => (
+            Level::Violation,
+            observed,
+            format!(
+                "{file} is not a binary log of this server (its logs are named {}.NNNNNN): a position from another server, or log_bin renamed?",
+                base_name(&first.0)
+            ),
+        ),
         None if file < first.0.as_str() => (
             Level::Violation,
             observed,
@@ -89,6 +97,11 @@ pub(crate) fn judge_file_position(
             format!("{file} is not on this server (newest: {}): a position from another server, or a renamed log?", last.0),
         ),
     }
+}
+
+/// `binlog` of `binlog.000042`: the part log_bin names, before the sequence number.
+fn base_name(file: &str) -> &str {
+    file.rsplit_once('.').map_or(file, |(base, _)| base)
 }
 
 impl From<(Level, String, String)> for Outcome {
@@ -245,6 +258,11 @@ mod tests {
         assert!(m.contains("past its end"), "{m}");
         let (_, _, m) = judge_file_position(&files(), "binlog.000099", 4);
         assert!(m.contains("not on this server"), "{m}");
+        // Sorts before the oldest kept log, but no log of this server ever had that name.
+        let (l, _, m) = judge_file_position(&files(), "awsbin.000001", 4);
+        assert_eq!(l, Level::Violation);
+        assert!(m.contains("not a binary log of this server"), "{m}");
+        assert!(!m.contains("purged"), "{m}");
     }
 
     #[test]

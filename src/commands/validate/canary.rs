@@ -17,7 +17,7 @@ use crate::validate::crud::pending::pending_dir;
 use crate::validate::crud::{create_table_sql, Crud, RowKind};
 use crate::validate::scope;
 use crate::validate::table::TableRef;
-use crate::validate::target::{Db, Engine, MySqlDb, TargetConfig};
+use crate::validate::target::{Db, Engine, MySqlDb, Reconnecting, TargetConfig};
 use crate::validate::target_table;
 
 pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome> {
@@ -33,6 +33,16 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
     if args.init {
         let ddl = create_table_sql(&canary);
         if let Err(e) = src.query(&ddl) {
+            // ER_BAD_DB_ERROR: no grant helps; the database must exist first.
+            if e.code == Some(1049) {
+                bail!(
+                    "creating {canary}: {e}\nThe database {schema} does not exist on the source: \
+                     create it (CREATE DATABASE {db};) or give --canary a table in a database \
+                     the pipeline captures.",
+                    schema = canary.schema,
+                    db = Engine::MySql.ident(&canary.schema)
+                );
+            }
             bail!(
                 "creating {canary}: {e}\nAn account that may create it can run:\n  {ddl};\n  \
                  GRANT INSERT, UPDATE, DELETE ON {quoted} TO <the account cdc validate uses>;",
@@ -50,9 +60,10 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
     let mut target_cfg = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
         .context("cannot use the target")?;
     target_cfg.set_connect_timeout(args.source.connect_timeout);
-    let mut target = target_cfg
+    let first = target_cfg
         .open()
         .with_context(|| format!("cannot connect to the target {}", target_cfg.redacted()))?;
+    let mut target: Box<dyn Db> = Box::new(Reconnecting::new(target_cfg.clone(), first));
     let target_name = target_table(args.target_table.as_deref(), &canary);
     let mut counted = scope::expand(&mut src, &args.table_list())?;
     if counted.is_empty() {
@@ -66,7 +77,7 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
         })
         .collect();
 
-    // Ctrl-C stops the waiting; the canary rows are still removed before exit.
+    // Ctrl-C, SIGTERM and SIGHUP stop the waiting; the canary rows are still removed before exit.
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));

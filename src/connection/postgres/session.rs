@@ -99,7 +99,13 @@ impl Sql for PgSession {
     fn query(&mut self, sql: &str) -> Result<Rows, SqlError> {
         log::debug!("postgres sql: {sql}");
         let messages = self.client.simple_query(sql).map_err(|e| {
-            let e = SqlError::new(None, self.redactor.redact(&pg_error_text(&e)));
+            let text = self.redactor.redact(&pg_error_text(&e));
+            // Only the server's own errors leave the session usable.
+            let e = if e.as_db_error().is_some() {
+                SqlError::new(None, text)
+            } else {
+                SqlError::lost(text)
+            };
             log::debug!("postgres sql failed: {e}");
             e
         })?;

@@ -444,9 +444,10 @@ impl Crud<'_> {
         }
     }
 
-    /// A generated row is recorded on disk until it is removed (see [`pending`]).
+    /// The row is recorded on disk until it is removed (see [`pending`]): a run that dies
+    /// before its cleanup leaves the record the next run deletes by.
     fn record(&self, plan: &RowPlan, run_id: &str) {
-        if let (RowKind::Generated, Some(dir)) = (self.row, &self.pending_dir) {
+        if let Some(dir) = &self.pending_dir {
             if let Some(p) = Pending::of(plan, run_id, &self.source_id) {
                 let _ = p.save(dir);
             }

@@ -20,6 +20,10 @@ pub(crate) struct Pending {
     /// Columns whose values only the canary writes: the row is deleted only if they match.
     #[serde(default)]
     pub(crate) markers: Vec<(String, Vec<String>)>,
+    /// The canary table's run-id column: its rows are deleted by run id (their key is only
+    /// known once inserted).
+    #[serde(default)]
+    pub(crate) run_column: Option<String>,
 }
 
 /// `$CDC_STATE_DIR`, else `$XDG_STATE_HOME/cdc`, else `$HOME/.local/state/cdc`; then
@@ -38,11 +42,14 @@ pub(crate) fn pending_dir() -> Option<PathBuf> {
 
 impl Pending {
     pub fn of(plan: &RowPlan, run_id: &str, source: &str) -> Option<Pending> {
-        let key: Option<Vec<(String, String)>> = plan
-            .key
-            .iter()
-            .map(|(c, v)| v.clone().map(|v| (c.clone(), v)))
-            .collect();
+        let key: Option<Vec<(String, String)>> = match &plan.run_column {
+            Some(_) => Some(Vec::new()),
+            None => plan
+                .key
+                .iter()
+                .map(|(c, v)| v.clone().map(|v| (c.clone(), v)))
+                .collect(),
+        };
         Some(Pending {
             run_id: run_id.to_string(),
             source: source.to_string(),
@@ -53,6 +60,7 @@ impl Pending {
                 .iter()
                 .map(|(c, vs)| (c.clone(), vs.iter().map(|v| v.text().to_string()).collect()))
                 .collect(),
+            run_column: plan.run_column.clone(),
         })
     }
 
@@ -73,29 +81,28 @@ impl Pending {
         let _ = std::fs::remove_file(self.path(dir));
     }
 
-    /// `DELETE` of exactly this row.
+    /// `DELETE` of exactly this row (in the canary table: of this run's rows).
     pub(crate) fn delete_sql(&self) -> Option<String> {
         let e = Engine::MySql;
         let table = TableRef::parse(&self.table)?;
-        let mut pred: Vec<String> = self
-            .key
-            .iter()
-            .map(|(c, v)| format!("{} = {}", e.ident(c), e.literal(v)))
-            .collect();
-        if pred.is_empty() {
-            return None;
-        }
-        pred.extend(self.markers.iter().map(|(c, vs)| {
-            let list: Vec<String> = vs.iter().map(|v| e.literal(v)).collect();
-            format!("{} IN ({})", e.ident(c), list.join(", "))
-        }));
-        (!pred.is_empty()).then(|| {
-            format!(
-                "DELETE FROM {} WHERE {}",
-                table.quoted(e),
-                pred.join(" AND ")
-            )
-        })
+        let pred: Vec<String> = match &self.run_column {
+            Some(c) => vec![format!("{} = {}", e.ident(c), e.literal(&self.run_id))],
+            None if self.key.is_empty() => return None,
+            None => self
+                .key
+                .iter()
+                .map(|(c, v)| format!("{} = {}", e.ident(c), e.literal(v)))
+                .chain(self.markers.iter().map(|(c, vs)| {
+                    let list: Vec<String> = vs.iter().map(|v| e.literal(v)).collect();
+                    format!("{} IN ({})", e.ident(c), list.join(", "))
+                }))
+                .collect(),
+        };
+        Some(format!(
+            "DELETE FROM {} WHERE {}",
+            table.quoted(e),
+            pred.join(" AND ")
+        ))
     }
 }
 
@@ -147,6 +154,7 @@ mod tests {
             table: "shop.orders".into(),
             key: vec![("id".into(), "42".into()), ("region".into(), "e'u".into())],
             markers: vec![("note".into(), vec!["cdc:i:ab".into(), "cdc:u:ab".into()])],
+            run_column: None,
         };
         p.save(dir.path()).unwrap();
         let text = std::fs::read_to_string(dir.path().join("cdc-1-2.json")).unwrap();
@@ -158,5 +166,26 @@ mod tests {
         );
         p.forget(dir.path());
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn a_canary_record_deletes_its_runs_rows_whatever_their_age() {
+        let p = Pending {
+            run_id: "cdc-1-2".into(),
+            source: "127.0.0.1:3306".into(),
+            table: "retail_db.cdc_canary".into(),
+            key: Vec::new(),
+            markers: Vec::new(),
+            run_column: Some("run_id".into()),
+        };
+        assert_eq!(
+            p.delete_sql().unwrap(),
+            "DELETE FROM `retail_db`.`cdc_canary` WHERE `run_id` = 'cdc-1-2'"
+        );
+        let keyless = Pending {
+            run_column: None,
+            ..p
+        };
+        assert_eq!(keyless.delete_sql(), None);
     }
 }
