@@ -969,3 +969,47 @@ on_each_server!(
     lag_that_resolves_within_the_settle_delay_is_not_reported,
     postgres_target_identical_then_drifted,
 );
+
+/// A target that starts refusing statements partway through a checksum (the account's
+/// MAX_QUERIES_PER_HOUR runs out at each step in turn): every failure says it was the
+/// target's, though both sides are the same engine.
+#[test]
+fn checksum_failures_name_the_side_that_failed() {
+    let source = source_with_tables(Kind::Mariadb1011);
+    let target = source_with_tables(Kind::Mariadb1011);
+    let src = source.root_url();
+    let mut midway = 0;
+    for n in 1..=24 {
+        target
+            .exec(&format!(
+                "CREATE USER 'q{n}'@'%' IDENTIFIED BY 'pw' WITH MAX_QUERIES_PER_HOUR {n}; \
+                 GRANT SELECT ON vt.* TO 'q{n}'@'%'"
+            ))
+            .unwrap();
+        let out = common::cdc(&[
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            &target.url(&format!("q{n}"), "pw"),
+            "--tables",
+            "vt.plain",
+            "--checksum",
+            "--settle",
+            "0",
+            "--format",
+            "json",
+        ]);
+        let said = common::all_output(&out);
+        // Error 1226: the user exceeded max_questions; whatever step it stopped, it says whose.
+        for line in said.lines().filter(|l| l.contains("1226")) {
+            assert!(line.contains("target"), "q{n}: {line}");
+            assert!(!line.contains("source"), "q{n}: {line}");
+            midway += usize::from(line.contains("the target's vt.plain"));
+        }
+    }
+    assert!(
+        midway > 0,
+        "the query limit never stopped a comparison midway"
+    );
+}
