@@ -51,6 +51,25 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     let said = String::from_utf8_lossy(&nodb.stderr);
     assert!(said.contains("database nodb does not exist"), "{said}");
     assert!(!said.contains("GRANT"), "{said}");
+    // An account that may write but not create (the sandbox's cdc_user): the table is there,
+    // so --init is done; a new one it cannot create, and the grant it prints names it.
+    source
+        .exec(
+            "CREATE USER 'writer'@'%' IDENTIFIED BY 'w_pw'; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON retail_db.* TO 'writer'@'%'",
+        )
+        .unwrap();
+    let writer = source.url("writer", "w_pw");
+    let out = init_canary(&writer, "retail_db.cdc_canary");
+    assert_eq!(out.status.code(), Some(0), "{}", common::all_output(&out));
+    let out = init_canary(&writer, "retail_db.new_canary");
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("TO 'writer'@'%';"), "{said}");
+    let out = init_canary(&writer, "retail_db.orders");
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("is not a canary table"), "{said}");
     let until = Instant::now() + Duration::from_secs(20);
     while replica
         .query_value(

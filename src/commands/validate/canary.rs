@@ -12,9 +12,10 @@ use super::{ValidateArgs, ValidateFormat};
 use crate::commands::outcome::Outcome;
 use crate::commands::output;
 use crate::connection::mysql_url::SourceConfig;
+use crate::connection::sql::{literal, SqlError};
 use crate::report;
 use crate::validate::crud::pending::pending_dir;
-use crate::validate::crud::{create_table_sql, Crud, RowKind};
+use crate::validate::crud::{create_table_sql, Crud, RowKind, CANARY_COLUMNS};
 use crate::validate::scope;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine, MySqlDb, Reconnecting, TargetConfig};
@@ -31,24 +32,7 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
     let mut src = MySqlDb::open(source)
         .with_context(|| format!("cannot connect to the source {}", source.redacted()))?;
     if args.init {
-        let ddl = create_table_sql(&canary);
-        if let Err(e) = src.query(&ddl) {
-            // ER_BAD_DB_ERROR: no grant helps; the database must exist first.
-            if e.code == Some(1049) {
-                bail!(
-                    "creating {canary}: {e}\nThe database {schema} does not exist on the source: \
-                     create it (CREATE DATABASE {db};) or give --canary a table in a database \
-                     the pipeline captures.",
-                    schema = canary.schema,
-                    db = Engine::MySql.ident(&canary.schema)
-                );
-            }
-            bail!(
-                "creating {canary}: {e}\nAn account that may create it can run:\n  {ddl};\n  \
-                 GRANT INSERT, UPDATE, DELETE ON {quoted} TO <the account cdc validate uses>;",
-                quoted = canary.quoted(Engine::MySql)
-            );
-        }
+        init(&mut src, &canary)?;
         output::print(&format!(
             "{}.{} is ready on the source. Add it to the pipeline's captured tables (e.g. Debezium \
              table.include.list, Flink CDC table-name, the Lakeflow table selection), then run \
@@ -133,6 +117,71 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
         return Ok(Outcome::Incomplete);
     }
     Ok(Outcome::found_if(!report.passed()))
+}
+
+/// Makes sure the canary table is there: an existing one with the canary's columns is ready
+/// as it is (no CREATE privilege needed to run `--init` again); otherwise it is created.
+fn init(src: &mut MySqlDb, canary: &TableRef) -> Result<()> {
+    let existing = canary_columns(src, canary)
+        .with_context(|| format!("reading the columns of {canary} on the source"))?;
+    if !existing.is_empty() {
+        let missing: Vec<&str> = CANARY_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| !existing.iter().any(|e| e.eq_ignore_ascii_case(c)))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "{canary} exists but is not a canary table: it lacks {}. Give --canary another \
+             name, or drop it if it is a broken canary table",
+            missing.join(", ")
+        );
+    }
+    let ddl = create_table_sql(canary);
+    let Err(e) = src.query(&ddl) else {
+        return Ok(());
+    };
+    // ER_BAD_DB_ERROR: no grant helps; the database must exist first.
+    if e.code == Some(1049) {
+        bail!(
+            "creating {canary}: {e}\nThe database {schema} does not exist on the source: \
+             create it (CREATE DATABASE {db};) or give --canary a table in a database \
+             the pipeline captures.",
+            schema = canary.schema,
+            db = Engine::MySql.ident(&canary.schema)
+        );
+    }
+    let account = current_account(src).unwrap_or_else(|| "<the account cdc validate uses>".into());
+    bail!(
+        "creating {canary}: {e}\nAn account that may create it can run:\n  {ddl};\n  \
+         GRANT INSERT, UPDATE, DELETE ON {quoted} TO {account};",
+        quoted = canary.quoted(Engine::MySql)
+    )
+}
+
+/// The column names of `table` on the source; empty when there is no such table.
+fn canary_columns(src: &mut MySqlDb, table: &TableRef) -> Result<Vec<String>, SqlError> {
+    let rows = src.query(&format!(
+        "SELECT column_name FROM information_schema.columns \
+         WHERE table_schema = {} AND table_name = {}",
+        literal(&table.schema),
+        literal(&table.name)
+    ))?;
+    Ok(rows
+        .rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect())
+}
+
+/// 'user'@'host' of the session, as GRANT takes it.
+fn current_account(src: &mut MySqlDb) -> Option<String> {
+    let rows = src.query("SELECT CURRENT_USER()").ok()?;
+    let v = rows.scalar().flatten()?.to_string();
+    let (user, host) = v.rsplit_once('@')?;
+    Some(format!("{}@{}", literal(user), literal(host)))
 }
 
 /// `--canary db.t`, else cdc_canary in the source URL's database.

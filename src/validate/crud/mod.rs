@@ -157,6 +157,9 @@ pub(crate) struct Crud<'a> {
 }
 
 /// The canary table; `--init` creates it idempotently.
+/// The columns a canary table has (those `create_table_sql` makes and a run writes).
+pub(crate) const CANARY_COLUMNS: [&str; 4] = ["id", "run_id", "note", "created_at"];
+
 pub(crate) fn create_table_sql(canary: &TableRef) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS {} (\
