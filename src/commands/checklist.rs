@@ -95,6 +95,10 @@ pub(crate) fn run(args: &ChecklistArgs) -> Result<Outcome> {
         &args.profile.to_string(),
     );
     let color = report::color_wanted(std::io::stdout().is_terminal());
-    output::print(&report::render(&outcome.report, args.format, color))?;
+    let gate = report::Gate {
+        strict: args.strict,
+        pending: outcome.pending.clone(),
+    };
+    output::print(&report::render(&outcome.report, args.format, color, &gate))?;
     Ok(Outcome::found_if(outcome.has_problem(args.strict)))
 }

@@ -101,7 +101,11 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
         bail!("--fix prints a plan for people: use it with --format human");
     }
     let mut report = check_source(&catalogue, &source, &options, args.source.platform);
-    output::print(&report::render(&report, args.format, color))?;
+    let gate = report::Gate {
+        strict: args.strict,
+        pending: Vec::new(),
+    };
+    output::print(&report::render(&report, args.format, color, &gate))?;
     if args.fix {
         let plan = FixPlan::from_report(&report);
         output::print(&format!(

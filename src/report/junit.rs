@@ -1,25 +1,34 @@
 //! JUnit XML, for CI systems that show test reports.
 //!
 //! One `<testcase>` per check, `classname="cdc.<command>.<area>"`. FAIL is a `<failure>`, ERROR an
-//! `<error>`, SKIP `<skipped>`; WARN passes and carries a `<system-out>` note (whether a warning
-//! fails the build is the exit code's business, see `--strict`).
+//! `<error>`, SKIP `<skipped>`; WARN passes and carries a `<system-out>` note. Under `--strict`
+//! the file fails what the exit code fails: every WARN, and each pending checklist item, is a
+//! `<failure>` too (type "warn" / "pending"), so CI's red and the report's red agree.
 
 use crate::playbooks::show_command;
 use std::fmt::Write as _;
 
 use crate::checks::result::{CheckResult, Report, Status};
 
-use super::{area, server_description, summary_line, wants_fix};
+use super::{area, server_description, summary_line, wants_fix, Gate};
 
-pub(crate) fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report, gate: &Gate) -> String {
     let suite = format!("cdc {}", report.command);
     let s = &report.summary;
+    let failures = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Fail || gate.fails(c))
+        .count();
+    let skipped = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Skip && !gate.fails(c))
+        .count();
     let counts = format!(
-        r#"tests="{}" failures="{}" errors="{}" skipped="{}""#,
+        r#"tests="{}" failures="{failures}" errors="{}" skipped="{skipped}""#,
         report.checks.len(),
-        s.fail,
         s.error,
-        s.skip
     );
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, r#"<testsuites name="{suite}" {counts}>"#);
@@ -40,13 +49,13 @@ pub(crate) fn render(report: &Report) -> String {
     }
     out.push_str("    </properties>\n");
     for check in &report.checks {
-        testcase(&mut out, report.command, check);
+        testcase(&mut out, report.command, check, gate);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }
 
-fn testcase(out: &mut String, command: &str, check: &CheckResult) {
+fn testcase(out: &mut String, command: &str, check: &CheckResult, gate: &Gate) {
     let open = format!(
         r#"    <testcase classname="cdc.{command}.{}" name="{}""#,
         escape_attr(area(&check.id)),
@@ -58,6 +67,21 @@ fn testcase(out: &mut String, command: &str, check: &CheckResult) {
         &check.message
     });
     let body = || escape_text(&details(check));
+    if gate.fails(check) {
+        let kind = if check.status == Status::Warn {
+            "warn"
+        } else {
+            "pending"
+        };
+        let _ = writeln!(out, "{open}>");
+        let _ = writeln!(
+            out,
+            r#"      <failure message="{message}" type="{kind}">{}</failure>"#,
+            body()
+        );
+        let _ = writeln!(out, "    </testcase>");
+        return;
+    }
     match check.status {
         Status::Pass => {
             let _ = writeln!(out, "{open}/>");
@@ -167,7 +191,7 @@ fn escape(s: &str, attr: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample_report;
+    use crate::report::{sample_report, Gate};
 
     fn attr<'a>(xml: &'a str, element: &str, name: &str) -> &'a str {
         let start = xml.find(&format!("<{element} ")).expect("element");
@@ -225,13 +249,13 @@ mod tests {
 
     #[test]
     fn snapshot() {
-        insta::assert_snapshot!(render(&sample_report()));
+        insta::assert_snapshot!(render(&sample_report(), &Gate::default()));
     }
 
     #[test]
     fn counts_and_structure() {
         let report = sample_report();
-        let xml = render(&report);
+        let xml = render(&report, &Gate::default());
         assert_well_formed(&xml);
         assert_eq!(xml.matches("<testcase ").count(), report.checks.len());
         assert_eq!(
@@ -261,13 +285,48 @@ mod tests {
     }
 
     #[test]
+    fn strict_fails_every_warning_and_each_pending_item() {
+        let mut report = sample_report();
+        assert!(report.summary.warn > 0, "the sample needs a warning");
+        let skipped = report
+            .checks
+            .iter()
+            .position(|c| c.status == Status::Skip)
+            .expect("the sample needs a skipped check");
+        report.checks[skipped].id = "attest.backups".into();
+        let gate = Gate {
+            strict: true,
+            pending: vec!["attest.backups".into()],
+        };
+        let xml = render(&report, &gate);
+        assert_well_formed(&xml);
+        let s = &report.summary;
+        assert_eq!(
+            attr(&xml, "testsuite", "failures"),
+            (s.fail + s.warn + 1).to_string()
+        );
+        assert_eq!(attr(&xml, "testsuite", "skipped"), (s.skip - 1).to_string());
+        assert_eq!(xml.matches(r#"type="warn""#).count(), s.warn);
+        assert_eq!(xml.matches(r#"type="pending""#).count(), 1);
+        // Not strict: the same report's warnings pass.
+        let lenient = render(
+            &report,
+            &Gate {
+                strict: false,
+                ..gate
+            },
+        );
+        assert_eq!(attr(&lenient, "testsuite", "failures"), s.fail.to_string());
+    }
+
+    #[test]
     fn escapes_markup_and_drops_forbidden_characters() {
         let mut report = sample_report();
         for c in &mut report.checks {
             c.message = "a <b> & \"c\" 'd'\u{1}\u{1b}[31m\nnext".into();
             c.observed = "<&\"'>".into();
         }
-        let xml = render(&report);
+        let xml = render(&report, &Gate::default());
         assert_well_formed(&xml);
         assert!(
             xml.contains(r#"message="a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;[31m&#10;next""#)

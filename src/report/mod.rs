@@ -38,14 +38,40 @@ pub enum Format {
     Markdown,
 }
 
+/// What fails a run beyond FAIL and ERROR, for the formats that say pass or fail per check
+/// (JUnit): under `--strict`, every warning and each pending checklist item.
+#[derive(Debug, Clone, Default)]
+pub struct Gate {
+    pub strict: bool,
+    /// Check ids that are pending (unanswered checklist items).
+    pub pending: Vec<String>,
+}
+
+impl Gate {
+    /// Whether `check` fails under this gate though its status alone does not.
+    pub(crate) fn fails(&self, check: &crate::checks::result::CheckResult) -> bool {
+        self.strict
+            && match check.status {
+                Status::Warn => true,
+                Status::Skip => self.pending.contains(&check.id),
+                _ => false,
+            }
+    }
+}
+
 /// Renders `report` in `format`. The human table is as wide as stdout's terminal when it is
 /// one, else [`DEFAULT_WIDTH`]; use [`render_with_width`] to fix the width.
-pub(crate) fn render(report: &Report, format: Format, color: bool) -> String {
-    let width = match format {
-        Format::Human => terminal_width().unwrap_or(DEFAULT_WIDTH),
-        _ => DEFAULT_WIDTH,
-    };
-    render_with_width(report, format, color, width)
+pub(crate) fn render(report: &Report, format: Format, color: bool, gate: &Gate) -> String {
+    match format {
+        Format::Human => render_with_width(
+            report,
+            format,
+            color,
+            terminal_width().unwrap_or(DEFAULT_WIDTH),
+        ),
+        Format::Junit => junit::render(report, gate),
+        _ => render_with_width(report, format, color, DEFAULT_WIDTH),
+    }
 }
 
 /// Like [`render`], with an explicit table width (only the human format uses it).
@@ -53,7 +79,7 @@ pub fn render_with_width(report: &Report, format: Format, color: bool, width: u1
     match format {
         Format::Human => human::render(report, color, width),
         Format::Json => json::render(report),
-        Format::Junit => junit::render(report),
+        Format::Junit => junit::render(report, &Gate::default()),
         Format::Markdown => markdown::render(report),
     }
 }

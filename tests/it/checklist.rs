@@ -236,3 +236,31 @@ fn an_unreachable_source_fails_rather_than_skipping() {
     assert_eq!(code, 1);
     assert_eq!(status(&report, "checklist.binlog_config"), "error");
 }
+
+/// `failures="N"` of the JUnit file's first element that has it.
+fn junit_failures(xml: &str) -> usize {
+    let at = xml.find("failures=\"").expect("a failures count") + "failures=\"".len();
+    xml[at..]
+        .split('"')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+/// Under --strict a red build never comes with a green JUnit file: pending items fail there
+/// too, as they fail the exit code.
+#[test]
+fn strict_junit_fails_what_the_exit_code_fails() {
+    let strict = cdc(&["checklist", "--format", "junit", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    let xml = String::from_utf8_lossy(&strict.stdout);
+    assert!(junit_failures(&xml) > 0, "{xml}");
+    assert_eq!(
+        junit_failures(&xml),
+        xml.matches(r#"type="pending""#).count(),
+        "{xml}"
+    );
+    let lenient = cdc(&["checklist", "--format", "junit"]);
+    assert_eq!(lenient.status.code(), Some(0));
+    assert_eq!(junit_failures(&String::from_utf8_lossy(&lenient.stdout)), 0);
+}
