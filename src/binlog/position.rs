@@ -154,6 +154,12 @@ fn is_tag(s: &str) -> bool {
         && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
+/// `binlog` of `binlog.000042`: the part log_bin names, before the sequence number. Two
+/// files of one server share it; a file of another name was never this server's.
+pub(crate) fn base_name(file: &str) -> &str {
+    file.rsplit_once('.').map_or(file, |(base, _)| base)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,10 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
         .unwrap_or(&spec.expect);
     let (rules, declared) = rules::bind(written, ctx.options);
     let rules = rules.as_slice();
-    let mut expected = spec.expected.clone().unwrap_or_else(|| {
+    let written_expected = over
+        .and_then(|o| o.expected.clone())
+        .or_else(|| spec.expected.clone());
+    let mut expected = written_expected.clone().unwrap_or_else(|| {
         rules
             .iter()
             .filter(|r| when_holds(r.when.as_ref(), &facts))
@@ -40,7 +43,7 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
             .collect::<Vec<_>>()
             .join("; ")
     });
-    if spec.expected.is_some() {
+    if written_expected.is_some() {
         for note in declared {
             expected.push_str(&format!("; {note}"));
         }

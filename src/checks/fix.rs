@@ -5,7 +5,8 @@ use super::context::Context;
 use super::result::ChosenFix;
 use super::spec::{Fix, Origin};
 
-/// The first fix whose `when` matches, with `{user}`, `{schema}` and `{schemas}` filled in.
+/// The first fix whose `when` matches, with `{user}`, `{schema}`, `{schemas}` and `{port}`
+/// (the port dialled) filled in.
 pub(crate) fn plan(
     fixes: &[Fix],
     origin: &Origin,
@@ -22,9 +23,15 @@ pub(crate) fn plan(
     } else {
         ctx.schemas.clone()
     };
+    let port = ctx
+        .link
+        .endpoint
+        .rsplit_once(':')
+        .map_or("3306", |(_, p)| p);
     let fill = |line: &str| -> Vec<String> {
         let line = line
             .replace("{user}", &user)
+            .replace("{port}", port)
             .replace("{schemas}", &schemas.join(", "));
         if line.contains("{schema}") {
             schemas

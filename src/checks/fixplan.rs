@@ -44,7 +44,8 @@ impl FixPlan {
             .filter(|c| matches!(c.status, Status::Fail | Status::Warn | Status::Error))
             .filter_map(|c| {
                 let fix = c.fix.as_ref()?;
-                let kind = if fix.restart {
+                // An upgrade restarts the server too, but is no option-file change.
+                let kind = if fix.restart && !fix.config.is_empty() {
                     FixKind::Restart
                 } else if !fix.sql.is_empty() && fix.sql.iter().all(|s| applicable(s)) {
                     FixKind::Dynamic

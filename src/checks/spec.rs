@@ -285,6 +285,8 @@ pub(crate) struct Bound {
 pub(crate) struct ProfileOverride {
     pub(crate) severity: Option<Severity>,
     pub(crate) expect: Option<Vec<Rule>>,
+    /// What this profile's rules expect, in words (the check's `expected` says the default's).
+    pub(crate) expected: Option<String>,
     /// `false`: the check does not apply under this profile.
     pub(crate) applies: Option<bool>,
 }
@@ -294,7 +296,7 @@ pub(crate) struct Fix {
     pub(crate) when: Option<Condition>,
     /// One line: what to do.
     pub(crate) summary: String,
-    /// Statements; `{user}` ('user'@'host' of the connecting account) and `{schemas}`
+    /// Statements; `{user}` ('user'@'host' of the connecting account), `{port}` and `{schemas}`
     /// (comma list) are filled in; a line containing `{schema}` is repeated once per
     /// captured schema.
     pub sql: Vec<String>,

@@ -133,8 +133,26 @@ fn short_retention_fails_and_medium_retention_warns(kind: Kind) {
 
     let server = common::retail_server_on(kind, &["--binlog-expire-logs-seconds=259200"]);
     let (code, report) = doctor_json(&cdc_url(&server), &[]);
-    assert_eq!(status(&report, "binlog.retention"), "warn");
+    let retention = check(&report, "binlog.retention");
+    assert_eq!(retention["status"], "warn");
     assert_eq!(code, 0, "a warning alone is not a failure");
+    let message = retention["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Binlogs are kept 3 days ("),
+        "{message}"
+    );
+    assert!(message.contains("259200), less than 7 days"), "{message}");
+    // Lakeflow's own setup keeps 2 days: 3 pass, and what it expects says so.
+    let (_, report) = doctor_json(&cdc_url(&server), &["--profile", "lakeflow"]);
+    let retention = check(&report, "binlog.retention");
+    assert_eq!(retention["status"], "pass", "{retention}");
+    assert!(
+        retention["expected"]
+            .as_str()
+            .unwrap()
+            .starts_with(">= 2 days"),
+        "{retention}"
+    );
     let (strict, _) = doctor_json(&cdc_url(&server), &["--strict"]);
     assert_eq!(strict, 1, "--strict fails on warnings");
     // Three days of binlogs cannot cover a declared week of downtime.
@@ -267,6 +285,28 @@ fn an_unreachable_port_fails_connect_tcp_within_the_timeout() {
     assert_eq!(status(&report, "connect.tcp"), "fail");
     assert_eq!(status(&report, "binlog.format"), "skip");
     assert_eq!(report["summary"]["fail"], 1);
+    // Nothing listens there: not a bind-address or firewall matter, and no "open TCP 3306".
+    let tcp = check(&report, "connect.tcp");
+    assert_eq!(tcp["observed"], "connection refused", "{tcp}");
+    assert!(
+        tcp["message"].as_str().unwrap().contains(&port.to_string()),
+        "{tcp}"
+    );
+    assert!(tcp["fix"].is_null(), "{tcp}");
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_told_as_such_without_network_fixes() {
+    // .invalid never resolves (RFC 6761).
+    let (code, report) = doctor_json("mysql://u:pw@db.invalid:3306", &["--connect-timeout", "2s"]);
+    assert_eq!(code, 1);
+    let tcp = check(&report, "connect.tcp");
+    assert_eq!(tcp["observed"], "host name does not resolve", "{tcp}");
+    assert!(
+        tcp["message"].as_str().unwrap().contains("db.invalid"),
+        "{tcp}"
+    );
+    assert!(tcp["fix"].is_null(), "{tcp}");
 }
 
 #[test]
@@ -677,3 +717,36 @@ on_each_server!(
     a_replica_that_does_not_log_what_it_applies_fails,
     a_server_id_in_use_is_named,
 );
+
+/// MariaDB 10.11 under the debezium profile: the warning, what it expects and the fix agree
+/// (11.4, the versions Debezium tests), and an upgrade is no option-file change.
+#[test]
+fn debezium_on_mariadb_10_11_asks_for_11_4_consistently() {
+    let server = common::server(&[]);
+    let (_, report) = doctor_json(&server.root_url(), &["--profile", "debezium"]);
+    let v = check(&report, "server.version");
+    assert_eq!(v["status"], "warn", "{v}");
+    assert!(
+        v["expected"].as_str().unwrap().contains("MariaDB >= 11.4"),
+        "{v}"
+    );
+    let fix = v["fix"]["summary"].as_str().unwrap();
+    assert!(fix.contains("MariaDB 11.4"), "{fix}");
+    assert!(!fix.contains("10.11/11.4"), "{fix}");
+    let out = cdc(&[
+        "doctor",
+        "--source",
+        &server.root_url(),
+        "--profile",
+        "debezium",
+        "--fix",
+    ]);
+    let text = common::all_output(&out);
+    let restart_section = text
+        .split("Option-file")
+        .nth(1)
+        .map(|s| s.split("\n\n").next().unwrap_or(""))
+        .unwrap_or("");
+    assert!(!restart_section.contains("server.version"), "{text}");
+    assert!(text.contains("server.version"), "{text}");
+}

@@ -148,6 +148,15 @@ fn refusals_exit_1_with_their_playbook(kind: common::Kind) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("binlog-position-purged"), "{err}");
 
+    // Another server's file: said with the files this one has, not a bare 1236.
+    let (code, err) = tail_from(&url, "mysql-bin.000042:4");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("mysql-bin.000042 is not on this server: it has cdc-bin.000001 .. cdc-bin."),
+        "{err}"
+    );
+    assert!(!err.contains("1236"), "{err}");
+
     server
         .exec(&format!(
             "CREATE USER 'monitor'@'%' IDENTIFIED BY 'monitor_pw';
@@ -340,6 +349,44 @@ fn a_killed_server_comes_back_and_every_row_arrives_once(kind: common::Kind) {
     let again = LocalServer::start_with(kind.binary(), opts).unwrap();
     insert_products(&again, "after");
     tail.assert_resumed_exactly_once(60);
+}
+
+/// A pattern that matches no table is said at once, with what the schema holds.
+#[test]
+fn a_pattern_that_matches_no_table_is_said_at_once() {
+    let server = common::retail_server(&[]);
+    let out = common::cdc(&[
+        "tail",
+        "retail_db.order",
+        "--source",
+        &cdc_url(&server),
+        "--until",
+        "now",
+        "--format",
+        "plain",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: no table matches retail_db.order; retail_db has "),
+        "{err}"
+    );
+    assert!(err.contains(" orders"), "{err}");
+    // A pattern that matches is not warned about.
+    let out = common::cdc(&[
+        "tail",
+        "retail_db.ord*",
+        "--source",
+        &cdc_url(&server),
+        "--until",
+        "now",
+        "--format",
+        "plain",
+    ]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{out:?}"
+    );
 }
 
 /// `cdc tail --from START` on `url`: exit code and standard error.

@@ -19,12 +19,38 @@ pub(crate) fn tcp(ctx: &Context) -> Outcome {
             ),
             "",
         ),
+        // A name that does not resolve, or a port nothing listens on, is not a firewall or
+        // bind-address matter: the check's fixes would send the reader to the wrong place.
+        Err(e @ ConnectError::Resolve { host, .. }) => Outcome::verdict(
+            Level::Violation,
+            "host name does not resolve",
+            format!(
+                "{e}: check the spelling of {host} and that its DNS (a private zone, a VPN) \
+                 answers where cdc runs"
+            ),
+        )
+        .without_check_fixes(),
+        Err(e @ ConnectError::Tcp { reason, .. }) if refused(reason.as_str()) => Outcome::verdict(
+            Level::Violation,
+            "connection refused",
+            format!(
+                "{e}: the host answers but nothing listens on {}: is the port right (the \
+                     server's `port` variable) and is the server running?",
+                ctx.link.endpoint
+            ),
+        )
+        .without_check_fixes(),
         Err(e) => Outcome::verdict(
             Level::Violation,
             "unreachable",
             format!("{e}: check host, port, firewall / security group rules"),
         ),
     }
+}
+
+/// The OS's "connection refused" (ECONNREFUSED), as io::Error words it.
+fn refused(reason: &str) -> bool {
+    reason.to_ascii_lowercase().contains("refused")
 }
 
 pub(crate) fn auth(ctx: &Context) -> Outcome {

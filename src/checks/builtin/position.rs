@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::binlog::gtid::BadGtid;
-use crate::binlog::position::{FilePos, GtidSet};
+use crate::binlog::position::{base_name, FilePos, GtidSet};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
 use crate::connection::binlogs::binary_logs;
@@ -42,6 +42,7 @@ pub(crate) fn run(ctx: &mut Context) -> Outcome {
                     name(of_set)
                 ),
             )
+            .without_check_fixes()
         }
         (None, None) => {
             Outcome::Skip("no stored position given (--position FILE:POS or --gtid-set SET)".into())
@@ -58,55 +59,84 @@ fn file_position(sql: &mut dyn Sql, position: &FilePos) -> Outcome {
 }
 
 /// The verdict for FILE:POS against the server's binlog list (name, size), oldest first.
-pub(crate) fn judge_file_position(
-    files: &[(String, u64)],
-    file: &str,
-    pos: u64,
-) -> (Level, String, String) {
+pub(crate) fn judge_file_position(files: &[(String, u64)], file: &str, pos: u64) -> Verdict {
     let (Some(first), Some(last)) = (files.first(), files.last()) else {
-        return (
-            Level::Violation,
+        return Verdict::elsewhere(
             "no binary logs".into(),
             "the server lists no binary logs".into(),
         );
     };
     let observed = format!("binlogs {} .. {}", first.0, last.0);
     match files.iter().find(|(n, _)| n == file) {
-        Some((_, size)) if pos <= *size => (Level::Ok, format!("{file}:{pos} is on the server ({observed})"), String::new()),
-        Some((_, size)) => (
-            Level::Violation,
+        Some((_, size)) if pos <= *size => Verdict::ok(format!("{file}:{pos} is on the server ({observed})")),
+        Some((_, size)) => Verdict::elsewhere(
             observed,
             format!("{file} is only {size} bytes: position {pos} lies past its end (a position from another server?)"),
         ),
-        None if base_name(file) != base_name(&first.0) => (
-            Level::Violation,
+        None if base_name(file) != base_name(&first.0) => Verdict::elsewhere(
             observed,
             format!(
                 "{file} is not a binary log of this server (its logs are named {}.NNNNNN): a position from another server, or log_bin renamed?",
                 base_name(&first.0)
             ),
         ),
-        None if file < first.0.as_str() => (
-            Level::Violation,
+        None if file < first.0.as_str() => Verdict::purged(
             observed,
             format!("{file} was purged (oldest kept: {}): the connector cannot resume and must re-snapshot", first.0),
         ),
-        None => (
-            Level::Violation,
+        None => Verdict::elsewhere(
             observed,
             format!("{file} is not on this server (newest: {}): a position from another server, or a renamed log?", last.0),
         ),
     }
 }
 
-/// `binlog` of `binlog.000042`: the part log_bin names, before the sequence number.
-fn base_name(file: &str) -> &str {
-    file.rsplit_once('.').map_or(file, |(base, _)| base)
+/// What a stored position comes to: usable, purged (retention and a re-snapshot are the
+/// fixes), or never this server's (re-pointing the connector is: the check's retention fixes
+/// would send the reader astray).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Verdict {
+    pub(crate) level: Level,
+    pub(crate) observed: String,
+    pub(crate) message: String,
+    elsewhere: bool,
 }
 
-impl From<(Level, String, String)> for Outcome {
-    fn from((level, observed, message): (Level, String, String)) -> Outcome {
-        Outcome::verdict(level, observed, message)
+impl Verdict {
+    fn ok(observed: String) -> Verdict {
+        Verdict {
+            level: Level::Ok,
+            observed,
+            message: String::new(),
+            elsewhere: false,
+        }
+    }
+
+    fn purged(observed: String, message: String) -> Verdict {
+        Verdict {
+            level: Level::Violation,
+            observed,
+            message,
+            elsewhere: false,
+        }
+    }
+
+    fn elsewhere(observed: String, message: String) -> Verdict {
+        Verdict {
+            elsewhere: true,
+            ..Verdict::purged(observed, message)
+        }
+    }
+}
+
+impl From<Verdict> for Outcome {
+    fn from(v: Verdict) -> Outcome {
+        let outcome = Outcome::verdict(v.level, v.observed, v.message);
+        if v.elsewhere {
+            outcome.without_check_fixes()
+        } else {
+            outcome
+        }
     }
 }
 
@@ -132,7 +162,8 @@ fn mysql_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
             Level::Violation,
             "not a subset of gtid_executed",
             "the stored set has transactions this server never executed: a position from another server?",
-        ),
+        )
+        .without_check_fixes(),
     }
 }
 
@@ -150,7 +181,8 @@ fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
             Level::Violation,
             "no binary logs",
             "the server lists no binary logs",
-        );
+        )
+        .without_check_fixes();
     };
     // The Gtid_list event at the start of the oldest binlog holds what came before it: purged.
     let events = match sql.query(&format!(
@@ -199,13 +231,12 @@ pub(crate) fn judge_mariadb(
     stored: &DomainSeqs,
     purged: &DomainSeqs,
     current: &DomainSeqs,
-) -> (Level, String, String) {
+) -> Verdict {
     let observed = format!("purged up to {}", show(purged));
     for (domain, &p) in purged {
         let s = stored.get(domain).copied().unwrap_or(0);
         if s < p {
-            return (
-                Level::Violation,
+            return Verdict::purged(
                 observed,
                 format!("domain {domain}: the connector is at sequence {s} but the server purged up to {p}: it cannot resume and must re-snapshot"),
             );
@@ -214,14 +245,13 @@ pub(crate) fn judge_mariadb(
     for (domain, &s) in stored {
         let c = current.get(domain).copied().unwrap_or(0);
         if s > c {
-            return (
-                Level::Violation,
+            return Verdict::elsewhere(
                 observed,
                 format!("domain {domain}: the stored sequence {s} is ahead of the server's {c}: a position from another server?"),
             );
         }
     }
-    (Level::Ok, format!("available ({observed})"), String::new())
+    Verdict::ok(format!("available ({observed})"))
 }
 
 fn show(m: &DomainSeqs) -> String {
@@ -248,34 +278,57 @@ mod tests {
     #[test]
     fn file_positions() {
         assert_eq!(
-            judge_file_position(&files(), "binlog.000021", 400).0,
+            judge_file_position(&files(), "binlog.000021", 400).level,
             Level::Ok
         );
-        let (l, _, m) = judge_file_position(&files(), "binlog.000012", 4);
+        let Verdict {
+            level: l,
+            message: m,
+            ..
+        } = judge_file_position(&files(), "binlog.000012", 4);
         assert_eq!(l, Level::Violation);
         assert!(m.contains("purged (oldest kept: binlog.000020)"), "{m}");
-        let (_, _, m) = judge_file_position(&files(), "binlog.000021", 900);
+        let m = judge_file_position(&files(), "binlog.000021", 900).message;
         assert!(m.contains("past its end"), "{m}");
-        let (_, _, m) = judge_file_position(&files(), "binlog.000099", 4);
+        let m = judge_file_position(&files(), "binlog.000099", 4).message;
         assert!(m.contains("not on this server"), "{m}");
         // Sorts before the oldest kept log, but no log of this server ever had that name.
-        let (l, _, m) = judge_file_position(&files(), "awsbin.000001", 4);
+        let Verdict {
+            level: l,
+            message: m,
+            ..
+        } = judge_file_position(&files(), "awsbin.000001", 4);
         assert_eq!(l, Level::Violation);
         assert!(m.contains("not a binary log of this server"), "{m}");
         assert!(!m.contains("purged"), "{m}");
+        // Another server's position is not a retention matter: no retention fix with it.
+        let fixes = |file: &str| match Outcome::from(judge_file_position(&files(), file, 4)) {
+            Outcome::Verdict { check_fixes, .. } => check_fixes,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            fixes("binlog.000012"),
+            "purged: raise retention, re-snapshot"
+        );
+        assert!(!fixes("awsbin.000001"));
+        assert!(!fixes("binlog.000099"));
     }
 
     #[test]
     fn mariadb_gtid_positions() {
         let p = |s: &str| parse_mariadb_gtids(s).unwrap();
         assert_eq!(
-            judge_mariadb(&p("0-1-50"), &p("0-1-40"), &p("0-1-60")).0,
+            judge_mariadb(&p("0-1-50"), &p("0-1-40"), &p("0-1-60")).level,
             Level::Ok
         );
-        let (l, _, m) = judge_mariadb(&p("0-1-30"), &p("0-1-40"), &p("0-1-60"));
+        let Verdict {
+            level: l,
+            message: m,
+            ..
+        } = judge_mariadb(&p("0-1-30"), &p("0-1-40"), &p("0-1-60"));
         assert_eq!(l, Level::Violation);
         assert!(m.contains("purged up to 40"), "{m}");
-        let (_, _, m) = judge_mariadb(&p("0-1-70"), &p(""), &p("0-1-60"));
+        let m = judge_mariadb(&p("0-1-70"), &p(""), &p("0-1-60")).message;
         assert!(m.contains("ahead"), "{m}");
         assert_eq!(
             parse_mariadb_gtids("0-1-5, 3E11FA47:1-5"),

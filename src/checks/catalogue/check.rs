@@ -14,7 +14,7 @@ const CHECK_FIELDS: &[&str] = &[
     "id", "title", "why", "applies", "requires", "probe", "expect", "expected", "severity",
     "profiles", "fixes", "playbook",
 ];
-const PROFILE_FIELDS: &[&str] = &["severity", "expect", "applies"];
+const PROFILE_FIELDS: &[&str] = &["severity", "expect", "expected", "applies"];
 const FIX_FIELDS: &[&str] = &["when", "summary", "sql", "config", "restart"];
 
 /// A check as read from its file, with the places the catalogue's own rules refer to.
@@ -199,11 +199,15 @@ fn profiles(
             .get("expect")
             .and_then(|n| rules(r, n, &f.path("expect"), variables));
         let applies = f.get("applies").and_then(|n| r.bool(n, &f.path("applies")));
+        let expected = f
+            .get("expected")
+            .and_then(|n| r.words(n, &f.path("expected")));
         out.insert(
             profile,
             ProfileOverride {
                 severity,
                 expect,
+                expected,
                 applies,
             },
         );

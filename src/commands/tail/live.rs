@@ -11,6 +11,7 @@ use anyhow::{Context as _, Result};
 use super::{TailArgs, TailFormat};
 use crate::binlog::table::ColumnInfo;
 use crate::checks::run::read_server;
+use crate::checks::scope::TableScope;
 use crate::commands::outcome::{CouldNotRun, Outcome};
 use crate::connection::binlogs::binary_logs;
 use crate::connection::server::{Flavor, ServerInfo};
@@ -84,6 +85,14 @@ pub(crate) fn run(args: &TailArgs, filter: TablePatterns) -> Result<Outcome> {
     let skew_secs = skew::measure(sql).unwrap_or(0.0);
     let mut header = header(&server, &source.redacted(), args, !full_metadata, skew_secs);
     header.key_columns = primary_key(sql, &args.tables);
+    // Said at once rather than left to look like a quiet table.
+    let unmatched = matches_nothing(sql, &filter);
+    if let Some(warning) = &unmatched {
+        eprintln!("warning: {warning}");
+        header
+            .badges
+            .push(Badge::new("tables", "none match yet", false));
+    }
     drop(control);
 
     let plan = Plan {
@@ -114,6 +123,10 @@ pub(crate) fn run(args: &TailArgs, filter: TablePatterns) -> Result<Outcome> {
     } else {
         print_lines(rx, args.format.unwrap_or(TailFormat::Plain))?
     };
+    // The TUI's screen hid the warning: said again where it stays.
+    if let (true, Some(warning)) = (tui, &unmatched) {
+        eprintln!("warning: {warning}");
+    }
     // The reader stops when it notices the receiver is gone; do not wait on a blocked read.
     drop(reader);
     Ok(outcome)
@@ -170,6 +183,56 @@ fn primary_key(sql: &mut dyn Sql, tables: &[TablePattern]) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// When no existing table matches the patterns: what the schemas they name hold instead.
+fn matches_nothing(sql: &mut dyn Sql, filter: &TablePatterns) -> Option<String> {
+    if filter.is_empty() {
+        return None;
+    }
+    let rows = sql
+        .query(&format!(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE {} \
+             ORDER BY table_schema, table_name",
+            TableScope::default().predicate("table_schema", "table_name")
+        ))
+        .ok()?;
+    let tables: Vec<(String, String)> = rows
+        .rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some((it.next()??, it.next()??))
+        })
+        .collect();
+    if tables.iter().any(|(db, t)| filter.matches(db, t)) {
+        return None;
+    }
+    let shown: Vec<String> = filter.iter().map(|p| p.to_string()).collect();
+    let mut said = format!("no table matches {}", shown.join(", "));
+    for schema in filter.named_schemas() {
+        let held: Vec<&str> = tables
+            .iter()
+            .filter(|(db, _)| *db == schema)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        if held.is_empty() {
+            said.push_str(&format!(
+                "; there is no table in {schema} (or no database {schema})"
+            ));
+        } else {
+            let more = held.len().saturating_sub(12);
+            said.push_str(&format!(
+                "; {schema} has {}",
+                held[..held.len() - more].join(", ")
+            ));
+            if more > 0 {
+                said.push_str(&format!(" and {more} more"));
+            }
+        }
+    }
+    said.push_str(" (a table created later still shows)");
+    Some(said)
 }
 
 /// Column names and signedness from information_schema, for servers whose table maps carry

@@ -1,6 +1,6 @@
 //! `--from` and `--until`: where reading begins and ends.
 
-use crate::binlog::position::{BadPosition, FilePos, GtidSet};
+use crate::binlog::position::{base_name, BadPosition, FilePos, GtidSet};
 use crate::connection::sql::{Sql, SqlError};
 
 /// Where to start reading (`tail --from`).
@@ -38,6 +38,14 @@ pub(crate) enum StartError {
     /// FILE:POS in a file older than the oldest the server keeps.
     #[error("{file} was purged (oldest kept: {oldest})")]
     Purged { file: String, oldest: String },
+    /// FILE:POS in a file this server never had (another server's, a renamed log, a
+    /// numbering reset): the server would only answer a bare 1236.
+    #[error("{file} is not on this server: it has {first} .. {last}")]
+    NotOnServer {
+        file: String,
+        first: String,
+        last: String,
+    },
 }
 
 impl StartError {
@@ -46,6 +54,7 @@ impl StartError {
         match self {
             StartError::NoBinaryLogs => Some("binlog-disabled"),
             StartError::Purged { .. } => Some("binlog-position-purged"),
+            StartError::NotOnServer { .. } => Some("lost-position"),
         }
     }
 }
@@ -66,13 +75,22 @@ pub(crate) fn resolve(
             .map(|(f, _)| Some((f.clone(), 4)))
             .ok_or(StartError::NoBinaryLogs),
         StartAt::Position(FilePos { file, pos }) => {
-            if let Some(oldest) = logs.first() {
-                if file.as_str() < oldest.0.as_str() {
+            if let (Some(oldest), Some(newest)) = (logs.first(), logs.last()) {
+                if logs.iter().any(|(f, _)| f == file) {
+                    return Ok(Some((file.clone(), *pos)));
+                }
+                // Older than the oldest kept, in this server's own numbering: purged.
+                if base_name(file) == base_name(&oldest.0) && file.as_str() < oldest.0.as_str() {
                     return Err(StartError::Purged {
                         file: file.clone(),
                         oldest: oldest.0.clone(),
                     });
                 }
+                return Err(StartError::NotOnServer {
+                    file: file.clone(),
+                    first: oldest.0.clone(),
+                    last: newest.0.clone(),
+                });
             }
             Ok(Some((file.clone(), *pos)))
         }
@@ -151,6 +169,21 @@ mod tests {
             "bin.000001 was purged (oldest kept: bin.000003)"
         );
         assert_eq!(purged.playbook(), Some("binlog-position-purged"));
+        for elsewhere in ["mysql-bin.000042", "bin.000009", "a.000001"] {
+            let e = resolve(
+                &StartAt::Position(FilePos {
+                    file: elsewhere.into(),
+                    pos: 4,
+                }),
+                &logs,
+            )
+            .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("{elsewhere} is not on this server: it has bin.000003 .. bin.000004")
+            );
+            assert_eq!(e.playbook(), Some("lost-position"));
+        }
         assert_eq!(resolve(&StartAt::Now, &[]), Err(StartError::NoBinaryLogs));
         assert_eq!(resolve(&StartAt::Start, &[]), Err(StartError::NoBinaryLogs));
     }
