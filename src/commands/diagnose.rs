@@ -1,7 +1,7 @@
 //! `cdc diagnose "error text"` (or `--log FILE`, or stdin): which playbooks explain it.
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read};
+use std::io::{BufReader, IsTerminal};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
@@ -56,12 +56,9 @@ pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
                     "give the error text as an argument, --log FILE, or pipe it on standard input"
                 );
             }
-            let mut text = Vec::new();
-            stdin
-                .lock()
-                .read_to_end(&mut text)
-                .context("reading standard input")?;
-            matcher.scan(text.as_slice())?
+            matcher
+                .scan(stdin.lock())
+                .context("reading standard input")?
         }
     };
     found.truncate(args.top);

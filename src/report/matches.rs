@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{paint, Tone};
+use super::{paint, terminal_safe, Tone};
 use crate::playbooks::matcher::Match;
 
 #[derive(Serialize)]
@@ -38,12 +38,12 @@ pub(crate) fn render_human(matches: &[Match], color: bool) -> String {
             m.title,
             paint(&format!("(score {})", m.score), Tone::Dim, color)
         );
-        let line: String = m.line.chars().take(200).collect();
+        // The excerpt is already short; what it may not do is drive the terminal.
         let _ = writeln!(
             out,
             "   line {}: {}",
             m.line_number,
-            paint(&line, Tone::Yellow, color)
+            paint(&terminal_safe(&m.line), Tone::Yellow, color)
         );
         let _ = writeln!(out, "   {}", show_command(&m.id));
     }
@@ -74,5 +74,26 @@ mod tests {
         keys.sort();
         assert_eq!(keys, ["id", "line", "score", "title"]);
         assert_eq!(first["score"], 180);
+    }
+
+    #[test]
+    fn a_log_line_cannot_drive_the_terminal() {
+        let m = vec![Match {
+            id: "connection-failed".into(),
+            title: "Connection failed".into(),
+            score: 30,
+            line: "\x1b[31mConnection refused\x1b[2J".into(),
+            line_number: 3,
+        }];
+        for color in [false, true] {
+            let out = render_human(&m, color);
+            assert!(
+                out.contains("\\x1b[31mConnection refused\\x1b[2J"),
+                "{out:?}"
+            );
+            // Only the renderer's own colour codes remain.
+            assert!(!out.contains("\x1b[31m"), "{out:?}");
+            assert!(!out.contains("\x1b[2J"), "{out:?}");
+        }
     }
 }

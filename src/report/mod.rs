@@ -199,6 +199,24 @@ pub(crate) fn paint(text: &str, tone: Tone, color: bool) -> String {
         .join("\n")
 }
 
+/// Text read from outside (a log line) made safe to print on a terminal: the C0 controls,
+/// DEL and the C1 controls written as `\x1b` / `\u{9b}`, so a log cannot move the cursor,
+/// recolour the screen or set the window title of whoever reads the output.
+pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\0'..='\x1f' | '\x7f' => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 /// "MariaDB 10.11.19 (self-managed)", or as much of it as is known.
 pub(crate) fn server_description(source: &SourceSummary) -> String {
     let flavor = source.flavor.as_deref().map(|f| match f {
@@ -373,6 +391,18 @@ mod tests {
         // An empty NO_COLOR does not count (no-color.org).
         assert!(color_decision(true, s("").as_deref(), None));
         assert!(!color_decision(true, None, s("dumb").as_deref()));
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(
+            terminal_safe("a\x1b[31mred\x1b]0;title\x07\tb\x7f\u{9b}2J é"),
+            "a\\x1b[31mred\\x1b]0;title\\x07\\x09b\\x7f\\u{9b}2J é"
+        );
+        assert!(matches!(
+            terminal_safe("plain é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -133,6 +133,63 @@ fn diagnose_reads_text_logs_and_stdin_best_first() {
 }
 
 #[test]
+fn diagnose_streams_stdin_and_finds_an_error_late_in_it() {
+    // 40 MB of noise, more than one read piece, then the error on its last line.
+    let mut text = "2026-11-22 INFO WorkerSourceTask committing offsets\n".repeat(800_000);
+    text.push_str("2026-11-22 ERROR Got error 1236 from source: 'Could not find first log file name in binary log index file'\n");
+    let out = cdc(&["diagnose", "--format", "json"], Some(&text));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches"][0]["id"], "binlog-position-purged", "{v}");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn diagnose_finds_an_error_kilobytes_into_a_megabyte_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("dump.log");
+    for before in [4_200, 9_800] {
+        let mut text = "2026-11-22 INFO start\n".to_string();
+        text.push_str(&"p".repeat(before));
+        text.push_str(" Got error 1236 from source: 'Could not find first log file name in binary log index file' ");
+        text.push_str(&"q".repeat(1 << 20));
+        text.push('\n');
+        std::fs::write(&log, &text).unwrap();
+        let out = cdc(&["diagnose", "--log", log.to_str().unwrap()], None);
+        let human = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{human}");
+        assert!(human.starts_with("1. binlog-position-purged"), "{human}");
+        assert!(human.contains("line 2: …"), "{human}");
+        // The excerpt, not the megabyte.
+        assert!(human.len() < 2_000, "{}", human.len());
+    }
+}
+
+#[test]
+fn diagnose_prints_escape_sequences_of_a_log_escaped() {
+    let out = cdc(
+        &["diagnose"],
+        Some("\x1b[31mjava.net.ConnectException: Connection refused\x1b]0;owned\x07\n"),
+    );
+    let human = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{human}");
+    assert!(
+        human.contains("\\x1b[31mjava.net.ConnectException: Connection refused\\x1b]0;owned\\x07"),
+        "{human}"
+    );
+    assert!(
+        !human.contains('\x1b') && !human.contains('\x07'),
+        "{human:?}"
+    );
+
+    let out = cdc(
+        &["diagnose", "--format", "json"],
+        Some("\x1b[31mConnection refused\n"),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches"][0]["line"], "\x1b[31mConnection refused", "{v}");
+}
+
+#[test]
 fn diagnose_with_a_source_runs_the_diagnostics_of_what_it_found() {
     let server = common::retail_server(&["--binlog-format=STATEMENT"]);
     let out = cdc(

@@ -85,12 +85,33 @@ impl Catalogue {
             }
         }
         let mut specs: Vec<CheckSpec> = Vec::new();
+        // Where each built-in's spec sits, for a file's check that replaces it.
+        let mut slots: BTreeMap<String, usize> = BTreeMap::new();
+        let mut dir_checks = 0;
         let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
         // Every check read, sound or not, for `requires` (a broken check's id still exists).
         let mut placed: Vec<(String, Placed)> = Vec::new();
         for (name, text, origin) in &files {
             let mut r = Reader::new(name);
-            for p in check::read_file(&mut r, text, origin) {
+            let read = check::read_file(&mut r, text, origin);
+            if !origin.is_built_in() {
+                dir_checks += read.len();
+                if dir_checks > MAX_DIR_CHECKS {
+                    let dir = extra_dir.map_or(String::new(), |d| d.display().to_string());
+                    problems.push(LoadError::new(
+                        &dir,
+                        None,
+                        "",
+                        format!(
+                            "more than the {MAX_DIR_CHECKS} checks a checks directory may hold \
+                             (passed at {name})"
+                        ),
+                    ));
+                    // The unread files' ids would only add false dangling `requires`.
+                    return Err(problems);
+                }
+            }
+            for p in read {
                 let replaces = match seen.get(&p.id) {
                     Some(first) if first.built_in && !origin.is_built_in() => true,
                     Some(first) => {
@@ -117,9 +138,14 @@ impl Catalogue {
                     },
                 );
                 if let Some(spec) = &p.spec {
-                    match specs.iter_mut().find(|s| s.id == spec.id) {
-                        Some(slot) if replaces => *slot = spec.clone(),
-                        _ => specs.push(spec.clone()),
+                    match slots.get(&spec.id) {
+                        Some(&slot) if replaces => specs[slot] = spec.clone(),
+                        _ => {
+                            if origin.is_built_in() {
+                                slots.insert(spec.id.clone(), specs.len());
+                            }
+                            specs.push(spec.clone());
+                        }
                     }
                 }
                 placed.push((name.clone(), p));
@@ -150,38 +176,120 @@ impl Catalogue {
     }
 }
 
-/// The `.yaml` / `.yml` files of `dir` by name, each read or a problem.
+/// A check file larger than this is refused unread: the built-in ones are a few KiB each.
+const MAX_FILE_BYTES: u64 = 1 << 20;
+/// All the check files of a directory together, read before any is parsed.
+const MAX_DIR_BYTES: u64 = 8 << 20;
+/// The checks a `--checks-dir` may hold (and so its files, each holding one at least): the
+/// built-in catalogue has about a hundred, and the load's cost grows with the count.
+const MAX_DIR_CHECKS: usize = 2_000;
+
+/// The `.yaml` / `.yml` files of `dir` by name, each read or a problem; a problem of the
+/// directory as a whole ends the list.
 fn read_dir(dir: &Path) -> Vec<Result<(String, String), LoadError>> {
     let shown = dir.display().to_string();
+    let whole = |message: String| vec![Err(LoadError::new(&shown, None, "", message))];
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) => {
-            return vec![Err(LoadError::new(
-                &shown,
-                None,
-                "",
-                format!("cannot read directory: {e}"),
-            ))]
-        }
+        Err(e) => return whole(format!("cannot read directory: {e}")),
     };
     let mut paths = Vec::new();
     for entry in entries {
         match entry {
             Ok(e) => paths.push(e.path()),
-            Err(e) => return vec![Err(LoadError::new(&shown, None, "", e.to_string()))],
+            Err(e) => return whole(e.to_string()),
         }
     }
     paths.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    if paths.len() > MAX_DIR_CHECKS {
+        return whole(format!(
+            "{} check files, more than the {MAX_DIR_CHECKS} checks a checks directory may hold",
+            paths.len()
+        ));
+    }
     paths.sort();
-    paths
+    // Every size first: a directory too big as a whole is refused before any file is read.
+    let sized: Vec<_> = paths
         .into_iter()
-        .map(|path| {
+        .map(|path| (regular_file_size(&path), path))
+        .collect();
+    let total: u64 = sized
+        .iter()
+        .filter_map(|(size, _)| size.as_ref().ok())
+        .sum();
+    if total > MAX_DIR_BYTES {
+        return whole(format!(
+            "its check files are {total} bytes together, more than the {MAX_DIR_BYTES} bytes \
+             (8 MiB) a checks directory may hold"
+        ));
+    }
+    sized
+        .into_iter()
+        .map(|(size, path)| {
             let name = path.display().to_string();
-            std::fs::read_to_string(&path)
+            size.and_then(|_| read_bounded(&path))
                 .map(|text| (name.clone(), text))
-                .map_err(|e| LoadError::new(&name, None, "", format!("cannot read: {e}")))
+                .map_err(|message| LoadError::new(&name, None, "", message))
         })
         .collect()
+}
+
+/// The size of the regular file at `path`, a symbolic link followed; anything else (a FIFO,
+/// a device, a directory) is refused before it is opened, as reading one can block forever
+/// or never end.
+fn regular_file_size(path: &Path) -> Result<u64, String> {
+    let cannot = |e: std::io::Error| format!("cannot read: {e}");
+    let mut meta = std::fs::symlink_metadata(path).map_err(cannot)?;
+    if meta.file_type().is_symlink() {
+        meta = std::fs::metadata(path).map_err(cannot)?;
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "not a regular file ({}); a check file must be one",
+            file_kind(&meta.file_type())
+        ));
+    }
+    too_big(meta.len()).map_or(Ok(meta.len()), Err)
+}
+
+fn too_big(size: u64) -> Option<String> {
+    (size > MAX_FILE_BYTES).then(|| {
+        format!("{size} bytes, more than the {MAX_FILE_BYTES} bytes (1 MiB) a check file may have")
+    })
+}
+
+/// At most MAX_FILE_BYTES of the file, however it changed since its size was looked at.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| format!("cannot read: {e}");
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut text = String::new();
+    let read = file
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    too_big(read as u64).map_or(Ok(text), Err)
+}
+
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 /// Reads one check file on its own (the catalogue's cross-file rules aside).

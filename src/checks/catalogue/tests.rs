@@ -328,33 +328,42 @@ fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// What loading `files` as a checks dir says, the directory written `DIR`.
+fn load_problems(files: &[(&str, &str)]) -> String {
+    let dir = dir_with(files);
+    let e = Catalogue::load(Some(dir.path())).unwrap_err();
+    e.to_string()
+        .replace(&dir.path().display().to_string(), "DIR")
+}
+
+/// A check file with a check that replaces the built-in `binlog.format`.
+fn binlog_format_mine() -> String {
+    format!(
+        "checks:\n  - id: binlog.format\n    title: mine\n    why: w\n    probe: {{variable: binlog_format}}\n    expect: [{{op: in, value: [ROW, MIXED]}}]\n{TAIL}"
+    )
+}
+
 #[test]
 fn a_duplicate_id_names_the_second_place_and_the_first() {
     let check = |id: &str| {
         format!("checks:\n  - id: {id}\n    title: t\n    why: w\n    probe: {{builtin: connect.tcp}}\n{TAIL}")
     };
-    let dir = dir_with(&[
+    let e = load_problems(&[
         ("a.yaml", &check("my.check")),
         (
             "b.yaml",
             &format!("# the same again\n{}", check("my.check")),
         ),
     ]);
-    let e = Catalogue::load(Some(dir.path())).unwrap_err();
-    let a = dir.path().join("a.yaml").display().to_string();
-    let b = dir.path().join("b.yaml").display().to_string();
     assert_eq!(
-        e.to_string(),
-        format!("{b}:3: checks[0].id: duplicate id my.check (first at {a}:2)")
+        e,
+        "DIR/b.yaml:3: checks[0].id: duplicate id my.check (first at DIR/a.yaml:2)"
     );
 }
 
 #[test]
 fn a_file_replaces_a_builtin_once_and_records_its_origin() {
-    let text = format!(
-        "checks:\n  - id: binlog.format\n    title: mine\n    why: w\n    probe: {{variable: binlog_format}}\n    expect: [{{op: in, value: [ROW, MIXED]}}]\n{TAIL}"
-    );
-    let dir = dir_with(&[("mine.yaml", &text)]);
+    let dir = dir_with(&[("mine.yaml", &binlog_format_mine())]);
     let c = Catalogue::load(Some(dir.path())).unwrap();
     let builtin = Catalogue::load(None).unwrap();
     assert_eq!(c.specs.len(), builtin.specs.len());
@@ -363,6 +372,125 @@ fn a_file_replaces_a_builtin_once_and_records_its_origin() {
     let path = dir.path().join("mine.yaml").display().to_string();
     assert_eq!(spec.origin, Origin::File(path));
     assert!(c.get("binlog.row_image").unwrap().origin.is_built_in());
+}
+
+#[test]
+fn two_files_replacing_one_builtin_name_each_other() {
+    let text = binlog_format_mine();
+    let e = load_problems(&[("a.yaml", &text), ("b.yaml", &format!("\n\n{text}"))]);
+    assert_eq!(
+        e,
+        "DIR/b.yaml:4: checks[0].id: duplicate id binlog.format (first at DIR/a.yaml:2)"
+    );
+}
+
+#[test]
+fn a_check_file_over_the_size_cap_is_refused_unread() {
+    let big = format!("# {}\n{}", "x".repeat(MAX_FILE_BYTES as usize), one(TAIL));
+    assert_eq!(
+        load_problems(&[("big.yaml", &big)]),
+        format!(
+            "DIR/big.yaml: {} bytes, more than the 1048576 bytes (1 MiB) a check file may have",
+            big.len()
+        )
+    );
+}
+
+#[test]
+fn a_directory_of_too_many_checks_is_refused_naming_it() {
+    let mut text = "checks:\n".to_string();
+    for i in 0..=MAX_DIR_CHECKS {
+        text.push_str(&format!(
+            "  - id: my.c{i}\n    title: t\n    why: w\n    probe: {{builtin: connect.tcp}}\n    fixes: [{{summary: s}}]\n    playbook: p\n"
+        ));
+    }
+    assert_eq!(
+        load_problems(&[("many.yaml", &text)]),
+        "DIR: more than the 2000 checks a checks directory may hold (passed at DIR/many.yaml)"
+    );
+}
+
+#[test]
+fn a_directory_too_big_in_files_or_bytes_is_refused_naming_it() {
+    let names: Vec<String> = (0..=MAX_DIR_CHECKS)
+        .map(|i| format!("c{i:04}.yaml"))
+        .collect();
+    let empty: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
+    assert_eq!(
+        load_problems(&empty),
+        "DIR: 2001 check files, more than the 2000 checks a checks directory may hold"
+    );
+
+    // Nine files just under the file cap each pass the directory's 8 MiB.
+    let comment = format!("# {}\n", "x".repeat(MAX_FILE_BYTES as usize - 1_000));
+    let texts: Vec<String> = (0..9)
+        .map(|i| format!("{comment}{}", one(TAIL).replace("x.y", &format!("my.c{i}"))))
+        .collect();
+    let total: usize = texts.iter().map(String::len).sum();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&texts)
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        load_problems(&files),
+        format!("DIR: its check files are {total} bytes together, more than the 8388608 bytes (8 MiB) a checks directory may hold")
+    );
+}
+
+#[test]
+fn deep_nesting_in_a_check_file_names_file_and_line() {
+    let deep = format!("checks:\n{}", "[".repeat(200_000));
+    assert_eq!(
+        load_problems(&[("deep.yaml", &deep)]),
+        "DIR/deep.yaml:2: nested deeper than 64 lists and mappings"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_opened() {
+    let dir = dir_with(&[(
+        "real.yaml",
+        &format!("checks:\n  - id: my.real\n    title: t\n    why: w\n    probe: {{builtin: connect.tcp}}\n{TAIL}"),
+    )]);
+    let fifo = dir.path().join("fifo.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::create_dir(dir.path().join("folder.yml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real.yaml"), dir.path().join("link.yaml")).unwrap();
+    std::os::unix::fs::symlink(&fifo, dir.path().join("to-fifo.yaml")).unwrap();
+    // Reading the FIFO would block this test for ever; the load must not open it. Problems
+    // reading files come before those found in them.
+    let e = Catalogue::load(Some(dir.path())).unwrap_err();
+    let at = |n: &str| dir.path().join(n).display().to_string();
+    let lines: Vec<String> = e.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "{}: not a regular file (a FIFO); a check file must be one",
+                at("fifo.yaml")
+            ),
+            format!(
+                "{}: not a regular file (a directory); a check file must be one",
+                at("folder.yml")
+            ),
+            format!(
+                "{}: not a regular file (a FIFO); a check file must be one",
+                at("to-fifo.yaml")
+            ),
+            // The link is read: its check is real.yaml's, so one of them is a duplicate.
+            format!(
+                "{}:2: checks[0].id: duplicate id my.real (first at {}:2)",
+                at("real.yaml"),
+                at("link.yaml")
+            ),
+        ]
+    );
 }
 
 #[test]

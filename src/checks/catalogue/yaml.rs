@@ -66,6 +66,13 @@ pub(crate) struct SyntaxError {
     pub(crate) message: String,
 }
 
+/// Deeper lists and mappings are refused as they open: no check needs a tenth of it, and a
+/// file of nothing but `[` then costs no more than its first 64 bytes.
+pub(crate) const MAX_DEPTH: usize = 64;
+/// Nodes a document may hold, aliases counted as the copies they make: a few aliases of
+/// aliases would otherwise make billions.
+const MAX_NODES: usize = 1 << 20;
+
 enum Frame {
     Seq {
         line: usize,
@@ -83,14 +90,40 @@ enum Frame {
 /// The first (and only) document of `text`; an empty text is a null node.
 pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
+    // Each anchored node with its node count, which an alias to it adds again.
+    let mut anchors: BTreeMap<usize, (Node, usize)> = BTreeMap::new();
     let mut root: Option<Node> = None;
+    let mut nodes = 0usize;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| SyntaxError {
             line: e.marker().line(),
-            message: e.info().to_string(),
+            // The scanner's own limit, met first when it looks ahead through a run of `[`.
+            message: match e.info() {
+                "recursion limit exceeded" => too_deep(),
+                info => info.to_string(),
+            },
         })?;
         let line = span.start.line();
+        if let Event::SequenceStart(..) | Event::MappingStart(..) = event {
+            if stack.len() >= MAX_DEPTH {
+                return Err(SyntaxError {
+                    line,
+                    message: too_deep(),
+                });
+            }
+        }
+        let grown = match &event {
+            Event::Alias(id) => anchors.get(id).map_or(0, |(_, n)| *n),
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) => 1,
+            _ => 0,
+        };
+        nodes = nodes.saturating_add(grown);
+        if nodes > MAX_NODES {
+            return Err(SyntaxError {
+                line,
+                message: format!("more than {MAX_NODES} values (aliases counted as copies)"),
+            });
+        }
         let node = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let quoted = style != ScalarStyle::Plain || tag.is_some_and(|t| t.suffix == "str");
@@ -105,14 +138,17 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
                 };
                 let node = Node { line, value };
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), 1));
                 }
                 node
             }
-            Event::Alias(id) => anchors.get(&id).cloned().ok_or(SyntaxError {
-                line,
-                message: "alias to an unknown anchor".into(),
-            })?,
+            Event::Alias(id) => anchors
+                .get(&id)
+                .map(|(n, _)| n.clone())
+                .ok_or(SyntaxError {
+                    line,
+                    message: "alias to an unknown anchor".into(),
+                })?,
             Event::SequenceStart(anchor, _) => {
                 stack.push(Frame::Seq {
                     line,
@@ -158,7 +194,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
                     None => continue,
                 };
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), size(&node)));
                 }
                 node
             }
@@ -189,6 +225,24 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
         line: 1,
         value: Value::Null,
     }))
+}
+
+fn too_deep() -> String {
+    format!("nested deeper than {MAX_DEPTH} lists and mappings")
+}
+
+/// How many nodes `node` is, itself included.
+fn size(node: &Node) -> usize {
+    match &node.value {
+        Value::Null | Value::Scalar { .. } => 1,
+        Value::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| size(k) + size(v))
+                .sum::<usize>()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -246,5 +300,34 @@ mod tests {
         assert_eq!(parse("").unwrap().value, Value::Null);
         assert!(parse("a: 1\n---\nb: 2\n").is_err());
         assert_eq!(parse("? [a]\n: 1\n").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_where_it_goes_too_deep() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+        let e = parse(&format!("a:\n  b: {}", "[".repeat(MAX_DEPTH))).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("nested deeper than 64"), "{e}");
+        // 200 KB of `[`: refused at once, by the scanner or here.
+        let e = parse(&"[".repeat(200_000)).unwrap_err();
+        assert_eq!(e.line, 1, "{e}");
+        assert!(e.message.contains("nested deeper than 64"), "{e}");
+        let e = parse(&"- ".repeat(100_000)).unwrap_err();
+        assert!(e.message.contains("nested deeper"), "{e}");
+    }
+
+    #[test]
+    fn aliases_cannot_multiply_a_small_file() {
+        // Each level holds ten of the one before: 10^9 values from 300 bytes.
+        let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+        for i in 1..10 {
+            let p = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p; 10].join(", ")));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("aliases counted as copies"), "{e}");
+        // A few aliases are fine.
+        assert!(parse("a: &x [1, 2]\nb: *x\nc: *x\n").is_ok());
     }
 }
