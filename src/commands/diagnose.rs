@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _, Result};
 
 use crate::playbooks::load::Library;
+use crate::playbooks::log_position::PositionFinder;
 use crate::playbooks::matcher::Matcher;
 use crate::report::{self, matches, playbook as render};
 
@@ -14,6 +15,7 @@ use super::outcome::Outcome;
 use super::output;
 use super::playbook::run_diagnostics;
 use super::source::SourceArgs;
+use super::stored::StoredArgs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum DiagnoseFormat {
@@ -35,18 +37,23 @@ pub(crate) struct DiagnoseArgs {
     pub(crate) format: DiagnoseFormat,
     #[command(flatten)]
     pub(crate) source: SourceArgs,
+    /// The connector's stored position; without it, the last one the log names is checked.
+    #[command(flatten)]
+    pub(crate) stored: StoredArgs,
 }
 
 pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
     let library = Library::load().context("invalid built-in playbook")?;
     let matcher = Matcher::new(&library).context("compiling the playbooks' error patterns")?;
+    let mut positions = PositionFinder::default();
+    let feed = |piece: &[u8], at: u64| positions.feed(piece, at);
     let mut found = match (&args.text, &args.log) {
-        (Some(text), _) => matcher.scan(text.as_bytes())?,
+        (Some(text), _) => matcher.scan_with(text.as_bytes(), feed)?,
         (None, Some(path)) => {
             let file =
                 File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
             matcher
-                .scan(BufReader::with_capacity(1 << 16, file))
+                .scan_with(BufReader::with_capacity(1 << 16, file), feed)
                 .with_context(|| format!("reading {}", path.display()))?
         }
         (None, None) => {
@@ -57,16 +64,28 @@ pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
                 );
             }
             matcher
-                .scan(stdin.lock())
+                .scan_with(stdin.lock(), feed)
                 .context("reading standard input")?
         }
     };
+    let in_log = positions.found();
+    let stored = args.stored.or_from_log(in_log.as_ref());
     found.truncate(args.top);
     let color = report::color_wanted(std::io::stdout().is_terminal());
     match args.format {
         DiagnoseFormat::Json => output::print(&matches::render_json(&found))?,
         DiagnoseFormat::Human => {
             output::print(&matches::render_human(&found, color))?;
+            if let (Some(p), false) = (&in_log, args.stored.given()) {
+                let then = if args.source.given() {
+                    "checked against the source below"
+                } else {
+                    "give --source to check it against the server"
+                };
+                output::print(&format!(
+                    "\nStored position named in the log: {p} ({then})\n"
+                ))?;
+            }
             if args.source.given() {
                 let source = args.source.config()?;
                 for m in &found {
@@ -74,7 +93,7 @@ pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
                     if playbook.diagnostics.is_empty() {
                         continue;
                     }
-                    let results = run_diagnostics(playbook, &source, &args.source)?;
+                    let results = run_diagnostics(playbook, &source, &args.source, &stored)?;
                     output::print(&format!(
                         "\n{}",
                         render::render(playbook, Some(&results), color)

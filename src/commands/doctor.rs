@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 
-use crate::binlog::position::{FilePos, GtidSet};
 use crate::checks::catalogue::Catalogue;
 use crate::checks::context::RunOptions;
 use crate::checks::fixplan::FixPlan;
@@ -23,6 +22,7 @@ use crate::tables::TablePatterns;
 use super::outcome::Outcome;
 use super::output;
 use super::source::SourceArgs;
+use super::stored::StoredArgs;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DoctorArgs {
@@ -46,12 +46,8 @@ pub(crate) struct DoctorArgs {
     /// More check files; a check with a built-in's id replaces it.
     #[arg(long, value_name = "DIR")]
     pub(crate) checks_dir: Option<PathBuf>,
-    /// A connector's stored binlog position to look for (position.available).
-    #[arg(long, value_name = "FILE:POS", conflicts_with = "gtid_set")]
-    pub(crate) position: Option<FilePos>,
-    /// A connector's stored GTID set to look for (position.available).
-    #[arg(long, value_name = "SET")]
-    pub(crate) gtid_set: Option<GtidSet>,
+    #[command(flatten)]
+    pub(crate) stored: StoredArgs,
     /// The server_id the connector registers with (Debezium database.server.id, Flink CDC
     /// server-id, a replica's server_id): it must differ from the server's and from every
     /// registered replica's (server.reader_id).
@@ -91,8 +87,8 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
     let options = RunOptions {
         profile: args.profile,
         tables,
-        position: args.position.clone(),
-        gtid_set: args.gtid_set.clone(),
+        position: args.stored.position.clone(),
+        gtid_set: args.stored.gtid_set.clone(),
         server_id: args.server_id,
         max_downtime: args.max_downtime,
         now: None,

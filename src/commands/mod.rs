@@ -11,5 +11,6 @@ pub mod output;
 pub mod playbook;
 pub mod sandbox;
 pub mod source;
+pub mod stored;
 pub mod tail;
 pub mod validate;

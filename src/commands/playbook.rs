@@ -17,6 +17,7 @@ use crate::report::{self, playbook as render};
 use super::outcome::Outcome;
 use super::output;
 use super::source::SourceArgs;
+use super::stored::StoredArgs;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct PlaybookArgs {
@@ -27,6 +28,8 @@ pub(crate) struct PlaybookArgs {
     pub(crate) run: bool,
     #[command(flatten)]
     pub(crate) source: SourceArgs,
+    #[command(flatten)]
+    pub(crate) stored: StoredArgs,
 }
 
 pub(crate) fn run(args: &PlaybookArgs) -> Result<Outcome> {
@@ -57,7 +60,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     let source = args.source.config()?;
-    let results = run_diagnostics(playbook, &source, &args.source)?;
+    let results = run_diagnostics(playbook, &source, &args.source, &args.stored)?;
     output::print(&render::render(playbook, Some(&results), color))?;
     let unhealthy = results.iter().any(|r| r.healthy == Some(false));
     Ok(Outcome::found_if(unhealthy))
@@ -69,6 +72,7 @@ pub(crate) fn run_diagnostics(
     playbook: &Playbook,
     source: &SourceConfig,
     args: &SourceArgs,
+    stored: &StoredArgs,
 ) -> Result<Vec<DiagnosticResult>> {
     let (link, mut session) = connect(source);
     let Some(session) = session.as_mut() else {
@@ -79,7 +83,11 @@ pub(crate) fn run_diagnostics(
         };
         bail!("cannot run diagnostics on {}: {why}", source.redacted());
     };
-    let options = RunOptions::default();
+    let options = RunOptions {
+        position: stored.position.clone(),
+        gtid_set: stored.gtid_set.clone(),
+        ..RunOptions::default()
+    };
     let sql: &mut dyn Sql = session;
     let mut ctx = context(&source.host, link, Some(sql), &options, args.platform);
     Ok(diagnostics::run(playbook, &mut ctx))

@@ -114,11 +114,22 @@ impl Matcher {
 
     /// Scans text in bounded pieces, however long its lines; best match first.
     pub fn scan(&self, input: impl BufRead) -> std::io::Result<Vec<Match>> {
+        self.scan_with(input, |_, _| {})
+    }
+
+    /// Like [`Matcher::scan`], handing each piece and its offset in the input to `also`
+    /// (pieces may overlap by a carried tail), so one read serves another search too.
+    pub fn scan_with(
+        &self,
+        input: impl BufRead,
+        mut also: impl FnMut(&[u8], u64),
+    ) -> std::io::Result<Vec<Match>> {
         let mut tallies = vec![Tally::default(); self.titles.len()];
         let mut seen = LineSeen::default();
         let mut pieces = Pieces::new(input);
         while pieces.next()? {
             self.scan_piece(&pieces, &mut seen, &mut tallies);
+            also(&pieces.buf, pieces.first_byte);
         }
         Ok(self.rank(tallies))
     }
@@ -261,6 +272,8 @@ struct Pieces<R> {
     buf: Vec<u8>,
     /// 1-based line number of the first byte of `buf`.
     first_line: usize,
+    /// Offset in the input of the first byte of `buf`.
+    first_byte: u64,
     /// The first line of `buf` started in the piece before.
     continued: bool,
     /// The last line of `buf` goes on in the next piece.
@@ -274,6 +287,7 @@ impl<R: BufRead> Pieces<R> {
             input,
             buf: Vec::new(),
             first_line: 1,
+            first_byte: 0,
             continued: false,
             cut: false,
             eof: false,
@@ -293,9 +307,11 @@ impl<R: BufRead> Pieces<R> {
                 .iter()
                 .rposition(|&b| b == b'\n')
                 .map_or(tail, |i| tail + i + 1);
+            self.first_byte += keep as u64;
             self.buf.drain(..keep);
             self.buf.len()
         } else {
+            self.first_byte += self.buf.len() as u64;
             self.buf.clear();
             0
         };

@@ -3,6 +3,7 @@
 
 pub mod diagnostics;
 pub mod load;
+pub mod log_position;
 pub mod matcher;
 pub mod spec;
 

@@ -209,6 +209,53 @@ fn diagnose_with_a_source_runs_the_diagnostics_of_what_it_found() {
     );
 }
 
+/// The position a Debezium log names is checked against the source without copying it out,
+/// and `--position` is taken when given (it was once asked for and refused).
+#[test]
+fn diagnose_checks_the_position_the_log_names() {
+    let kind = common::Kind::Mariadb1011;
+    let server = common::retail_server(&[]);
+    let current = common::purge_all_but_the_current_binlog(kind, &server);
+    let url = server.url("cdc_user", common::CDC_PASSWORD);
+    let log = "2026-12-01 ERROR Error during binlog processing. Last offset stored = null, \
+               binlog reader near position = cdc-bin.000001/4\n\
+               2026-12-01 ERROR Got error 1236 from source: 'Could not find first log file \
+               name in binary log index file'\n";
+    let out = cdc(&["diagnose", "--source", &url], Some(log));
+    let page = stdout(&out);
+    assert!(page.contains("1. binlog-position-purged"), "{page}");
+    assert!(
+        page.contains("Stored position named in the log: cdc-bin.000001:4"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "cdc-bin.000001 was purged (oldest kept: {current})"
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("no stored position given"), "{page}");
+
+    // Given by hand, it wins over the log's and is judged the same way: here, still there.
+    let out = cdc(
+        &[
+            "diagnose",
+            "--source",
+            &url,
+            "--position",
+            &format!("{current}:4"),
+        ],
+        Some(log),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let page = stdout(&out);
+    assert!(!page.contains("Stored position named in the log"), "{page}");
+    assert!(
+        page.contains(&format!("{current}:4 is on the server")),
+        "{page}"
+    );
+}
+
 #[test]
 fn a_rendered_playbook_reads_well() {
     let library = cdc::playbooks::load::Library::load().unwrap();
