@@ -3,12 +3,14 @@
 use serde::Serialize;
 
 use super::spec::Playbook;
+use crate::checks::builtin::grants;
 use crate::checks::condition::when_holds;
 use crate::checks::context::Context;
 use crate::checks::engine::judge;
 use crate::checks::probe::{self, Outcome};
 use crate::checks::result::{Severity, Status};
 use crate::checks::spec::Probe;
+use crate::connection::server::Flavor;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiagnosticResult {
@@ -41,6 +43,12 @@ pub(crate) fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResul
                 expected: d.healthy.clone(),
                 message: String::new(),
             };
+            if reads_processlist(chosen) && !sees_every_session(ctx) {
+                r.message = "could not see other sessions: without the PROCESS privilege the \
+                             process list holds only this account's own"
+                    .into();
+                return Some(r);
+            }
             let outcome = probe::run(chosen, ctx);
             // A value with no rules is shown for information only.
             let informational = d.expect.is_empty() && matches!(outcome, Outcome::Value(_));
@@ -56,6 +64,20 @@ pub(crate) fn run(playbook: &Playbook, ctx: &mut Context) -> Vec<DiagnosticResul
             Some(r)
         })
         .collect()
+}
+
+/// A query of the process list, whose answer without PROCESS counts only our own sessions.
+fn reads_processlist(p: &Probe) -> bool {
+    matches!(p, Probe::Sql { sql, .. } if sql.to_ascii_lowercase().contains("processlist"))
+}
+
+/// Whether the account holds PROCESS; unknown grants count as not.
+fn sees_every_session(ctx: &mut Context) -> bool {
+    let flavor = ctx.server.as_ref().map_or(Flavor::Mysql, |s| s.flavor);
+    ctx.sql
+        .as_deref_mut()
+        .and_then(|sql| grants::holds_global(sql, flavor, "PROCESS"))
+        .unwrap_or(false)
 }
 
 /// The probe as an operator would type it.

@@ -256,6 +256,30 @@ fn diagnose_checks_the_position_the_log_names() {
     );
 }
 
+/// cdc_user has no PROCESS: the process list shows it only its own sessions, so "0 sessions
+/// still logging statements" would be a guess; it says it could not see, and root answers.
+#[test]
+fn a_process_list_diagnostic_without_process_says_it_could_not_see() {
+    let server = common::retail_server(&[]);
+    let run = |url: &str| {
+        let out = cdc(
+            &[
+                "playbook",
+                "binlog-format-not-row",
+                "--run",
+                "--source",
+                url,
+            ],
+            None,
+        );
+        stdout(&out)
+    };
+    let page = run(&server.url("cdc_user", common::CDC_PASSWORD));
+    assert!(page.contains("could not see other sessions"), "{page}");
+    let page = run(&server.root_url());
+    assert!(!page.contains("could not see other sessions"), "{page}");
+}
+
 #[test]
 fn a_rendered_playbook_reads_well() {
     let library = cdc::playbooks::load::Library::load().unwrap();

@@ -127,6 +127,14 @@ pub(crate) fn run(needs: &Needs, ctx: &mut Context) -> Outcome {
     Outcome::verdict(Level::Ok, held, "")
 }
 
+/// Whether the session's account holds `privilege` globally (directly, through ALL
+/// PRIVILEGES or its active roles); None when its grants cannot be read.
+pub(crate) fn holds_global(sql: &mut dyn Sql, flavor: Flavor, privilege: &str) -> Option<bool> {
+    read_grants(sql, flavor)
+        .ok()
+        .map(|g| g.holds_global(privilege))
+}
+
 /// What the account holds that the check's `superfluous` globs (`SUPER`, `*_ADMIN`...) or
 /// `superfluous_roles` (`rds_superuser_role`) name: administrative power a CDC reader never
 /// needs. MySQL 8 lists an admin's privileges one by one, dynamic ones included, so "ALL
