@@ -4,6 +4,7 @@ use crate::binlog::position::{FilePos, GtidSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::connection::account::Account;
 use crate::connection::error::ConnectError;
 use crate::connection::server::ServerInfo;
 use crate::connection::session::TlsState;
@@ -32,6 +33,9 @@ pub struct RunOptions {
     /// The moment time-bound checks (certificate expiry) measure from, in Unix seconds;
     /// None reads the clock. Recorded-server tests pin it so their reports stay the same.
     pub now: Option<i64>,
+    /// `--account`: the account whose grants are judged (and fixed), when doctor connects as
+    /// another; None judges the connected account.
+    pub account: Option<Account>,
 }
 
 /// What a rule's `value` may name as `$name`: numbers the run declares rather than the
@@ -83,6 +87,7 @@ impl Default for RunOptions {
             server_id: None,
             max_downtime: None,
             now: None,
+            account: None,
         }
     }
 }

@@ -14,9 +14,13 @@ pub(crate) fn plan(
     ctx: &Context,
 ) -> Option<ChosenFix> {
     let fix = fixes.iter().find(|f| when_holds(f.when.as_ref(), facts))?;
+    // The account judged: `--account`'s when given, never the admin doctor connected as.
     let user = ctx
+        .options
         .account
-        .clone()
+        .as_ref()
+        .map(|a| a.to_string())
+        .or_else(|| ctx.account.clone())
         .unwrap_or_else(|| "'cdc_user'@'%'".to_string());
     let schemas = if ctx.schemas.is_empty() {
         vec!["your_db".to_string()]

@@ -23,6 +23,7 @@ use super::outcome::Outcome;
 use super::output;
 use super::source::SourceArgs;
 use super::stored::StoredArgs;
+use crate::connection::account::Account;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DoctorArgs {
@@ -68,6 +69,10 @@ pub(crate) struct DoctorArgs {
     /// With --apply: do not ask (needed when standard input is not a terminal).
     #[arg(long, requires = "apply")]
     pub(crate) yes: bool,
+    /// The CDC account whose grants to judge and fix (USER or USER@HOST, host default '%'),
+    /// when connected as an admin that may read them (SHOW GRANTS FOR) and grant.
+    #[arg(long, value_name = "USER[@HOST]")]
+    pub(crate) account: Option<Account>,
 }
 
 pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
@@ -92,6 +97,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
         server_id: args.server_id,
         max_downtime: args.max_downtime,
         now: None,
+        account: args.account.clone(),
     };
     if args.fix && args.format != Format::Human {
         bail!("--fix prints a plan for people: use it with --format human");
@@ -144,7 +150,15 @@ fn apply(
     for (check, statement) in &statements {
         match session.query(statement) {
             Ok(_) => lines.push_str(&format!("  applied  {statement}   ({check})\n")),
-            Err(e) => lines.push_str(&format!("  FAILED   {statement}   ({check}): {e}\n")),
+            Err(e) => {
+                lines.push_str(&format!("  FAILED   {statement}   ({check}): {e}\n"));
+                if lacks_privilege(e.code) && is_grant(statement) {
+                    lines.push_str(
+                        "           this account may not grant: connect as an admin and rerun \
+                         with --account <the CDC account> (it judges and fixes that account)\n",
+                    );
+                }
+            }
         }
     }
     drop(session);
@@ -199,6 +213,17 @@ fn withheld_notes(plan: &FixPlan) -> String {
     } else {
         format!("\n{lines}")
     }
+}
+
+/// Access denied (1044, 1045), a command or privilege denied (1142, 1227), or no right to
+/// grant (1410): the connected account may not make the change.
+fn lacks_privilege(code: Option<u16>) -> bool {
+    matches!(code, Some(1044 | 1045 | 1142 | 1227 | 1410))
+}
+
+fn is_grant(statement: &str) -> bool {
+    let first = statement.split_whitespace().next().unwrap_or("");
+    first.eq_ignore_ascii_case("GRANT") || first.eq_ignore_ascii_case("REVOKE")
 }
 
 fn confirm(count: usize, server: &str) -> Result<bool> {

@@ -1,6 +1,7 @@
 //! Reaching a server: URLs, TLS modes, sessions with bounded waits, server detection; the
 //! PostgreSQL side of `cdc validate` in `postgres`.
 
+pub mod account;
 pub mod binlog_stream;
 pub mod binlogs;
 pub mod error;

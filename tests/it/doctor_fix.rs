@@ -168,7 +168,86 @@ fn apply_runs_only_built_in_fixes(kind: common::Kind) {
     assert_eq!(out.status.code(), Some(1), "{t}");
 }
 
+/// Connected as an admin, `--account` judges the CDC account's grants and the plan grants to
+/// it (never a REVOKE from the admin); connected as the CDC account itself, a GRANT it may not
+/// make says to rerun as an admin with --account.
+fn account_judges_and_fixes_the_cdc_account_not_the_admin(kind: common::Kind) {
+    let server = common::retail_server_on(kind, &[]);
+    server
+        .exec(&format!(
+            "CREATE USER 'weak'@'%' IDENTIFIED BY 'weak_pw'; GRANT {} ON *.* TO 'weak'@'%'",
+            kind.replication_client()
+        ))
+        .unwrap();
+    let (code, report) = common::cdc_json(&[
+        "doctor",
+        "--source",
+        &server.root_url(),
+        "--account",
+        "weak",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{report:#}");
+    let replication = common::check(&report, "grants.replication");
+    assert_eq!(replication["status"], "fail", "{replication}");
+    assert!(
+        replication["message"]
+            .as_str()
+            .unwrap()
+            .contains("'weak'@'%'"),
+        "{replication}"
+    );
+    assert!(
+        replication["fix"]["sql"]
+            .to_string()
+            .contains("TO 'weak'@'%'"),
+        "{replication}"
+    );
+    let all = report.to_string();
+    assert!(
+        !all.contains("FROM 'root'"),
+        "a REVOKE from the admin: {report:#}"
+    );
+
+    // Applied as the admin: weak gets what it lacked.
+    let out = cdc(&[
+        "doctor",
+        "--source",
+        &server.root_url(),
+        "--account",
+        "weak",
+        "--fix",
+        "--apply",
+        "--yes",
+    ]);
+    let t = text(&out);
+    assert!(t.contains("applied  GRANT REPLICATION SLAVE"), "{t}");
+    let granted = server
+        .query_value("SHOW GRANTS FOR 'weak'@'%'")
+        .unwrap()
+        .unwrap_or_default();
+    assert!(granted.contains("REPLICATION SLAVE"), "{granted}");
+
+    // As the CDC account itself, the GRANT it may not make says how to get it made.
+    server
+        .exec("CREATE USER 'weaker'@'%' IDENTIFIED BY 'w_pw'; GRANT SELECT ON retail_db.* TO 'weaker'@'%'")
+        .unwrap();
+    let out = cdc(&[
+        "doctor",
+        "--source",
+        &server.url("weaker", "w_pw"),
+        "--fix",
+        "--apply",
+        "--yes",
+    ]);
+    let t = text(&out);
+    assert!(t.contains("FAILED   GRANT"), "{t}");
+    assert!(t.contains("rerun with --account"), "{t}");
+}
+
 on_each_server!(
+    account_judges_and_fixes_the_cdc_account_not_the_admin,
     apply_runs_only_built_in_fixes,
     the_plan_separates_online_changes_from_restarts_and_changes_nothing,
     apply_without_yes_off_a_terminal_refuses_and_changes_nothing,

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Unreadable;
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
+use crate::connection::account::Account;
 use crate::connection::server::Flavor;
 use crate::connection::sql::Sql;
 use crate::tables::glob::Glob;
@@ -30,6 +31,17 @@ impl Grants {
                 like_match(pattern, schema)
                     && (privs.contains(privilege) || privs.contains("ALL PRIVILEGES"))
             })
+    }
+
+    /// Every line of a SHOW GRANTS answer.
+    fn absorb_rows(&mut self, rows: &crate::connection::sql::Rows) {
+        for line in rows
+            .rows
+            .iter()
+            .filter_map(|r| r.first().cloned().flatten())
+        {
+            self.absorb(&line);
+        }
     }
 
     fn absorb(&mut self, line: &str) {
@@ -74,7 +86,12 @@ pub(crate) fn run(needs: &Needs, ctx: &mut Context) -> Outcome {
     let Some(sql) = ctx.sql.as_deref_mut() else {
         return Outcome::Skip("no connection".into());
     };
-    let grants = match read_grants(sql, flavor) {
+    let judged = ctx.options.account.clone();
+    let grants = match &judged {
+        Some(account) => read_grants_of(sql, flavor, account),
+        None => read_grants(sql, flavor),
+    };
+    let grants = match grants {
         Ok(g) => g,
         Err(e) => return Outcome::Error(e.to_string()),
     };
@@ -104,7 +121,10 @@ pub(crate) fn run(needs: &Needs, ctx: &mut Context) -> Outcome {
             missing.push(format!("{need} on {}", lacking.join(", ")));
         }
     }
-    let account = ctx.account.clone().unwrap_or_else(|| "this account".into());
+    let account = judged
+        .map(|a| a.to_string())
+        .or_else(|| ctx.account.clone())
+        .unwrap_or_else(|| "this account".into());
     if !missing.is_empty() {
         return Outcome::verdict(
             Level::Violation,
@@ -202,33 +222,56 @@ fn read_grants(sql: &mut dyn Sql, flavor: Flavor) -> Result<Grants, Unreadable> 
         _ => "SHOW GRANTS".to_string(),
     };
     let rows = sql.query(&first).map_err(Unreadable::Grants)?;
-    for line in rows
-        .rows
-        .iter()
-        .filter_map(|r| r.first().cloned().flatten())
-    {
-        grants.absorb(&line);
-    }
-    // MariaDB shows a role's privileges only when asked for that role; roles can nest.
+    grants.absorb_rows(&rows);
     if flavor == Flavor::Mariadb {
-        let mut queue: Vec<String> = active.into_iter().collect();
-        let mut seen = BTreeSet::new();
-        while let Some(role) = queue.pop() {
-            if !seen.insert(role.clone()) {
-                continue;
-            }
-            let before = grants.roles.len();
-            if let Ok(rows) = sql.query(&format!("SHOW GRANTS FOR `{}`", role.replace('`', "``"))) {
-                for line in rows
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.first().cloned().flatten())
-                {
-                    grants.absorb(&line);
-                }
-            }
-            queue.extend(grants.roles[before..].iter().cloned());
+        absorb_mariadb_roles(sql, &mut grants, active.into_iter().collect());
+    }
+    Ok(grants)
+}
+
+/// MariaDB shows a role's privileges only when asked for that role; roles can nest.
+fn absorb_mariadb_roles(sql: &mut dyn Sql, grants: &mut Grants, mut queue: Vec<String>) {
+    let mut seen = BTreeSet::new();
+    while let Some(role) = queue.pop() {
+        if !seen.insert(role.clone()) {
+            continue;
         }
+        let before = grants.roles.len();
+        if let Ok(rows) = sql.query(&format!("SHOW GRANTS FOR `{}`", role.replace('`', "``"))) {
+            grants.absorb_rows(&rows);
+        }
+        queue.extend(grants.roles[before..].iter().cloned());
+    }
+}
+
+/// Another account's grants (`--account`), read by an admin: SHOW GRANTS FOR it, with the
+/// privileges of every role granted to it (which of them its sessions activate is up to
+/// mysql.default_roles / activate_all_roles_on_login; counting all may over-state).
+fn read_grants_of(
+    sql: &mut dyn Sql,
+    flavor: Flavor,
+    account: &Account,
+) -> Result<Grants, Unreadable> {
+    let mut grants = Grants::default();
+    let rows = sql
+        .query(&format!("SHOW GRANTS FOR {account}"))
+        .map_err(Unreadable::Grants)?;
+    grants.absorb_rows(&rows);
+    let granted = grants.roles.clone();
+    match flavor {
+        Flavor::Mysql if !granted.is_empty() => {
+            let roles = granted
+                .iter()
+                .map(|r| format!("`{}`", r.replace('`', "``")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows = sql
+                .query(&format!("SHOW GRANTS FOR {account} USING {roles}"))
+                .map_err(Unreadable::Grants)?;
+            grants.absorb_rows(&rows);
+        }
+        Flavor::Mariadb => absorb_mariadb_roles(sql, &mut grants, granted),
+        Flavor::Mysql => {}
     }
     Ok(grants)
 }
