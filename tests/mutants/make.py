@@ -80,6 +80,32 @@ def artificial_flag():
     open("artificial_flag.000001", "wb").write(data)
 
 
+def payload(name, change):
+    # The compressed transaction's header changed by `change(data, header_start)`, resealed:
+    # mysql_common's reader of that header panicked on each (found by fuzz/binlog_decode).
+    data = bytearray(open(FIXTURES + "transaction_compression.000001", "rb").read())
+    for off, size, ty, _ in events(data):
+        if ty == 40:
+            change(data, off + HEADER)
+            reseal(data, off, size)
+            break
+    open(name, "wb").write(data)
+
+
+def unknown_compression(data, at):
+    # Its first field is the compression type (2, 1 byte long, 0 = zstd): make it 101.
+    assert data[at:at + 3] == b"\x02\x01\x00"
+    data[at + 2] = 101
+
+
+def field_past_end(data, at):
+    # The same field as one no server writes (9), 250 bytes long: past the event's end.
+    data[at] = 9
+    data[at + 1] = 250
+
+
 empty_bitmap()
 fde_checksum_off()
 artificial_flag()
+payload("payload_compression_type.000001", unknown_compression)
+payload("payload_field_past_end.000001", field_past_end)
