@@ -170,6 +170,22 @@ fn an_unknown_probe_field_is_named_with_the_known_ones() {
     );
 }
 
+/// Found by the check_file fuzz target: a quoted key holding newlines was echoed raw, so one
+/// problem printed as many lines, the later ones naming no file.
+#[test]
+fn a_key_holding_newlines_is_one_problem_line_naming_file_and_line() {
+    let all = problems(&one(&format!(
+        "    probe: {{ \"vari\\nabel\\u001b\": binlog_format }}\n    expect: [{{op: eq, value: ROW}}]\n{TAIL}"
+    )));
+    assert!(
+        all[0].starts_with(
+            "mine.yaml:5: checks[0].probe.vari\\nabel\\u{1b}: unknown field `vari\\nabel\\u{1b}`"
+        ),
+        "{all:?}"
+    );
+    assert!(all.iter().all(|p| !p.contains('\n')), "{all:?}");
+}
+
 #[test]
 fn a_bad_regex_is_named() {
     let all = problems(&one(&format!(
