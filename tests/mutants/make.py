@@ -104,8 +104,22 @@ def field_past_end(data, at):
     data[at + 1] = 250
 
 
+def json_decimal_scale():
+    # A DECIMAL(6,3) inside a JSON value given scale 9, above its precision: mysql_common's
+    # JSON reader panicked (found by fuzz/binlog_decode).
+    data = bytearray(open(FIXTURES + "json-opaque.binlog", "rb").read())
+    at = data.index(bytes([0xF6, 6, 6, 3]))
+    data[at + 3] = 9
+    for off, size, _, _ in events(data):
+        if off <= at < off + size:
+            reseal(data, off, size)
+            print("json_decimal_scale.binlog: the event at", off)
+    open("json_decimal_scale.binlog", "wb").write(data)
+
+
 empty_bitmap()
 fde_checksum_off()
 artificial_flag()
 payload("payload_compression_type.000001", unknown_compression)
 payload("payload_field_past_end.000001", field_past_end)
+json_decimal_scale()
