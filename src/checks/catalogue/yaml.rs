@@ -70,20 +70,40 @@ enum Frame {
     Seq {
         line: usize,
         anchor: usize,
+        /// The tree's size when the list began: its own size is what was added since.
+        start: usize,
         items: Vec<Node>,
     },
     Map {
         line: usize,
         anchor: usize,
+        start: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
     },
 }
 
+/// The most nodes plus scalar bytes a file may hold once its aliases are expanded. Each alias
+/// is a copy, so a few hundred bytes of nested aliases would otherwise make billions of nodes;
+/// the largest built-in file is about 45,000.
+const MAX_SIZE: usize = 1_000_000;
+
+fn too_big(size: usize, line: usize) -> Result<(), SyntaxError> {
+    match size > MAX_SIZE {
+        true => Err(SyntaxError {
+            line,
+            message: format!("aliases expand the file past {MAX_SIZE} values and characters"),
+        }),
+        false => Ok(()),
+    }
+}
+
 /// The first (and only) document of `text`; an empty text is a null node.
 pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
+    // Each anchored node with its size, which an alias to it adds again.
+    let mut anchors: BTreeMap<usize, (Node, usize)> = BTreeMap::new();
+    let mut size = 0usize;
     let mut root: Option<Node> = None;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| SyntaxError {
@@ -91,8 +111,10 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
             message: e.info().to_string(),
         })?;
         let line = span.start.line();
+        too_big(size, line)?;
         let node = match event {
             Event::Scalar(text, style, anchor, tag) => {
+                let node_size = 1 + text.len();
                 let quoted = style != ScalarStyle::Plain || tag.is_some_and(|t| t.suffix == "str");
                 let null = !quoted && matches!(&*text, "" | "~" | "null" | "Null" | "NULL");
                 let value = if null {
@@ -104,37 +126,48 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
                     }
                 };
                 let node = Node { line, value };
+                size += node_size;
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), node_size));
                 }
                 node
             }
-            Event::Alias(id) => anchors.get(&id).cloned().ok_or(SyntaxError {
-                line,
-                message: "alias to an unknown anchor".into(),
-            })?,
+            Event::Alias(id) => {
+                let (node, node_size) = anchors.get(&id).ok_or(SyntaxError {
+                    line,
+                    message: "alias to an unknown anchor".into(),
+                })?;
+                size += node_size;
+                too_big(size, line)?;
+                node.clone()
+            }
             Event::SequenceStart(anchor, _) => {
+                size += 1;
                 stack.push(Frame::Seq {
                     line,
                     anchor,
+                    start: size - 1,
                     items: Vec::new(),
                 });
                 continue;
             }
             Event::MappingStart(anchor, _) => {
+                size += 1;
                 stack.push(Frame::Map {
                     line,
                     anchor,
+                    start: size - 1,
                     entries: Vec::new(),
                     key: None,
                 });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match stack.pop() {
+                let (node, anchor, start) = match stack.pop() {
                     Some(Frame::Seq {
                         line,
                         anchor,
+                        start,
                         items,
                     }) => (
                         Node {
@@ -142,10 +175,12 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
                             value: Value::Seq(items),
                         },
                         anchor,
+                        start,
                     ),
                     Some(Frame::Map {
                         line,
                         anchor,
+                        start,
                         entries,
                         ..
                     }) => (
@@ -154,11 +189,12 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
                             value: Value::Map(entries),
                         },
                         anchor,
+                        start,
                     ),
                     None => continue,
                 };
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), size - start));
                 }
                 node
             }
@@ -246,5 +282,19 @@ mod tests {
         assert_eq!(parse("").unwrap().value, Value::Null);
         assert!(parse("a: 1\n---\nb: 2\n").is_err());
         assert_eq!(parse("? [a]\n: 1\n").unwrap_err().line, 1);
+    }
+
+    /// Aliases below the bound still expand (the bomb above it: catalogue tests).
+    #[test]
+    fn aliases_expand_to_copies() {
+        let small = parse("a: &a [1, 2]\nb: [*a, *a]\n").unwrap();
+        let Value::Map(m) = small.value else { panic!() };
+        assert_eq!(
+            m[1].1,
+            Node {
+                line: 2,
+                value: Value::Seq(vec![m[0].1.clone(); 2])
+            }
+        );
     }
 }
