@@ -200,7 +200,25 @@ impl<'p> Decoder<'p> {
         path: &Path,
         sink: &mut dyn ChangeSink,
     ) -> Result<(), DecodeError> {
-        let mut file = BinlogFile::open(path)?;
+        self.decode_events(BinlogFile::open(path)?, sink)
+    }
+
+    /// `decode_file` for a binlog already in memory, named `name` in errors (the fuzz
+    /// targets' entry point: the same decode, without a file per input).
+    pub fn decode_bytes(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        sink: &mut dyn ChangeSink,
+    ) -> Result<(), DecodeError> {
+        self.decode_events(BinlogFile::from_bytes(name, bytes)?, sink)
+    }
+
+    fn decode_events<R: io::Read>(
+        &mut self,
+        mut file: BinlogFile<R>,
+        sink: &mut dyn ChangeSink,
+    ) -> Result<(), DecodeError> {
         let name = file.name().to_string();
         self.tables.clear();
         self.gtid = None;
@@ -363,8 +381,7 @@ impl<'p> Decoder<'p> {
                         "a compressed transaction inside a compressed transaction".into(),
                     ));
                 }
-                let e = self.read(ev, inner)?;
-                let bytes = payload::unpack(&e)?;
+                let bytes = payload::unpack(body).map_err(EvError::Corrupt)?;
                 for inner_ev in payload::events(&bytes) {
                     let inner_ev = inner_ev.map_err(|e| EvError::Corrupt(e.to_string()))?;
                     self.event(inner_ev, offset, file, true, sink)?;

@@ -46,10 +46,10 @@ impl EventHeader {
     }
 }
 
-/// Reads a binlog file event by event.
-pub struct BinlogFile {
+/// Reads a binlog file event by event (from disk, or from bytes already in memory).
+pub struct BinlogFile<R: Read = BufReader<File>> {
     name: String,
-    reader: BufReader<File>,
+    reader: R,
     offset: u64,
     len: u64,
 }
@@ -58,29 +58,44 @@ impl BinlogFile {
     /// Opens `path` and checks the magic bytes.
     pub fn open(path: &Path) -> Result<BinlogFile, BinlogError> {
         let name = path.display().to_string();
-        let err = |offset: u64, message: String| BinlogError {
+        let err = |message: String| BinlogError {
             file: name.clone(),
-            offset,
+            offset: 0,
             message,
         };
-        let file = File::open(path).map_err(|e| err(0, format!("cannot open: {e}")))?;
+        let file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
         let len = file
             .metadata()
-            .map_err(|e| err(0, format!("cannot stat: {e}")))?
+            .map_err(|e| err(format!("cannot stat: {e}")))?
             .len();
-        let mut reader = BufReader::with_capacity(256 * 1024, file);
+        BinlogFile::start(name, BufReader::with_capacity(256 * 1024, file), len)
+    }
+}
+
+impl<'a> BinlogFile<&'a [u8]> {
+    /// The binlog `bytes`, named `name` in errors; the magic bytes are checked.
+    pub fn from_bytes(name: &str, bytes: &'a [u8]) -> Result<Self, BinlogError> {
+        BinlogFile::start(name.to_string(), bytes, bytes.len() as u64)
+    }
+}
+
+impl<R: Read> BinlogFile<R> {
+    /// `reader` holds `len` bytes from the file's start: checks the magic bytes.
+    fn start(name: String, mut reader: R, len: u64) -> Result<Self, BinlogError> {
+        let err = |message: String| BinlogError {
+            file: name.clone(),
+            offset: 0,
+            message,
+        };
         let mut magic = [0u8; 4];
         if len < 4 {
-            return Err(err(
-                0,
-                format!("not a binlog: the file is {len} bytes long"),
-            ));
+            return Err(err(format!("not a binlog: the file is {len} bytes long")));
         }
         reader
             .read_exact(&mut magic)
-            .map_err(|e| err(0, format!("cannot read: {e}")))?;
+            .map_err(|e| err(format!("cannot read: {e}")))?;
         if magic != MAGIC {
-            return Err(err(0, "not a binlog file (no \\xfebin magic)".into()));
+            return Err(err("not a binlog file (no \\xfebin magic)".into()));
         }
         Ok(BinlogFile {
             name,

@@ -536,10 +536,54 @@ pub(crate) fn decode_jsonb(b: &[u8]) -> Result<serde_json::Value, RowError> {
     let v: jsonb::Value<'_> = ParseBuf(b)
         .parse(())
         .map_err(|e| RowError(format!("bad JSON value: {e}")))?;
-    let dom = v
-        .parse()
-        .map_err(|e| RowError(format!("bad JSON value: {e}")))?;
-    Ok(dom.into())
+    to_json(v).map_err(|e| RowError(format!("bad JSON value: {e}")))
+}
+
+/// A jsonb value as JSON. The walk is mysql_common's `Value::parse`, but a DECIMAL inside is
+/// read by `decimal_into`: mysql_common's reader panics on a scale above the precision.
+fn to_json(v: jsonb::Value<'_>) -> Result<serde_json::Value, String> {
+    use jsonb::Value as V;
+    use mysql_common::constants::ColumnType;
+    let e = |e: std::io::Error| e.to_string();
+    Ok(match v {
+        V::SmallArray(a) => a
+            .iter()
+            .map(|x| to_json(x.map_err(e)?))
+            .collect::<Result<_, _>>()?,
+        V::LargeArray(a) => a
+            .iter()
+            .map(|x| to_json(x.map_err(e)?))
+            .collect::<Result<_, _>>()?,
+        V::SmallObject(o) => object(o.iter())?,
+        V::LargeObject(o) => object(o.iter())?,
+        V::Opaque(o) if o.value_type() == ColumnType::MYSQL_TYPE_NEWDECIMAL => {
+            let d = o.data_raw();
+            let (Some(&precision), Some(&scale)) = (d.first(), d.get(1)) else {
+                return Err("a JSON DECIMAL without its precision and scale".into());
+            };
+            let mut s = String::new();
+            decimal_into(
+                &mut Cursor::new(&d[2..]),
+                precision.into(),
+                scale.into(),
+                &mut s,
+            )
+            .map_err(|e| e.0)?;
+            serde_json::Value::String(s)
+        }
+        leaf => leaf.parse().map_err(e)?.into(),
+    })
+}
+
+fn object<'a>(
+    entries: impl Iterator<Item = std::io::Result<(jsonb::ObjectKey<'a>, jsonb::Value<'a>)>>,
+) -> Result<serde_json::Value, String> {
+    let mut m = serde_json::Map::new();
+    for entry in entries {
+        let (k, v) = entry.map_err(|e| e.to_string())?;
+        m.insert(k.value().into_owned(), to_json(v)?);
+    }
+    Ok(serde_json::Value::Object(m))
 }
 
 fn decode_json_diff(b: &[u8]) -> Result<Vec<serde_json::Value>, RowError> {
@@ -558,11 +602,9 @@ fn decode_json_diff(b: &[u8]) -> Result<Vec<serde_json::Value>, RowError> {
         m.insert("op".into(), op.into());
         m.insert("path".into(), d.path_str().into_owned().into());
         if let Some(v) = d.value() {
-            let dom = v
-                .clone()
-                .parse()
-                .map_err(|e| RowError(format!("bad JSON diff value: {e}")))?;
-            m.insert("value".into(), dom.into());
+            let value =
+                to_json(v.clone()).map_err(|e| RowError(format!("bad JSON diff value: {e}")))?;
+            m.insert("value".into(), value);
         }
         out.push(serde_json::Value::Object(m));
     }

@@ -5,6 +5,9 @@ use std::collections::HashMap;
 
 use mysql_common::binlog::events::{OptionalMetaExtractor, OptionalMetadataField, TableMapEvent};
 use mysql_common::constants::ColumnType;
+use mysql_common::proto::MySerialize;
+
+use super::row::{Cursor, RowError};
 
 /// How a column's value is laid out in a row image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +129,40 @@ fn character(t: ColumnType) -> bool {
     t.is_character_type()
 }
 
+fn raw(v: &impl MySerialize) -> Vec<u8> {
+    let mut b = Vec::new();
+    v.serialize(&mut b);
+    b
+}
+
+/// The ENUM or SET labels of a table map's optional metadata: per column, a count, then that
+/// many length-prefixed labels.
+fn labels(raw: &[u8]) -> std::io::Result<Vec<Vec<String>>> {
+    let bad = |e: RowError| std::io::Error::new(std::io::ErrorKind::InvalidData, e.0);
+    let mut c = Cursor::new(raw);
+    let mut out = Vec::new();
+    while !c.is_empty() {
+        let n = c.lenenc("a label count").map_err(bad)?;
+        // Each label takes a byte at least: a count above what is left is corrupt.
+        if n > c.remaining() as u64 {
+            return Err(bad(RowError(format!(
+                "{n} ENUM/SET labels in {} bytes",
+                c.remaining()
+            ))));
+        }
+        let mut column = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let len = c.lenenc("a label").map_err(bad)?;
+            let text = usize::try_from(len)
+                .map_err(|_| bad(RowError("a label past the end".into())))
+                .and_then(|len| c.take(len, "a label").map_err(bad))?;
+            column.push(String::from_utf8_lossy(text).into_owned());
+        }
+        out.push(column);
+    }
+    Ok(out)
+}
+
 impl TableInfo {
     /// Digests a table map. `provider` is asked only when the binlog lacks names or signedness.
     pub(crate) fn from_event(
@@ -147,18 +184,10 @@ impl TableInfo {
         let mut set_labels: Vec<Vec<String>> = Vec::new();
         for field in tme.iter_optional_meta() {
             match field? {
-                OptionalMetadataField::EnumStrValue(v) => {
-                    for e in v.iter_values() {
-                        enum_labels
-                            .push(e?.values().iter().map(|x| x.value().into_owned()).collect());
-                    }
-                }
-                OptionalMetadataField::SetStrValue(v) => {
-                    for e in v.iter_values() {
-                        set_labels
-                            .push(e?.values().iter().map(|x| x.value().into_owned()).collect());
-                    }
-                }
+                // Read here: mysql_common's reader allocates for the count a column claims
+                // before reading any label, so one corrupt count aborts the process.
+                OptionalMetadataField::EnumStrValue(v) => enum_labels.extend(labels(&raw(&v))?),
+                OptionalMetadataField::SetStrValue(v) => set_labels.extend(labels(&raw(&v))?),
                 _ => {}
             }
         }

@@ -80,6 +80,46 @@ def artificial_flag():
     open("artificial_flag.000001", "wb").write(data)
 
 
+def payload(name, change):
+    # The compressed transaction's header changed by `change(data, header_start)`, resealed:
+    # mysql_common's reader of that header panicked on each (found by fuzz/binlog_decode).
+    data = bytearray(open(FIXTURES + "transaction_compression.000001", "rb").read())
+    for off, size, ty, _ in events(data):
+        if ty == 40:
+            change(data, off + HEADER)
+            reseal(data, off, size)
+            break
+    open(name, "wb").write(data)
+
+
+def unknown_compression(data, at):
+    # Its first field is the compression type (2, 1 byte long, 0 = zstd): make it 101.
+    assert data[at:at + 3] == b"\x02\x01\x00"
+    data[at + 2] = 101
+
+
+def field_past_end(data, at):
+    # The same field as one no server writes (9), 250 bytes long: past the event's end.
+    data[at] = 9
+    data[at + 1] = 250
+
+
+def json_decimal_scale():
+    # A DECIMAL(6,3) inside a JSON value given scale 9, above its precision: mysql_common's
+    # JSON reader panicked (found by fuzz/binlog_decode).
+    data = bytearray(open(FIXTURES + "json-opaque.binlog", "rb").read())
+    at = data.index(bytes([0xF6, 6, 6, 3]))
+    data[at + 3] = 9
+    for off, size, _, _ in events(data):
+        if off <= at < off + size:
+            reseal(data, off, size)
+            print("json_decimal_scale.binlog: the event at", off)
+    open("json_decimal_scale.binlog", "wb").write(data)
+
+
 empty_bitmap()
 fde_checksum_off()
 artificial_flag()
+payload("payload_compression_type.000001", unknown_compression)
+payload("payload_field_past_end.000001", field_past_end)
+json_decimal_scale()

@@ -292,9 +292,9 @@ fn file_kind(t: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// Reads one check file on its own (the catalogue's cross-file rules aside).
-#[cfg(test)]
-pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<CheckSpec>, LoadErrors> {
+/// Reads one check file on its own (the catalogue's cross-file rules aside): the tests' and
+/// the fuzz target's entry point.
+pub fn parse_file(name: &str, text: &str) -> Result<Vec<CheckSpec>, LoadErrors> {
     let mut r = Reader::new(name);
     let placed = check::read_file(&mut r, text, &Origin::File(name.to_string()));
     let specs = placed.into_iter().filter_map(|p| p.spec).collect();

@@ -41,14 +41,31 @@ impl LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", OneLine(&self.file))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
         if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
+            write!(f, ": {}", OneLine(&self.field))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", OneLine(&self.message))
+    }
+}
+
+/// Text from the file (a key, a value quoted back) with its control characters escaped: a
+/// key holding a newline must not start what reads as another problem, nor move the cursor.
+struct OneLine<'a>(&'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -124,6 +141,20 @@ mod tests {
         assert_eq!(
             all.to_string(),
             "2 problems:\n  a.yaml:3: checks[0].id: bad\n  b.yaml: cannot read: gone"
+        );
+    }
+
+    #[test]
+    fn text_from_the_file_stays_on_the_problem_s_line() {
+        let e = LoadError::new(
+            "a.yaml",
+            Some(2),
+            "checks[0].x\ny",
+            "unknown field `x\ny\u{1b}`",
+        );
+        assert_eq!(
+            e.to_string(),
+            "a.yaml:2: checks[0].x\\ny: unknown field `x\\ny\\u{1b}`"
         );
     }
 }

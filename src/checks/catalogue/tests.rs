@@ -170,6 +170,39 @@ fn an_unknown_probe_field_is_named_with_the_known_ones() {
     );
 }
 
+/// Found by the check_file fuzz target: a quoted key holding newlines was echoed raw, so one
+/// problem printed as many lines, the later ones naming no file.
+#[test]
+fn a_key_holding_newlines_is_one_problem_line_naming_file_and_line() {
+    let all = problems(&one(&format!(
+        "    probe: {{ \"vari\\nabel\\u001b\": binlog_format }}\n    expect: [{{op: eq, value: ROW}}]\n{TAIL}"
+    )));
+    assert!(
+        all[0].starts_with(
+            "mine.yaml:5: checks[0].probe.vari\\nabel\\u{1b}: unknown field `vari\\nabel\\u{1b}`"
+        ),
+        "{all:?}"
+    );
+    assert!(all.iter().all(|p| !p.contains('\n')), "{all:?}");
+}
+
+/// An alias bomb (each anchor ten of the one before) is a problem on the line where the
+/// bound is passed, not a load that runs out of memory.
+#[test]
+fn an_alias_bomb_names_file_and_line() {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        let items = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("a{i}: &a{i} [{items}]\n"));
+    }
+    let all = problems(&text);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(
+        all[0].starts_with("mine.yaml:6: aliases expand the file past"),
+        "{all:?}"
+    );
+}
+
 #[test]
 fn a_bad_regex_is_named() {
     let all = problems(&one(&format!(

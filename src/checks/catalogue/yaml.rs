@@ -69,9 +69,11 @@ pub(crate) struct SyntaxError {
 /// Deeper lists and mappings are refused as they open: no check needs a tenth of it, and a
 /// file of nothing but `[` then costs no more than its first 64 bytes.
 pub(crate) const MAX_DEPTH: usize = 64;
-/// Nodes a document may hold, aliases counted as the copies they make: a few aliases of
-/// aliases would otherwise make billions.
-const MAX_NODES: usize = 1 << 20;
+/// About what a document may take in memory once read, aliases counted as the copies they
+/// make (a few aliases of aliases would otherwise make billions of nodes, and an alias of a
+/// long string copies it): each node as NODE_COST bytes, plus its text.
+const MAX_EXPANDED: usize = 64 << 20;
+const NODE_COST: usize = 64;
 
 enum Frame {
     Seq {
@@ -93,7 +95,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     // Each anchored node with its node count, which an alias to it adds again.
     let mut anchors: BTreeMap<usize, (Node, usize)> = BTreeMap::new();
     let mut root: Option<Node> = None;
-    let mut nodes = 0usize;
+    let mut expanded = 0usize;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| SyntaxError {
             line: e.marker().line(),
@@ -114,14 +116,18 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
         }
         let grown = match &event {
             Event::Alias(id) => anchors.get(id).map_or(0, |(_, n)| *n),
-            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) => 1,
+            Event::Scalar(text, ..) => NODE_COST + text.len(),
+            Event::SequenceStart(..) | Event::MappingStart(..) => NODE_COST,
             _ => 0,
         };
-        nodes = nodes.saturating_add(grown);
-        if nodes > MAX_NODES {
+        expanded = expanded.saturating_add(grown);
+        if expanded > MAX_EXPANDED {
             return Err(SyntaxError {
                 line,
-                message: format!("more than {MAX_NODES} values (aliases counted as copies)"),
+                message: format!(
+                    "aliases expand the file past {} MiB (each alias counts as a copy)",
+                    MAX_EXPANDED >> 20
+                ),
             });
         }
         let node = match event {
@@ -138,7 +144,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
                 };
                 let node = Node { line, value };
                 if anchor > 0 {
-                    anchors.insert(anchor, (node.clone(), 1));
+                    anchors.insert(anchor, (node.clone(), size(&node)));
                 }
                 node
             }
@@ -231,16 +237,18 @@ fn too_deep() -> String {
     format!("nested deeper than {MAX_DEPTH} lists and mappings")
 }
 
-/// How many nodes `node` is, itself included.
+/// What `node` weighs against MAX_EXPANDED, itself included.
 fn size(node: &Node) -> usize {
     match &node.value {
-        Value::Null | Value::Scalar { .. } => 1,
-        Value::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Value::Null => NODE_COST,
+        Value::Scalar { text, .. } => NODE_COST + text.len(),
+        Value::Seq(items) => NODE_COST + items.iter().map(size).sum::<usize>(),
         Value::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|(k, v)| size(k) + size(v))
-                .sum::<usize>()
+            NODE_COST
+                + entries
+                    .iter()
+                    .map(|(k, v)| size(k) + size(v))
+                    .sum::<usize>()
         }
     }
 }
@@ -326,7 +334,17 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p; 10].join(", ")));
         }
         let e = parse(&text).unwrap_err();
-        assert!(e.message.contains("aliases counted as copies"), "{e}");
+        assert!(
+            e.message.contains("aliases expand the file past 64 MiB"),
+            "{e}"
+        );
+        // An alias copies its text too: a 100 KB string aliased a thousand times is 100 MB.
+        let long = format!(
+            "a: &s {}\nb: [{}]\n",
+            "y".repeat(100_000),
+            vec!["*s"; 1000].join(", ")
+        );
+        assert!(parse(&long).unwrap_err().message.contains("past 64 MiB"));
         // A few aliases are fine.
         assert!(parse("a: &x [1, 2]\nb: *x\nc: *x\n").is_ok());
     }
