@@ -148,6 +148,16 @@ impl Report {
         Report { command, ..self }
     }
 
+    /// `--quiet`: only the checks that did not pass (WARN, FAIL, ERROR) and those named in
+    /// `also` (pending checklist items), the summary still of the whole run.
+    pub(crate) fn only_problems(&self, also: &[String]) -> Report {
+        let mut shown = self.clone();
+        shown.checks.retain(|c| {
+            matches!(c.status, Status::Warn | Status::Fail | Status::Error) || also.contains(&c.id)
+        });
+        shown
+    }
+
     /// Exit-code policy: a failure (or an error) is a problem; with `strict`, a warning is too.
     pub fn has_problem(&self, strict: bool) -> bool {
         self.summary.fail > 0 || self.summary.error > 0 || (strict && self.summary.warn > 0)

@@ -44,6 +44,9 @@ pub(crate) struct ChecklistArgs {
     /// Exit 1 on warnings and pending items too.
     #[arg(long)]
     pub(crate) strict: bool,
+    /// Show only the items that did not pass (human and markdown output).
+    #[arg(long)]
+    pub(crate) quiet: bool,
     /// Print an answers file skeleton with every attestation, and exit.
     #[arg(long)]
     pub(crate) template: bool,
@@ -99,6 +102,11 @@ pub(crate) fn run(args: &ChecklistArgs) -> Result<Outcome> {
         strict: args.strict,
         pending: outcome.pending.clone(),
     };
-    output::print(&report::render(&outcome.report, args.format, color, &gate))?;
+    output::print(&report::render(
+        &doctor::shown(&outcome.report, args.quiet, args.format, &outcome.pending),
+        args.format,
+        color,
+        &gate,
+    ))?;
     Ok(Outcome::found_if(outcome.has_problem(args.strict)))
 }

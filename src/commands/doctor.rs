@@ -41,6 +41,10 @@ pub(crate) struct DoctorArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub(crate) strict: bool,
+    /// Show only the checks that did not pass (human and markdown output; the summary still
+    /// counts every check).
+    #[arg(long)]
+    pub(crate) quiet: bool,
     /// Print the check catalogue and exit.
     #[arg(long)]
     pub(crate) list: bool,
@@ -107,7 +111,12 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
         strict: args.strict,
         pending: Vec::new(),
     };
-    output::print(&report::render(&report, args.format, color, &gate))?;
+    output::print(&report::render(
+        &shown(&report, args.quiet, args.format, &[]),
+        args.format,
+        color,
+        &gate,
+    ))?;
     if args.fix {
         let plan = FixPlan::from_report(&report);
         output::print(&format!(
@@ -212,6 +221,16 @@ fn withheld_notes(plan: &FixPlan) -> String {
         lines
     } else {
         format!("\n{lines}")
+    }
+}
+
+/// What a `--quiet` run shows: the problems only, in the formats people read; JSON and JUnit
+/// keep every check for the machines that read them.
+pub(crate) fn shown(report: &Report, quiet: bool, format: Format, also: &[String]) -> Report {
+    if quiet && matches!(format, Format::Human | Format::Markdown) {
+        report.only_problems(also)
+    } else {
+        report.clone()
     }
 }
 

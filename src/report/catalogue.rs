@@ -3,11 +3,11 @@
 use crate::checks::result::Severity;
 use crate::checks::spec::{CheckSpec, Condition};
 
-use super::{new_table, paint, terminal_width, Tone, DEFAULT_WIDTH};
+use super::{new_table, output_width, paint, Tone};
 
 /// The catalogue in the order given, as wide as stdout's terminal (else [`DEFAULT_WIDTH`]).
 pub fn render_catalogue(specs: &[CheckSpec], color: bool) -> String {
-    render_catalogue_width(specs, color, terminal_width().unwrap_or(DEFAULT_WIDTH))
+    render_catalogue_width(specs, color, output_width())
 }
 
 /// [`render_catalogue`] with an explicit width.
@@ -85,6 +85,7 @@ fn condition(c: &Condition) -> String {
 mod tests {
     use super::*;
     use crate::checks::catalogue::parse_file;
+    use crate::report::DEFAULT_WIDTH;
 
     const SPECS: &str = r#"
 checks:

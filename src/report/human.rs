@@ -13,7 +13,7 @@ use super::{new_table, paint, server_description, summary_line, wants_fix, Tone}
 /// ASCII (no escape codes, no box drawing) so that logs stay readable.
 pub(crate) fn render(report: &Report, color: bool, width: u16) -> String {
     let mut out = String::new();
-    out.push_str(&header(report, color));
+    out.push_str(&header(report, color, width));
     out.push('\n');
     out.push_str(&table(report, color, width).to_string());
     out.push('\n');
@@ -28,22 +28,36 @@ pub(crate) fn render(report: &Report, color: bool, width: u16) -> String {
     out
 }
 
-fn header(report: &Report, color: bool) -> String {
-    let mut line = format!(
+/// "Source: URL  SERVER  profile: P", on one line when it fits `width`, else a part a line.
+fn header(report: &Report, color: bool, width: u16) -> String {
+    let source = format!(
         "{} {}",
         paint("Source:", Tone::Bold, color),
         report.source.url
     );
     let server = server_description(&report.source);
-    if !server.is_empty() {
-        line.push_str("  ");
-        line.push_str(&server);
+    let profile = format!(
+        "{} {}",
+        paint("profile:", Tone::Bold, color),
+        report.profile
+    );
+    let parts: Vec<&str> = [source.as_str(), server.as_str(), profile.as_str()]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect();
+    let plain_len: usize = [
+        "Source: ".len() + report.source.url.chars().count(),
+        server.chars().count(),
+        "profile: ".len() + report.profile.chars().count(),
+    ]
+    .iter()
+    .sum::<usize>()
+        + 2 * (parts.len() - 1);
+    if plain_len <= usize::from(width) {
+        parts.join("  ")
+    } else {
+        parts.join("\n  ")
     }
-    line.push_str("  ");
-    line.push_str(&paint("profile:", Tone::Bold, color));
-    line.push(' ');
-    line.push_str(&report.profile);
-    line
 }
 
 fn table(report: &Report, color: bool, width: u16) -> Table {
@@ -57,7 +71,8 @@ fn table(report: &Report, color: bool, width: u16) -> Table {
     }
     // Never break a status word or a check id across lines: operators copy ids.
     let longest_id = report.checks.iter().map(|c| c.id.chars().count()).max();
-    let lower = |w: usize| ColumnConstraint::LowerBoundary(Width::Fixed(w.min(40) as u16));
+    // The boundary counts the cell's padding, one column either side.
+    let lower = |w: usize| ColumnConstraint::LowerBoundary(Width::Fixed(w.min(40) as u16 + 2));
     if let Some(column) = table.column_mut(0) {
         column.set_constraint(lower("Status".len()));
     }

@@ -21,8 +21,11 @@ use crate::checks::result::{Report, SourceSummary, Status, Summary};
 
 pub use catalogue::render_catalogue;
 
-/// Table width when the terminal's is unknown (output piped, CI logs).
+/// Table width of the renderers' tests and snapshots.
 pub(crate) const DEFAULT_WIDTH: u16 = 120;
+/// Width when output is piped and `COLUMNS` says nothing: what a CI log or pager shows
+/// without wrapping.
+pub(crate) const PIPED_WIDTH: u16 = 100;
 
 /// Output formats of `cdc doctor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -63,12 +66,7 @@ impl Gate {
 /// one, else [`DEFAULT_WIDTH`]; use [`render_with_width`] to fix the width.
 pub(crate) fn render(report: &Report, format: Format, color: bool, gate: &Gate) -> String {
     match format {
-        Format::Human => render_with_width(
-            report,
-            format,
-            color,
-            terminal_width().unwrap_or(DEFAULT_WIDTH),
-        ),
+        Format::Human => render_with_width(report, format, color, output_width()),
         Format::Junit => junit::render(report, gate),
         _ => render_with_width(report, format, color, DEFAULT_WIDTH),
     }
@@ -88,6 +86,19 @@ pub fn render_with_width(report: &Report, format: Format, color: bool, width: u1
 pub(crate) fn terminal_width() -> Option<u16> {
     // A fresh table asks crossterm for the size only when stdout is a terminal.
     comfy_table::Table::new().width().filter(|w| *w > 0)
+}
+
+/// The width to lay out for: the terminal's, else `COLUMNS` (as shells and CI set it), else
+/// [`PIPED_WIDTH`].
+pub(crate) fn output_width() -> u16 {
+    terminal_width()
+        .or_else(|| columns(std::env::var("COLUMNS").ok().as_deref()))
+        .unwrap_or(PIPED_WIDTH)
+}
+
+/// A usable `COLUMNS` value: a number no narrower than a table can be laid out in.
+fn columns(value: Option<&str>) -> Option<u16> {
+    value?.trim().parse::<u16>().ok().filter(|w| *w >= 40)
 }
 
 /// Whether to color output written to a stream: never when `NO_COLOR` is set to a non-empty
@@ -381,6 +392,15 @@ pub(crate) fn sample_report() -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_is_taken_when_it_is_a_usable_width() {
+        assert_eq!(columns(Some("80")), Some(80));
+        assert_eq!(columns(Some(" 132 ")), Some(132));
+        assert_eq!(columns(Some("20")), None);
+        assert_eq!(columns(Some("wide")), None);
+        assert_eq!(columns(None), None);
+    }
 
     #[test]
     fn color_follows_no_color_terminal_and_dumb() {

@@ -750,3 +750,44 @@ fn debezium_on_mariadb_10_11_asks_for_11_4_consistently() {
     assert!(!restart_section.contains("server.version"), "{text}");
     assert!(text.contains("server.version"), "{text}");
 }
+
+/// Piped output fits COLUMNS (else 100), never splits a check id, and `--quiet` shows only
+/// what did not pass while the summary still counts every check.
+#[test]
+fn piped_output_fits_columns_and_quiet_shows_only_problems() {
+    let server = common::retail_server(&[]);
+    let url = cdc_url(&server);
+    let run = |columns: Option<&str>, extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cdc"));
+        cmd.args(["doctor", "--source", &url])
+            .args(extra)
+            .env_remove("CDC_SOURCE")
+            .env("NO_COLOR", "1");
+        match columns {
+            Some(c) => cmd.env("COLUMNS", c),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    for (columns, width) in [(Some("80"), 80), (None, 100)] {
+        let out = run(columns, &[]);
+        let widest = out.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(
+            widest <= width,
+            "COLUMNS={columns:?}: a line of {widest}:\n{out}"
+        );
+        // Every check id is whole on its line.
+        for id in [
+            "grants.least_privilege",
+            "binlog.row_metadata",
+            "replica.log_replica_updates",
+        ] {
+            if out.contains(&id[..id.len() - 3]) {
+                assert!(out.contains(id), "{id} split:\n{out}");
+            }
+        }
+    }
+    let quiet = run(None, &["--quiet"]);
+    assert!(!quiet.contains("| PASS"), "{quiet}");
+    assert!(quiet.contains("passed"), "the summary stays:\n{quiet}");
+}

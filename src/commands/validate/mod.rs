@@ -160,7 +160,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome> {
     let text = match args.format {
         ValidateFormat::Human => {
             let color = report::color_wanted(std::io::stdout().is_terminal());
-            let width = report::terminal_width().unwrap_or(report::DEFAULT_WIDTH);
+            let width = report::output_width();
             report::validate::human(&report, color, width)
         }
         ValidateFormat::Json => report::validate::json(&report),
