@@ -13,7 +13,7 @@ use crate::report::{self, matches, playbook as render};
 
 use super::outcome::Outcome;
 use super::output;
-use super::playbook::run_diagnostics;
+use super::playbook::{print_fitted, run_diagnostics};
 use super::source::SourceArgs;
 use super::stored::StoredArgs;
 
@@ -75,7 +75,7 @@ pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
     match args.format {
         DiagnoseFormat::Json => output::print(&matches::render_json(&found))?,
         DiagnoseFormat::Human => {
-            output::print(&matches::render_human(&found, color))?;
+            print_fitted(&matches::render_human(&found, color))?;
             if let (Some(p), false) = (&in_log, args.stored.given()) {
                 let then = if args.source.given() {
                     "checked against the source below"
@@ -94,7 +94,7 @@ pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
                         continue;
                     }
                     let results = run_diagnostics(playbook, &source, &args.source, &stored)?;
-                    output::print(&format!(
+                    print_fitted(&format!(
                         "\n{}",
                         render::render(playbook, Some(&results), color)
                     ))?;

@@ -36,7 +36,7 @@ pub(crate) fn run(args: &PlaybookArgs) -> Result<Outcome> {
     let library = Library::load().context("invalid built-in playbook")?;
     let color = report::color_wanted(std::io::stdout().is_terminal());
     let Some(id) = &args.id else {
-        output::print(&render::render_list(&library.playbooks, color))?;
+        print_fitted(&render::render_list(&library.playbooks, color))?;
         return Ok(Outcome::Clean);
     };
     let Some(playbook) = library.get(id) else {
@@ -56,18 +56,23 @@ pub(crate) fn run(args: &PlaybookArgs) -> Result<Outcome> {
         );
     };
     if !args.run {
-        output::print(&render::render(playbook, None, color))?;
+        print_fitted(&render::render(playbook, None, color))?;
         return Ok(Outcome::Clean);
     }
     let source = args.source.config()?;
     let results = run_diagnostics(playbook, &source, &args.source, &args.stored)?;
-    output::print(&render::render(playbook, Some(&results), color))?;
+    print_fitted(&render::render(playbook, Some(&results), color))?;
     let unhealthy = results.iter().any(|r| r.healthy == Some(false));
     Ok(Outcome::found_if(unhealthy))
 }
 
 /// Connects and runs one playbook's diagnostics. A source that cannot be reached is an error
 /// here: there is nothing to diagnose without a session.
+/// Prose for people, fitted to the terminal (or COLUMNS, else 100) at word boundaries.
+pub(crate) fn print_fitted(text: &str) -> Result<()> {
+    output::print(&report::wrap::fit(text, report::output_width()))
+}
+
 pub(crate) fn run_diagnostics(
     playbook: &Playbook,
     source: &SourceConfig,

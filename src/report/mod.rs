@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod matches;
 pub mod playbook;
 pub mod validate;
+pub(crate) mod wrap;
 
 use std::ffi::OsStr;
 

@@ -280,6 +280,26 @@ fn a_process_list_diagnostic_without_process_says_it_could_not_see() {
     assert!(!page.contains("could not see other sessions"), "{page}");
 }
 
+/// At 80 columns a playbook fits, broken at words: "pur/ged" never happens.
+#[test]
+fn a_playbook_fits_the_width_at_word_boundaries() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(["playbook", "binlog-position-purged"])
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let page = String::from_utf8(out.stdout).unwrap();
+    for line in page.lines() {
+        // Only a single word wider than the page may pass it.
+        assert!(
+            line.chars().count() <= 80 || !line.trim().contains(' '),
+            "{line:?}"
+        );
+    }
+    assert!(page.contains("already purged"), "{page}");
+}
+
 #[test]
 fn a_rendered_playbook_reads_well() {
     let library = cdc::playbooks::load::Library::load().unwrap();
