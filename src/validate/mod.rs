@@ -27,6 +27,8 @@ use std::time::{Duration, Instant};
 
 use bisect::{Options, Outcome};
 use checksum::{Digest, Hash};
+use crud::counts::live_predicate;
+use crud::DeleteMode;
 use diff::{Diff, DiffKind};
 use error::{Role, TargetPatternError, ValidateError};
 use normalize::{columns_sql, common_form, parse_columns, primary_key_sql, Column, Kind};
@@ -71,6 +73,9 @@ pub struct Settings {
     pub settle: Duration,
     /// How many keys of each kind to list.
     pub show: usize,
+    /// `--delete-mode soft:...`: target rows so marked are deleted ones, left out of counts and
+    /// checksums as the pipeline's own reader would.
+    pub delete_mode: DeleteMode,
 }
 
 impl Default for Settings {
@@ -85,6 +90,7 @@ impl Default for Settings {
             updated_column: None,
             settle: Duration::from_secs(2),
             show: 20,
+            delete_mode: DeleteMode::Hard,
         }
     }
 }
@@ -337,6 +343,21 @@ fn run_table(
         }
     }
 
+    // Soft deletes: the target's marked rows are gone, as its readers see it.
+    let live = match &settings.delete_mode {
+        DeleteMode::SoftEquals { column, .. } | DeleteMode::SoftNotNull { column } => {
+            if find(&tcols, column).is_some() {
+                live_predicate(te, &settings.delete_mode)
+            } else {
+                result.notes.push(format!(
+                    "--delete-mode names {column}, which {tt} lacks: every target row counts"
+                ));
+                None
+            }
+        }
+        DeleteMode::Hard => None,
+    };
+
     let splan = SidePlan {
         engine: se,
         table: st.clone(),
@@ -347,6 +368,7 @@ fn run_table(
         key_sum: true,
         hashed_key: !integer_key,
         digest,
+        live: None,
     };
     let tplan = SidePlan {
         engine: te,
@@ -358,6 +380,7 @@ fn run_table(
         key_sum: true,
         hashed_key: !integer_key,
         digest,
+        live,
     };
     let mut sside = SqlSide {
         role: Role::Source,

@@ -75,6 +75,8 @@ pub(crate) struct SidePlan {
     pub(crate) hashed_key: bool,
     /// The digest of that key hash (MD5 unless a side lacks it).
     pub(crate) digest: Digest,
+    /// Only rows meeting this count (the target's live rows under a soft delete mode).
+    pub(crate) live: Option<String>,
 }
 
 /// The hash ranges of a key that is not an integer cover `0..KEY_HASH_END`.
@@ -121,9 +123,9 @@ impl SidePlan {
             Engine::PostgreSql => format!("({h} - {lo}) / {step}"),
         };
         let filter = if lo <= 0 && hi >= KEY_HASH_END {
-            String::new()
+            self.only_live(String::new())
         } else {
-            range_filter(&h, Some(lo), Some(hi))
+            self.only_live(range_filter(&h, Some(lo), Some(hi)))
         };
         let agg = self
             .aggregate()
@@ -133,6 +135,15 @@ impl SidePlan {
             "SELECT {bucket}, COUNT(*){agg} FROM {}{filter} GROUP BY 1",
             self.table.quoted(self.engine)
         )
+    }
+
+    /// `filter` (" WHERE ..." or empty) narrowed to the live rows.
+    fn only_live(&self, filter: String) -> String {
+        match (&self.live, filter.is_empty()) {
+            (None, _) => filter,
+            (Some(live), true) => format!(" WHERE {live}"),
+            (Some(live), false) => format!("{filter} AND {live}"),
+        }
     }
 
     fn norm(&self, c: &PlannedColumn) -> String {
@@ -166,15 +177,16 @@ impl SidePlan {
     pub(crate) fn bounds_sql(&self) -> String {
         let k = self.leading_key();
         format!(
-            "SELECT MIN({k}), MAX({k}) FROM {}",
-            self.table.quoted(self.engine)
+            "SELECT MIN({k}), MAX({k}) FROM {}{}",
+            self.table.quoted(self.engine),
+            self.only_live(String::new())
         )
     }
 
     pub(crate) fn summary_sql(&self, r: KeyRange) -> String {
         segment_sql(
             &self.table.quoted(self.engine),
-            &range_filter(&self.range_expr(), r.lo, r.hi),
+            &self.only_live(range_filter(&self.range_expr(), r.lo, r.hi)),
             self.aggregate().as_deref(),
         )
     }
@@ -191,7 +203,7 @@ impl SidePlan {
             "SELECT {} FROM {}{}",
             cols.join(", "),
             self.table.quoted(self.engine),
-            range_filter(&self.range_expr(), r.lo, r.hi)
+            self.only_live(range_filter(&self.range_expr(), r.lo, r.hi))
         )
     }
 }
@@ -335,6 +347,7 @@ mod tests {
             key_sum: true,
             hashed_key: true,
             digest: Digest::Md5,
+            live: None,
         }
     }
 
@@ -347,6 +360,24 @@ mod tests {
         .split(32);
         let step = equal_steps(&top).unwrap();
         assert_eq!(step, KEY_HASH_END / 32);
+        let soft = SidePlan {
+            live: Some("`gone` IS NULL".into()),
+            ..plan(Engine::MySql)
+        };
+        // Every statement of a side reads only its live rows.
+        assert!(soft
+            .parts_sql(0, KEY_HASH_END, step)
+            .contains(" WHERE `gone` IS NULL GROUP BY 1"));
+        assert!(soft
+            .parts_sql(0, 64, 2)
+            .contains(" < 64 AND `gone` IS NULL GROUP BY 1"));
+        assert!(soft.bounds_sql().ends_with(" WHERE `gone` IS NULL"));
+        let r = KeyRange {
+            lo: Some(1),
+            hi: Some(9),
+        };
+        assert!(soft.summary_sql(r).ends_with(" < 9 AND `gone` IS NULL"));
+        assert!(soft.fetch_sql(r).ends_with(" < 9 AND `gone` IS NULL"));
         let mysql = plan(Engine::MySql).parts_sql(0, KEY_HASH_END, step);
         assert!(
             mysql.starts_with(&format!(

@@ -1013,3 +1013,65 @@ fn checksum_failures_name_the_side_that_failed() {
         "the query limit never stopped a comparison midway"
     );
 }
+
+/// A pipeline that soft-deletes (Debezium's rewrite with `__deleted`, a `deleted_at` column):
+/// with `--delete-mode` the marked target rows are deleted rows in counts and checksums, as
+/// in --crud; without it they are extra.
+#[test]
+fn soft_deleted_target_rows_count_as_deleted_in_counts_and_checksums() {
+    let source = common::server_on(Kind::Mariadb1011, &[]);
+    source
+        .exec(
+            "CREATE DATABASE sd; CREATE TABLE sd.t (id INT PRIMARY KEY, v VARCHAR(10)); \
+             INSERT INTO sd.t SELECT seq, CONCAT('v', seq) FROM sd.seq_1_to_300 WHERE seq <> 5",
+        )
+        .unwrap();
+    let mut pg = PgSchema::new();
+    let schema = pg.name.clone();
+    pg.client
+        .batch_execute(&format!(
+            "CREATE TABLE {schema}.t (id integer PRIMARY KEY, v varchar(10), __deleted text, \
+               deleted_at timestamp); \
+             INSERT INTO {schema}.t SELECT g, 'v' || g, \
+               CASE WHEN g IN (5, 301) THEN 'true' ELSE 'false' END, \
+               CASE WHEN g IN (5, 301) THEN now() END \
+             FROM generate_series(1, 301) g"
+        ))
+        .unwrap();
+    let src = source.root_url();
+    let target_table = format!("{schema}.{{table}}");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "validate",
+            "--source",
+            &src,
+            "--target",
+            PG_URL,
+            "--tables",
+            "sd.t",
+            "--target-table",
+            &target_table,
+            "--settle",
+            "0",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        cdc_json(&args)
+    };
+    for mode in ["--counts", "--checksum"] {
+        let (code, doc) = run(&[mode]);
+        assert_eq!(code, 1, "{mode}: {doc:#}");
+        assert_eq!(
+            ids(&table(&doc, "sd.t")["extra"]),
+            [5, 301],
+            "{mode}: {doc:#}"
+        );
+        for soft in ["soft:__deleted=true", "soft:deleted_at IS NOT NULL"] {
+            let (code, doc) = run(&[mode, "--delete-mode", soft]);
+            let t = table(&doc, "sd.t");
+            assert_eq!(code, 0, "{mode} {soft}: {doc:#}");
+            assert_eq!(t["status"], "match", "{mode} {soft}: {t:#}");
+        }
+    }
+}

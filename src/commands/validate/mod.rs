@@ -138,6 +138,7 @@ impl ValidateArgs {
             key: self.key.clone(),
             min_age: self.min_age,
             updated_column: self.updated_column.clone(),
+            delete_mode: self.delete_mode.clone(),
             settle: self.settle,
             show: self.show,
         }

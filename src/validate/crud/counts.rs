@@ -45,26 +45,29 @@ pub(crate) fn marker_spellings(value: &str) -> Vec<String> {
 
 /// The rows of the target still live under the delete mode: soft-deleted ones are not.
 fn live_filter(engine: Engine, mode: &DeleteMode) -> String {
+    live_predicate(engine, mode).map_or(String::new(), |p| format!(" WHERE {p}"))
+}
+
+/// The condition a live (not soft-deleted) target row meets; None for hard deletes.
+pub(crate) fn live_predicate(engine: Engine, mode: &DeleteMode) -> Option<String> {
     let text = |c: &str| match engine {
         Engine::MySql => format!("LOWER(CAST({} AS CHAR))", engine.ident(c)),
         Engine::PostgreSql => format!("LOWER({}::text)", engine.ident(c)),
     };
     match mode {
-        DeleteMode::Hard => String::new(),
-        DeleteMode::SoftNotNull { column } => {
-            format!(" WHERE {} IS NULL", engine.ident(column))
-        }
+        DeleteMode::Hard => None,
+        DeleteMode::SoftNotNull { column } => Some(format!("{} IS NULL", engine.ident(column))),
         DeleteMode::SoftEquals { column, value } => {
             let list: Vec<String> = marker_spellings(value)
                 .iter()
                 .map(|s| engine.literal(s))
                 .collect();
-            format!(
-                " WHERE {} IS NULL OR {} NOT IN ({})",
+            Some(format!(
+                "({} IS NULL OR {} NOT IN ({}))",
                 engine.ident(column),
                 text(column),
                 list.join(", ")
-            )
+            ))
         }
     }
 }
@@ -168,7 +171,7 @@ mod tests {
         let mode: DeleteMode = "soft:__deleted=true".parse().unwrap();
         assert_eq!(
             live_filter(Engine::PostgreSql, &mode),
-            " WHERE \"__deleted\" IS NULL OR LOWER(\"__deleted\"::text) NOT IN ('true', '1', 't')"
+            " WHERE (\"__deleted\" IS NULL OR LOWER(\"__deleted\"::text) NOT IN ('true', '1', 't'))"
         );
         let mode: DeleteMode = "soft:deleted_at IS NOT NULL".parse().unwrap();
         assert_eq!(
