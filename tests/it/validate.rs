@@ -471,6 +471,27 @@ impl Drop for PgSchema {
     }
 }
 
+/// `validate` of `tables` from `src` to the machine's PostgreSQL, as JSON, settle 0.
+fn to_postgres(src: &str, tables: &str, target_table: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec![
+        "validate",
+        "--source",
+        src,
+        "--target",
+        PG_URL,
+        "--tables",
+        tables,
+        "--target-table",
+        target_table,
+        "--settle",
+        "0",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    cdc_json(&args)
+}
+
 fn pg_literal(v: Option<String>) -> String {
     match v {
         None => "NULL".into(),
@@ -570,25 +591,7 @@ fn postgres_target_identical_then_drifted(kind: Kind) {
 
     let src = source.root_url();
     let target_table = format!("{schema}.{{table}}");
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "validate",
-            "--source",
-            &src,
-            "--target",
-            PG_URL,
-            "--tables",
-            "vt.typed",
-            "--target-table",
-            &target_table,
-            "--settle",
-            "0",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        cdc_json(&args)
-    };
+    let run = |extra: &[&str]| to_postgres(&src, "vt.typed", &target_table, extra);
 
     // Identical data: the MariaDB and PostgreSQL checksums agree at every level, so not a
     // row is fetched.
@@ -741,25 +744,7 @@ fn string_keys_narrow_down_by_key_hash_alike_on_mariadb_and_postgresql() {
     }
     let src = source.root_url();
     let target_table = format!("{schema}.{{table}}");
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "validate",
-            "--source",
-            &src,
-            "--target",
-            PG_URL,
-            "--tables",
-            "sk.t",
-            "--target-table",
-            &target_table,
-            "--settle",
-            "0",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        cdc_json(&args)
-    };
+    let run = |extra: &[&str]| to_postgres(&src, "sk.t", &target_table, extra);
     // Identical: both engines hash every key alike, so no range differs and nothing is fetched.
     let (code, doc) = run(&["--checksum", "--bisection-threshold", "10"]);
     let t = table(&doc, "sk.t");
@@ -1040,25 +1025,7 @@ fn soft_deleted_target_rows_count_as_deleted_in_counts_and_checksums() {
         .unwrap();
     let src = source.root_url();
     let target_table = format!("{schema}.{{table}}");
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "validate",
-            "--source",
-            &src,
-            "--target",
-            PG_URL,
-            "--tables",
-            "sd.t",
-            "--target-table",
-            &target_table,
-            "--settle",
-            "0",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        cdc_json(&args)
-    };
+    let run = |extra: &[&str]| to_postgres(&src, "sd.t", &target_table, extra);
     for mode in ["--counts", "--checksum"] {
         let (code, doc) = run(&[mode]);
         assert_eq!(code, 1, "{mode}: {doc:#}");
