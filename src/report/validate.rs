@@ -115,6 +115,14 @@ fn keep_names_whole(table: &mut comfy_table::Table, report: &ValidateReport) {
 
 const NAME_WIDTH: usize = 40;
 
+/// A compared value for a reader: quoted, NULL as NULL, control characters escaped.
+fn shown(v: &Option<String>) -> String {
+    match v {
+        None => "NULL".into(),
+        Some(text) => format!("{:?}", text),
+    }
+}
+
 fn details(out: &mut String, t: &TableResult) {
     let mut lines = Vec::new();
     if let Some(e) = &t.error {
@@ -128,6 +136,19 @@ fn details(out: &mut String, t: &TableResult) {
         if total > 0 {
             lines.push(format!("  {label}: {}", keys(list, total)));
         }
+    }
+    // What changed in each listed row: a key alone says nothing of what to look at.
+    for row in &t.diffs {
+        let columns: Vec<String> = row
+            .columns
+            .iter()
+            .map(|(name, v)| format!("{name} {} -> {}", shown(&v.source), shown(&v.target)))
+            .collect();
+        lines.push(format!(
+            "    {}: {}",
+            keys(std::slice::from_ref(&row.key), 1),
+            columns.join("; ")
+        ));
     }
     if t.skipped_recent > 0 {
         lines.push(format!(
@@ -149,7 +170,7 @@ fn details(out: &mut String, t: &TableResult) {
 }
 
 /// `{"mode","source","target","tables":[{"table","source_rows","target_rows","status",
-/// "missing":[],"extra":[],"changed":[], ...}]}`; each key is its value, an array for a
+/// "missing":[],"extra":[],"changed":[],"diffs":[], ...}]}`; each key is its value, an array for a
 /// composite key.
 pub(crate) fn json(report: &ValidateReport) -> String {
     let mut s =
@@ -225,7 +246,7 @@ pub(crate) fn junit(report: &ValidateReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::results::KeyValue;
+    use crate::validate::results::{ChangedRow, KeyValue, SideValues};
 
     fn sample() -> ValidateReport {
         let mut differ = TableResult::new("shop.orders", "bronze.orders", TableStatus::Differ);
@@ -235,6 +256,17 @@ mod tests {
         differ.missing_count = 1;
         differ.changed = vec![Key(vec![KeyValue::Int(4), KeyValue::Text("a".into())])];
         differ.changed_count = 1;
+        differ.diffs = vec![ChangedRow {
+            key: Key(vec![KeyValue::Int(4), KeyValue::Text("a".into())]),
+            columns: [(
+                "qty".to_string(),
+                SideValues {
+                    source: Some("3".into()),
+                    target: None,
+                },
+            )]
+            .into(),
+        }];
         differ.key = vec!["id".into()];
         let mut ok = TableResult::new("shop.items", "bronze.items", TableStatus::Match);
         ok.source_rows = Some(5);
@@ -256,6 +288,10 @@ mod tests {
         assert_eq!(t["source_rows"], 10);
         assert_eq!(t["missing"], serde_json::json!([3]));
         assert_eq!(t["changed"], serde_json::json!([[4, "a"]]));
+        assert_eq!(
+            t["diffs"],
+            serde_json::json!([{"key": [4, "a"], "columns": {"qty": {"source": "3", "target": null}}}])
+        );
         assert_eq!(t["extra"], serde_json::json!([]));
         assert_eq!(v["tables"][1]["status"], "match");
     }
@@ -279,6 +315,7 @@ mod tests {
         let h = human(&sample(), false, 160);
         assert!(h.contains("missing on the target: 3"), "{h}");
         assert!(h.contains("changed: (4, a)"), "{h}");
+        assert!(h.contains("(4, a): qty \"3\" -> NULL"), "{h}");
         assert!(h.contains("1 of 2 table(s) match"), "{h}");
         let j = junit(&sample());
         assert!(j.contains(r#"failures="1" errors="0""#), "{j}");

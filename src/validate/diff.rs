@@ -26,6 +26,8 @@ pub(crate) enum DiffKind {
 pub(crate) struct Diff {
     pub(crate) kind: DiffKind,
     pub(crate) key: Vec<String>,
+    /// A changed row's differing values: (index into the compared values, source, target).
+    pub(crate) columns: Vec<(usize, Option<String>, Option<String>)>,
 }
 
 /// What diffing a segment found.
@@ -46,29 +48,37 @@ pub(crate) fn diff_rows(source: Vec<Row>, target: Vec<Row>, cutoff: Option<&str>
     let mut target: HashMap<Vec<String>, Row> =
         target.into_iter().map(|r| (r.key.clone(), r)).collect();
     let mut out = SegmentDiff::default();
-    let push = |kind, key, skip: bool, out: &mut SegmentDiff| {
+    let push = |kind, key, columns, skip: bool, out: &mut SegmentDiff| {
         if skip {
             out.skipped_recent += 1;
         } else {
-            out.diffs.push(Diff { kind, key });
+            out.diffs.push(Diff { kind, key, columns });
         }
     };
     for s in source {
         match target.remove(&s.key) {
             None => {
                 let skip = recent(&s);
-                push(DiffKind::Missing, s.key, skip, &mut out);
+                push(DiffKind::Missing, s.key, Vec::new(), skip, &mut out);
             }
             Some(t) if t.values != s.values => {
                 let skip = recent(&s) || recent(&t);
-                push(DiffKind::Changed, s.key, skip, &mut out);
+                let columns = s
+                    .values
+                    .into_iter()
+                    .zip(t.values)
+                    .enumerate()
+                    .filter(|(_, (a, b))| a != b)
+                    .map(|(i, (a, b))| (i, a, b))
+                    .collect();
+                push(DiffKind::Changed, s.key, columns, skip, &mut out);
             }
             Some(_) => {}
         }
     }
     for (key, t) in target {
         let skip = recent(&t);
-        push(DiffKind::Extra, key, skip, &mut out);
+        push(DiffKind::Extra, key, Vec::new(), skip, &mut out);
     }
     out.diffs
         .sort_by(|a, b| compare_keys(&a.key, &b.key).then(a.kind.cmp(&b.kind)));
@@ -127,6 +137,9 @@ mod tests {
                 (DiffKind::Missing, "10")
             ]
         );
+        // The changed row says which value differs, with both sides'.
+        assert_eq!(d.diffs[0].columns, [(0, None, Some(String::new()))]);
+        assert!(d.diffs[1].columns.is_empty());
     }
 
     #[test]

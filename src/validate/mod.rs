@@ -32,7 +32,7 @@ use crud::DeleteMode;
 use diff::{Diff, DiffKind};
 use error::{Role, TargetPatternError, ValidateError};
 use normalize::{columns_sql, common_form, parse_columns, primary_key_sql, Column, Kind};
-use results::{Key, KeyValue, TableResult, TableStatus};
+use results::{ChangedRow, Key, KeyValue, SideValues, TableResult, TableStatus};
 use table::{PlannedColumn, SidePlan, SqlSide, TableRef};
 use target::{Db, Engine};
 
@@ -416,7 +416,8 @@ fn run_table(
     result.rows_fetched = outcome.rows_fetched;
     result.segments_checked = outcome.segments_checked;
     result.skipped_recent = skipped;
-    fill(result, &diffs, &key_pairs, settings.show);
+    let value_names: Vec<String> = value_pairs.iter().map(|(s, _)| s.name.clone()).collect();
+    fill(result, &diffs, &key_pairs, &value_names, settings.show);
     result.status = if !diffs.is_empty() {
         TableStatus::Differ
     } else if first_look > 0 {
@@ -463,7 +464,13 @@ fn source_cutoff(db: &mut dyn Db, age: Duration) -> Result<String, ValidateError
         .ok_or(ValidateError::NoClock)
 }
 
-fn fill(result: &mut TableResult, diffs: &[Diff], key: &[(&Column, &Column)], show: usize) {
+fn fill(
+    result: &mut TableResult,
+    diffs: &[Diff],
+    key: &[(&Column, &Column)],
+    values: &[String],
+    show: usize,
+) {
     let to_key = |d: &Diff| {
         Key(d
             .key
@@ -481,6 +488,23 @@ fn fill(result: &mut TableResult, diffs: &[Diff], key: &[(&Column, &Column)], sh
         *count += 1;
         if list.len() < show {
             list.push(to_key(d));
+            if d.kind == DiffKind::Changed {
+                result.diffs.push(ChangedRow {
+                    key: to_key(d),
+                    columns: d
+                        .columns
+                        .iter()
+                        .map(|(i, source, target)| {
+                            let name = values.get(*i).cloned().unwrap_or_else(|| format!("#{i}"));
+                            let side = SideValues {
+                                source: source.clone(),
+                                target: target.clone(),
+                            };
+                            (name, side)
+                        })
+                        .collect(),
+                });
+            }
         }
     }
 }

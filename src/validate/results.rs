@@ -82,6 +82,19 @@ impl std::fmt::Display for Key {
     }
 }
 
+/// A changed row: its key and, per differing column, the two sides' values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct ChangedRow {
+    pub(crate) key: Key,
+    pub(crate) columns: std::collections::BTreeMap<String, SideValues>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SideValues {
+    pub(crate) source: Option<String>,
+    pub(crate) target: Option<String>,
+}
+
 /// One table's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableResult {
@@ -96,6 +109,9 @@ pub struct TableResult {
     pub(crate) missing: Vec<Key>,
     pub(crate) extra: Vec<Key>,
     pub(crate) changed: Vec<Key>,
+    /// The first `--show` changed rows with their differing columns, both sides' values as
+    /// compared (normalised): `{"key": K, "columns": {"col": {"source": V, "target": V}}}`.
+    pub(crate) diffs: Vec<ChangedRow>,
     /// How many of each kind there are in all.
     pub(crate) missing_count: usize,
     pub(crate) extra_count: usize,
@@ -127,6 +143,7 @@ impl TableResult {
             missing: Vec::new(),
             extra: Vec::new(),
             changed: Vec::new(),
+            diffs: Vec::new(),
             missing_count: 0,
             extra_count: 0,
             changed_count: 0,

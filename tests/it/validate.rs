@@ -625,6 +625,33 @@ fn postgres_target_identical_then_drifted(kind: Kind) {
     assert_eq!(ids(&t["changed"]), [10, 14, 21, 100], "{t:#}");
     assert_eq!(ids(&t["missing"]), [50, 2000], "{t:#}");
     assert_eq!(ids(&t["extra"]), [5000], "{t:#}");
+    // Each changed row names exactly the columns that differ, with both sides' values.
+    let diffs: Vec<(i64, Vec<String>)> = t["diffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let cols = d["columns"].as_object().unwrap().keys().cloned().collect();
+            (d["key"].as_i64().unwrap(), cols)
+        })
+        .collect();
+    let names = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        diffs,
+        [
+            (10, names(&["name"])),
+            (14, names(&["name"])),
+            (21, names(&["flag"])),
+            (100, names(&["created"]))
+        ],
+        "{t:#}"
+    );
+    let d14 = &t["diffs"][1]["columns"]["name"];
+    assert_eq!(
+        (&d14["source"], &d14["target"]),
+        (&Value::Null, &json!("")),
+        "{t:#}"
+    );
     let (code, doc) = run(&["--counts"]);
     assert_eq!(code, 1, "{doc:#}");
     let t = table(&doc, "vt.typed");
