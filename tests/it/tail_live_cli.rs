@@ -60,6 +60,30 @@ fn from_start_until_now_reads_every_change_and_stops(kind: common::Kind) {
             .all(|c| c["gtid"].as_str().unwrap().starts_with(&prefix)),
         "{changes:?}"
     );
+
+    // The file and pos jsonl printed for a change are a resume point: the tail starts with
+    // that change (its table map read again), nothing before it.
+    let from = format!(
+        "{}:{}",
+        changes[3]["file"].as_str().unwrap(),
+        changes[3]["pos"]
+    );
+    let out = common::cdc(&[
+        "tail",
+        "retail_db.orders",
+        "--source",
+        &cdc_url(&server),
+        "--from",
+        &from,
+        "--until",
+        "now",
+        "--format",
+        "jsonl",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "--from {from}: {err}");
+    let resumed = lines(&out.stdout);
+    assert_eq!(resumed, changes[3..], "--from {from}");
 }
 
 fn a_dropped_connection_resumes_with_nothing_lost_and_nothing_twice(kind: common::Kind) {

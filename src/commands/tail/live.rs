@@ -61,7 +61,14 @@ pub(crate) fn run(args: &TailArgs, filter: TablePatterns) -> Result<Outcome> {
             .into())
         }
     };
+    // A position inside a file is read from the file's start, so that the table map of the
+    // change it names is seen again; what comes before it is not shown.
+    let mut from_change = None;
     let begin = match start::resolve(&args.from, &logs) {
+        Ok(Some((file, pos))) if pos > 4 && matches!(args.from, start::StartAt::Position(_)) => {
+            from_change = Some((file.clone(), pos));
+            Start::Position { file, pos: 4 }
+        }
         Ok(Some((file, pos))) => Start::Position { file, pos },
         Ok(None) => match &args.from {
             start::StartAt::Gtid(set) => Start::Gtid(set.to_string()),
@@ -105,6 +112,7 @@ pub(crate) fn run(args: &TailArgs, filter: TablePatterns) -> Result<Outcome> {
         columns,
         heartbeat: Duration::from_secs(1),
         max_attempts: 30,
+        from_change,
     };
     let (tx, rx) = mpsc::channel();
     let reader = std::thread::Builder::new()

@@ -36,6 +36,10 @@ pub struct Plan {
     pub(crate) heartbeat: Duration,
     /// Reconnect attempts before giving up.
     pub(crate) max_attempts: u32,
+    /// `--from FILE:POS` of a change (the `file`/`pos` jsonl prints, a rows event's start):
+    /// the stream starts at the file's beginning so that the change's table map is read
+    /// again, and changes before it are not shown.
+    pub(crate) from_change: Option<(String, u64)>,
 }
 
 /// Reads until `--until`, a final refusal, or the receiver hanging up.
@@ -166,7 +170,13 @@ fn read(plan: &Plan, start: &Start, tx: &Sender<Feed>) -> Ended {
             bytes_seen += raw.len() as u64;
             let offset = end.saturating_sub(raw.len() as u64);
             let mut keep = |c: &ChangeView<'_>| {
-                pending.push(c.into_owned());
+                let before_start = plan
+                    .from_change
+                    .as_ref()
+                    .is_some_and(|(f, p)| c.file == f.as_str() && c.pos < *p);
+                if !before_start {
+                    pending.push(c.into_owned());
+                }
                 Ok(())
             };
             if let Err(e) = decoder.decode_event(&raw, &file, offset, &mut keep) {
