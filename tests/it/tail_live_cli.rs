@@ -21,6 +21,22 @@ fn lines(out: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `cdc tail retail_db.orders --from FROM --until now --format jsonl`.
+fn orders_jsonl(server: &cdc::sandbox::LocalServer, from: &str) -> std::process::Output {
+    common::cdc(&[
+        "tail",
+        "retail_db.orders",
+        "--source",
+        &cdc_url(server),
+        "--from",
+        from,
+        "--until",
+        "now",
+        "--format",
+        "jsonl",
+    ])
+}
+
 fn from_start_until_now_reads_every_change_and_stops(kind: common::Kind) {
     let server = common::retail_server_on(kind, &[]);
     server
@@ -29,18 +45,7 @@ fn from_start_until_now_reads_every_change_and_stops(kind: common::Kind) {
              DELETE FROM retail_db.orders WHERE order_id = 2",
         )
         .unwrap();
-    let out = common::cdc(&[
-        "tail",
-        "retail_db.orders",
-        "--source",
-        &cdc_url(&server),
-        "--from",
-        "start",
-        "--until",
-        "now",
-        "--format",
-        "jsonl",
-    ]);
+    let out = orders_jsonl(&server, "start");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -68,18 +73,7 @@ fn from_start_until_now_reads_every_change_and_stops(kind: common::Kind) {
         changes[3]["file"].as_str().unwrap(),
         changes[3]["pos"]
     );
-    let out = common::cdc(&[
-        "tail",
-        "retail_db.orders",
-        "--source",
-        &cdc_url(&server),
-        "--from",
-        &from,
-        "--until",
-        "now",
-        "--format",
-        "jsonl",
-    ]);
+    let out = orders_jsonl(&server, &from);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "--from {from}: {err}");
     let resumed = lines(&out.stdout);
