@@ -386,6 +386,16 @@ fn classify(cfg: &SourceConfig, redactor: &Redactor, e: mysql::Error) -> Connect
             addr: format!("{}:{}", cfg.host, cfg.port),
             reason: redactor.redact(&io.to_string()),
         },
+        // Said in plain words, not as the driver's "DriverError { Could not connect ... }".
+        mysql::Error::DriverError(DriverError::CouldNotConnect(Some((addr, desc, _)))) => {
+            ConnectError::Tcp {
+                addr,
+                reason: redactor.redact(&desc),
+            }
+        }
+        mysql::Error::DriverError(other) => {
+            ConnectError::Other(redactor.redact(&other.to_string()))
+        }
         other => {
             let text = redactor.redact(&other.to_string());
             let lower = text.as_str().to_ascii_lowercase();
@@ -408,7 +418,14 @@ pub(super) fn sql_error(redactor: &Redactor, e: mysql::Error) -> SqlError {
         mysql::Error::MySqlError(me) => SqlError::new(Some(me.code), redactor.redact(&me.message)),
         lost @ (mysql::Error::IoError(_)
         | mysql::Error::CodecError(_)
-        | mysql::Error::DriverError(_)) => SqlError::lost(redactor.redact(&lost.to_string())),
+        | mysql::Error::DriverError(_)) => {
+            // The driver's own words, without its "DriverError { }" wrapping.
+            let text = match &lost {
+                mysql::Error::DriverError(d) => d.to_string(),
+                other => other.to_string(),
+            };
+            SqlError::lost(redactor.redact(&text))
+        }
         other => SqlError::new(None, redactor.redact(&other.to_string())),
     }
 }

@@ -310,6 +310,8 @@ impl Background {
             .collect();
         assert_eq!(names, expected, "stderr: {stderr}");
         assert!(stderr.contains("reconnecting"), "{stderr}");
+        // Why, in plain words: not the driver's type names.
+        assert!(!stderr.contains("DriverError"), "{stderr}");
     }
 
     /// Stops the reader: its lines and its standard error.

@@ -199,7 +199,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Action {
         KeyCode::Char('i') => app.filter.inserts = !app.filter.inserts,
         KeyCode::Char('u') => app.filter.updates = !app.filter.updates,
         KeyCode::Char('d') => app.filter.deletes = !app.filter.deletes,
-        KeyCode::Char('/') => app.search_input = Some(app.search.clone().unwrap_or_default()),
+        // A new search starts empty: Enter on it clears the one applied (shown in the footer).
+        KeyCode::Char('/') => app.search_input = Some(String::new()),
         KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
         KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
         KeyCode::PageUp => scroll(app, -page),
@@ -390,11 +391,10 @@ mod tests {
             "Esc keeps the applied search"
         );
         assert!(a.search_input.is_none());
-        // an empty search clears it
+        // A new search starts empty, not with the last one typed in again.
         on_key(&mut a, key(KeyCode::Char('/')));
-        for _ in 0..3 {
-            on_key(&mut a, key(KeyCode::Backspace));
-        }
+        assert_eq!(a.search_input.as_deref(), Some(""));
+        // an empty search clears it
         on_key(&mut a, key(KeyCode::Enter));
         assert_eq!(a.visible().len(), 30);
     }

@@ -66,7 +66,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ("q", "quit"),
         ("p", if app.paused { "resume" } else { "pause" }),
         ("↑↓ PgUp PgDn Home End", ""),
-        ("i u d", "+I -U+U -D"),
+        ("i/u/d", "hide ins/upd/del"),
         ("/", "search key"),
     ] {
         spans.push(Span::styled(k, key));
