@@ -61,13 +61,24 @@ fn header(report: &Report, color: bool, width: u16) -> String {
 }
 
 fn table(report: &Report, color: bool, width: u16) -> Table {
-    let mut table = new_table(
-        ["Status", "Check", "Observed", "Expected", "Fix"],
-        color,
-        width,
-    );
-    for check in &report.checks {
-        table.add_row(row(check, color));
+    let rows: Vec<[String; 5]> = report.checks.iter().map(|c| row(c, color)).collect();
+    // A run where nothing needs fixing has no Fix column to leave empty.
+    let any_fix = rows.iter().any(|r| !r[4].is_empty());
+    let mut table = if any_fix {
+        new_table(
+            ["Status", "Check", "Observed", "Expected", "Fix"],
+            color,
+            width,
+        )
+    } else {
+        new_table(["Status", "Check", "Observed", "Expected"], color, width)
+    };
+    for r in rows {
+        if any_fix {
+            table.add_row(r);
+        } else {
+            table.add_row(r.into_iter().take(4));
+        }
     }
     // Never break a status word or a check id across lines: operators copy ids.
     let longest_id = report.checks.iter().map(|c| c.id.chars().count()).max();
@@ -85,7 +96,12 @@ fn table(report: &Report, color: bool, width: u16) -> Table {
 fn row(check: &CheckResult, color: bool) -> [String; 5] {
     let tone = Tone::of(check.status);
     let status = paint(check.status.label(), tone, color);
-    let name = format!("{}\n{}", check.id, paint(&check.title, Tone::Dim, color));
+    // A passing check needs no explaining: its id alone keeps the report short.
+    let name = if check.status == Status::Pass {
+        check.id.clone()
+    } else {
+        format!("{}\n{}", check.id, paint(&check.title, Tone::Dim, color))
+    };
     // For a check that did not pass, the message says why: it goes under the observed value.
     let mut observed = check.observed.clone();
     if check.status != Status::Pass && !check.message.is_empty() {
@@ -178,6 +194,22 @@ mod tests {
     #[test]
     fn snapshot_plain() {
         insta::assert_snapshot!(render(&sample_report(), false, DEFAULT_WIDTH));
+    }
+
+    #[test]
+    fn an_all_pass_run_is_one_line_per_check_without_a_fix_column() {
+        let mut r = sample_report();
+        for c in &mut r.checks {
+            c.status = Status::Pass;
+            c.observed = "ON".into();
+            c.expected = "ON".into();
+            c.message.clear();
+        }
+        let out = render(&r, false, DEFAULT_WIDTH);
+        assert!(!out.contains("| Fix"), "{out}");
+        let rows = out.lines().filter(|l| l.starts_with("| ")).count();
+        // The header row, then one line per check.
+        assert_eq!(rows, 1 + r.checks.len(), "{out}");
     }
 
     #[test]

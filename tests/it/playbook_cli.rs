@@ -158,7 +158,11 @@ fn diagnose_finds_an_error_kilobytes_into_a_megabyte_line() {
         let human = stdout(&out);
         assert_eq!(out.status.code(), Some(1), "{human}");
         assert!(human.starts_with("1. binlog-position-purged"), "{human}");
-        assert!(human.contains("line 2: …"), "{human}");
+        // Fitted to the width at words: the excerpt's run of p's may start the next line.
+        assert!(
+            human.contains("line 2:") && human.contains("…ppp"),
+            "{human}"
+        );
         // The excerpt, not the megabyte.
         assert!(human.len() < 2_000, "{}", human.len());
     }
