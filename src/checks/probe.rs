@@ -139,7 +139,9 @@ fn query(sql: &str, read: &SqlRead, ctx: &mut Context) -> Outcome {
                     r.iter()
                         .map(|v| v.as_deref().unwrap_or("NULL"))
                         .collect::<Vec<_>>()
-                        .join(".")
+                        // Cells side by side ("cdc-bin.000001 16594"); a probe that means a
+                        // dotted name builds it in SQL (CONCAT(schema, '.', table)).
+                        .join(" ")
                 })
                 .collect();
             return Outcome::Value(Observed::List(items));

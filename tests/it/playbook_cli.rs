@@ -239,6 +239,9 @@ fn diagnose_checks_the_position_the_log_names() {
         "{page}"
     );
     assert!(!page.contains("no stored position given"), "{page}");
+    // SHOW BINARY LOGS' answer: the name and its size side by side, not "name.size".
+    assert!(page.contains(&format!("{current} ")), "{page}");
+    assert!(!page.contains(&format!("{current}.")), "{page}");
 
     // Given by hand, it wins over the log's and is judged the same way: here, still there.
     let out = cdc(
