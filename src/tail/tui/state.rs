@@ -207,6 +207,8 @@ pub struct App {
     pub(crate) filter: OpFilter,
     /// The applied key search (case-insensitive substring of the key text).
     pub(crate) search: Option<String>,
+    /// `v`: the detail pane shows whole values, wrapped, instead of one line each.
+    pub(crate) full_values: bool,
     /// The search being typed (`/` opens it, Enter applies, Esc cancels).
     pub(crate) search_input: Option<String>,
     /// The selected change's id; `None` follows the newest.
@@ -239,6 +241,7 @@ impl App {
             rates: Rates::default(),
             filter: OpFilter::default(),
             search: None,
+            full_values: false,
             search_input: None,
             selected: None,
             page: 10,

@@ -47,6 +47,39 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// At most `max` characters of `s` from about `from` on (a character index): where two
+/// values first differ, so a cut never hides the change. `…` marks each cut end.
+pub(crate) fn clip_from(s: &str, max: usize, from: usize) -> String {
+    let len = s.chars().count();
+    if len <= max || from + 1 < max {
+        return clip(s, max);
+    }
+    // A few characters of what they share stay in view before the difference.
+    let start = from
+        .saturating_sub(4)
+        .min(len.saturating_sub(max.saturating_sub(1)));
+    let mut out = String::from("…");
+    out.push_str(&clip(
+        &s.chars().skip(start).collect::<String>(),
+        max.saturating_sub(1),
+    ));
+    out
+}
+
+/// The character index where `a` and `b` first differ.
+pub(crate) fn first_difference(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+/// `s` in lines of at most `width` characters (a whole value, for `v`).
+pub(crate) fn wrap_chars(s: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.is_empty() || width == 0 {
+        return vec![s.to_string()];
+    }
+    chars.chunks(width).map(|c| c.iter().collect()).collect()
+}
+
 /// "HH:MM:SS" of a Unix time, UTC.
 pub(crate) fn hms(ts: u32) -> String {
     let s = ts % 86_400;
@@ -104,6 +137,26 @@ pub(crate) fn duration(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_keeps_the_difference_in_view() {
+        let a = "2026-12-01 19:03:07.123456 UTC";
+        let b = "2026-12-01 19:03:09.123456 UTC";
+        let at = first_difference(a, b);
+        assert_eq!(at, 18);
+        let (ca, cb) = (clip_from(a, 12, at), clip_from(b, 12, at));
+        assert!(ca.starts_with('…') && ca.contains("3:07"), "{ca}");
+        assert!(cb.contains("3:09"), "{cb}");
+        assert!(ca.chars().count() <= 12 && cb.chars().count() <= 12);
+        assert_ne!(ca, cb);
+        // Short values and early differences clip as before.
+        assert_eq!(clip_from("short", 12, 2), "short");
+        assert_eq!(
+            clip_from("abcdefghijklmnop", 8, 1),
+            clip("abcdefghijklmnop", 8)
+        );
+        assert_eq!(wrap_chars("abcdef", 4), ["abcd", "ef"]);
+    }
 
     #[test]
     fn formats() {

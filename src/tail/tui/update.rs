@@ -196,6 +196,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Action {
     match key.code {
         KeyCode::Char('q') | KeyCode::Esc => return Action::Quit,
         KeyCode::Char('p') | KeyCode::Char(' ') => toggle_pause(app),
+        KeyCode::Char('v') => app.full_values = !app.full_values,
         KeyCode::Char('i') => app.filter.inserts = !app.filter.inserts,
         KeyCode::Char('u') => app.filter.updates = !app.filter.updates,
         KeyCode::Char('d') => app.filter.deletes = !app.filter.deletes,

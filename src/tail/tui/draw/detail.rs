@@ -2,13 +2,15 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{changed_style, dim, op_label, op_style};
 use crate::tail::tui::state::App;
-use crate::tail::tui::text::{cell, clip, date_time, get, thousands};
+use crate::tail::tui::text::{
+    cell, clip, clip_from, date_time, first_difference, get, thousands, wrap_chars,
+};
 
 pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(" detail: before │ after ");
@@ -95,14 +97,25 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .map(cell)
                 .unwrap_or_else(|| missing(after));
             let changed = e.changed.iter().any(|n| n == name);
-            let row = Row::new(vec![
-                clip(
-                    &format!("{}{name}", if changed { "* " } else { "  " }),
-                    name_width as usize,
-                ),
-                clip(&b, value_width as usize),
-                clip(&a, value_width as usize),
-            ]);
+            let label = clip(
+                &format!("{}{name}", if changed { "* " } else { "  " }),
+                name_width as usize,
+            );
+            let w = value_width as usize;
+            let row = if app.full_values {
+                let (b, a) = (wrap_chars(&b, w), wrap_chars(&a, w));
+                let height = b.len().max(a.len()) as u16;
+                Row::new(vec![
+                    Text::from(label),
+                    Text::from(b.join("\n")),
+                    Text::from(a.join("\n")),
+                ])
+                .height(height)
+            } else {
+                // A changed value is cut where it differs, so the change stays in view.
+                let at = if changed { first_difference(&b, &a) } else { 0 };
+                Row::new(vec![label, clip_from(&b, w, at), clip_from(&a, w, at)])
+            };
             if changed {
                 row.style(changed_style())
             } else {

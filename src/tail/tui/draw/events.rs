@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::{changed_style, dim, op_label, op_style};
 use crate::binlog::change::Op;
 use crate::tail::tui::state::{App, Entry};
-use crate::tail::tui::text::{cell, clip, hms, thousands};
+use crate::tail::tui::text::{cell, clip, clip_from, first_difference, hms, thousands};
 
 /// A line of the list: a transaction's header, or a change (index into the visible entries).
 enum Item {
@@ -123,10 +123,13 @@ fn change_line(e: &Entry, selected: bool) -> Line<'static> {
                 let old = before.iter().find(|(c, _)| c == name).map(|(_, v)| cell(v));
                 let new = after.iter().find(|(c, _)| c == name).map(|(_, v)| cell(v));
                 spans.push(Span::styled(name.clone(), changed_style()));
+                let (old, new) = (old.as_deref().unwrap_or("∅"), new.as_deref().unwrap_or("∅"));
+                // Cut where they differ: two equal-looking prefixes would hide the change.
+                let at = first_difference(old, new);
                 spans.push(Span::raw(format!(
                     " {}→{}",
-                    clip(old.as_deref().unwrap_or("∅"), 14),
-                    clip(new.as_deref().unwrap_or("∅"), 14)
+                    clip_from(old, 14, at),
+                    clip_from(new, 14, at)
                 )));
             }
         }

@@ -68,6 +68,14 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ("↑↓ PgUp PgDn Home End", ""),
         ("i/u/d", "hide ins/upd/del"),
         ("/", "search key"),
+        (
+            "v",
+            if app.full_values {
+                "short values"
+            } else {
+                "full values"
+            },
+        ),
     ] {
         spans.push(Span::styled(k, key));
         spans.push(Span::styled(

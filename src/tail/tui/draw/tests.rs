@@ -288,3 +288,56 @@ fn an_empty_start_and_a_narrow_screen() {
     let (text, _) = render(&app, 80, 30);
     insta::assert_snapshot!(text);
 }
+
+/// A long value that changed late is cut where it differs, so both sides show the change;
+/// `v` shows whole values, wrapped.
+#[test]
+fn a_long_changed_value_shows_where_it_differs_and_v_shows_it_whole() {
+    let mut app = App::new(header(), 100);
+    tick(&mut app, at(T0));
+    let long = |tail: &str| {
+        let mut r = order(7, 1, "paid", "1.00", "2024-06-10T06:13:20Z");
+        r[4].1 = Cell::Text(format!(
+            "{}{tail}",
+            "shared prefix of a long note, ".repeat(4)
+        ));
+        r
+    };
+    apply_feed(
+        &mut app,
+        txn(
+            "0-1-1",
+            vec![change(
+                Op::Update,
+                Some(long("BEFORE-END")),
+                Some(long("AFTER-END")),
+                T0,
+                4,
+            )],
+        ),
+        at(T0),
+    );
+    tick(&mut app, at(T0 + 1));
+    let (text, _) = render(&app, 120, 36);
+    let note = text
+        .lines()
+        .find(|l| l.contains("* note"))
+        .expect("the note row");
+    assert!(note.contains("BEFORE") && note.contains("AFTER"), "{note}");
+    // The list line too: "…BEFORE-END→…AFTER-END", not two equal prefixes.
+    let listed = text
+        .lines()
+        .find(|l| l.contains("▶ -U+U"))
+        .expect("the list row");
+    assert!(
+        listed.contains("BEFORE") && listed.contains("AFTER"),
+        "{listed}"
+    );
+    key(&mut app, KeyCode::Char('v'));
+    assert!(app.full_values);
+    let (text, _) = render(&app, 120, 36);
+    // Wrapped, the whole value is there (here across two lines).
+    assert!(text.contains("BEFORE") && text.contains("AFTER-"), "{text}");
+    assert!(!text.contains("shared prefix…"), "{text}");
+    assert!(text.contains("short values"), "{text}");
+}
