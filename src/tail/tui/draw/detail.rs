@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::{changed_style, dim, op_label, op_style};
+use super::{changed_style, dim, fit, op_label, op_style};
 use crate::tail::tui::state::App;
 use crate::tail::tui::text::{
     cell, clip, clip_from, date_time, first_difference, get, thousands, wrap_chars,
@@ -27,34 +27,47 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let c = &e.change;
-    let [meta, table] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
+    // A short pane keeps one line of facts, so that the row images get the rest.
+    let short = inner.height < 10;
+    let meta_lines = if short { 1 } else { 3 };
+    let [meta, table] =
+        Layout::vertical([Constraint::Length(meta_lines), Constraint::Min(1)]).areas(inner);
     let changed_note = if e.changed.is_empty() {
         String::new()
     } else {
         format!("  {} changed", e.changed.len())
     };
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::from(vec![
-                Span::styled(op_label(c.op), op_style(c.op).add_modifier(Modifier::BOLD)),
-                Span::raw(format!(" {}.{}  key ", c.db, c.table)),
-                Span::styled(e.key.clone(), Style::new().add_modifier(Modifier::BOLD)),
-                Span::styled(changed_note, dim()),
+    let mut first = vec![
+        Span::styled(op_label(c.op), op_style(c.op).add_modifier(Modifier::BOLD)),
+        Span::raw(format!(" {}.{}  key ", c.db, c.table)),
+        Span::styled(e.key.clone(), Style::new().add_modifier(Modifier::BOLD)),
+        Span::styled(changed_note, dim()),
+    ];
+    if short {
+        first.push(Span::styled(
+            format!("  at {}:{}", c.file, thousands(c.pos)),
+            dim(),
+        ));
+        frame.render_widget(Paragraph::new(fit(first, meta.width)), meta);
+    } else {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(first),
+                Line::from(vec![
+                    Span::styled("gtid ", dim()),
+                    Span::raw(e.txn_gtid.clone().unwrap_or_else(|| "none".into())),
+                    Span::styled("  at ", dim()),
+                    Span::raw(format!("{}:{}", c.file, thousands(c.pos))),
+                ]),
+                Line::from(vec![
+                    Span::styled("committed ", dim()),
+                    Span::raw(format!("{} UTC", date_time(c.ts))),
+                    Span::styled(" (server clock)", dim()),
+                ]),
             ]),
-            Line::from(vec![
-                Span::styled("gtid ", dim()),
-                Span::raw(e.txn_gtid.clone().unwrap_or_else(|| "none".into())),
-                Span::styled("  at ", dim()),
-                Span::raw(format!("{}:{}", c.file, thousands(c.pos))),
-            ]),
-            Line::from(vec![
-                Span::styled("committed ", dim()),
-                Span::raw(format!("{} UTC", date_time(c.ts))),
-                Span::styled(" (server clock)", dim()),
-            ]),
-        ]),
-        meta,
-    );
+            meta,
+        );
+    }
 
     // Columns in table order: the after image's, then any only the before image has.
     let before = c.before.as_ref();
@@ -69,6 +82,10 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 names.push(n);
             }
         }
+    }
+    // Not every column fits: the changed ones come first, so what changed is always seen.
+    if names.len() > usize::from(table.height.saturating_sub(1)) {
+        names.sort_by_key(|n| !e.changed.iter().any(|c| c == n));
     }
     let missing = |image: Option<&crate::binlog::change::Row>| {
         if image.is_none() {

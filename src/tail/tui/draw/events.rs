@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::{changed_style, dim, op_label, op_style};
+use super::{changed_style, dim, fit_line, op_label, op_style};
 use crate::binlog::change::Op;
 use crate::tail::tui::state::{App, Entry};
 use crate::tail::tui::text::{cell, clip, clip_from, first_difference, hms, thousands};
@@ -66,9 +66,12 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .iter()
             .skip(offset)
             .take(height)
-            .map(|item| match item {
-                Item::Txn(i) => txn_line(visible[*i]),
-                Item::Change(i) => change_line(visible[*i], Some(*i) == selected),
+            .map(|item| {
+                let line = match item {
+                    Item::Txn(i) => txn_line(visible[*i]),
+                    Item::Change(i) => change_line(visible[*i], Some(*i) == selected),
+                };
+                fit_line(line, area.width.saturating_sub(2))
             })
             .collect()
     };

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::dim;
+use super::{dim, fit};
 use crate::tail::tui::state::App;
 use crate::tail::tui::text::thousands;
 
@@ -83,5 +83,5 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
             dim(),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(fit(spans, area.width)), area);
 }

@@ -2,11 +2,11 @@
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::dim;
+use super::{dim, fit};
 use crate::tail::tui::state::App;
 
 pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -47,7 +47,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ));
     }
     frame.render_widget(
-        Paragraph::new(vec![Line::from(title), Line::from(badges)]),
+        Paragraph::new(vec![fit(title, area.width), fit(badges, area.width)]),
         area,
     );
 }

@@ -10,6 +10,7 @@ mod rates;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 use super::state::App;
@@ -27,7 +28,9 @@ pub(crate) struct Areas {
 }
 
 /// The screen split into regions: header, positions|rates, events|detail, footer.
-/// Narrow screens (under 100 columns) put the detail pane under the list.
+/// Narrow screens (under 100 columns) give the positions the whole width (the rates go) and
+/// put the detail pane under the list, with the larger share, so it still shows columns at
+/// 80x24.
 pub(crate) fn layout(area: Rect) -> Areas {
     let [header, middle, body, footer] = Layout::vertical([
         Constraint::Length(2),
@@ -36,12 +39,18 @@ pub(crate) fn layout(area: Rect) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    let [positions, rates] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
-    let [events, detail] = if area.width >= 100 {
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
+    let narrow = area.width < 100;
+    let (positions, rates) = if narrow {
+        (middle, Rect::new(middle.x, middle.y, 0, 0))
     } else {
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
+        let [p, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(middle);
+        (p, r)
+    };
+    let [events, detail] = if narrow {
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body)
+    } else {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
     };
     Areas {
         header,
@@ -51,6 +60,37 @@ pub(crate) fn layout(area: Rect) -> Areas {
         detail,
         footer,
     }
+}
+
+/// `spans` cut to `width` columns with `…` where they were cut, instead of stopping mid-word
+/// at the pane's edge with nothing to say there is more.
+pub(crate) fn fit(spans: Vec<Span<'static>>, width: u16) -> Line<'static> {
+    let width = usize::from(width);
+    let total: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    if total <= width || width == 0 {
+        return Line::from(spans);
+    }
+    let mut left = width - 1;
+    let mut out = Vec::new();
+    for s in spans {
+        let n = s.content.chars().count();
+        if n <= left {
+            left -= n;
+            out.push(s);
+            continue;
+        }
+        let cut: String = s.content.chars().take(left).collect();
+        out.push(Span::styled(cut, s.style));
+        break;
+    }
+    out.push(Span::styled("…", dim()));
+    Line::from(out)
+}
+
+/// [`fit`] for a whole line, its style kept (the selected row's highlight).
+pub(crate) fn fit_line(line: Line<'static>, width: u16) -> Line<'static> {
+    let style = line.style;
+    fit(line.spans, width).style(style)
 }
 
 /// How many rows the change list shows on a screen of this size (what PageUp/PageDown move).

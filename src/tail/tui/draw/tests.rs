@@ -341,3 +341,41 @@ fn a_long_changed_value_shows_where_it_differs_and_v_shows_it_whole() {
     assert!(!text.contains("shared prefix…"), "{text}");
     assert!(text.contains("short values"), "{text}");
 }
+
+/// At 80x24 the positions get the whole width (lag and state whole), the detail pane shows
+/// the changed columns first, and what is cut ends in an ellipsis; at 120x40 a list row too
+/// long for its pane does too.
+#[test]
+fn an_80x24_screen_keeps_what_matters() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Up);
+    let (text, _) = render(&app, 80, 24);
+    assert!(
+        text.contains("purge edge mysql-bin.000031  oldest kept (purge horizon)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("state      ● caught up: heartbeats, nothing to read · idle 3s"),
+        "{text}"
+    );
+    let status = text
+        .lines()
+        .position(|l| l.contains("* status"))
+        .expect(&text);
+    let updated = text
+        .lines()
+        .position(|l| l.contains("* updated_at"))
+        .expect(&text);
+    assert!(
+        text.lines().nth(status).unwrap().contains("shipped"),
+        "{text}"
+    );
+    assert!(updated > status, "{text}");
+    assert!(text.lines().next().unwrap().ends_with('…'), "{text}");
+    let (text, _) = render(&app, 120, 40);
+    let delete = text
+        .lines()
+        .find(|l| l.contains("-D   06:13:22"))
+        .expect(&text);
+    assert!(delete.contains("…│"), "{delete}");
+}
