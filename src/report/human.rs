@@ -15,8 +15,13 @@ pub(crate) fn render(report: &Report, color: bool, width: u16) -> String {
     let mut out = String::new();
     out.push_str(&header(report, color, width));
     out.push('\n');
-    out.push_str(&table(report, color, width).to_string());
-    out.push('\n');
+    // Passed and skipped checks are one line each, listed first; the table is for what
+    // needs reading.
+    out.push_str(&one_liners(report, color, width));
+    if report.checks.iter().any(|c| in_table(c.status)) {
+        out.push_str(&table(report, color, width).to_string());
+        out.push('\n');
+    }
     out.push('\n');
     out.push_str(&summary(report, color));
     out.push('\n');
@@ -60,8 +65,66 @@ fn header(report: &Report, color: bool, width: u16) -> String {
     }
 }
 
+/// Whether a check gets a table row (what did not pass); the others are one line each.
+fn in_table(status: Status) -> bool {
+    !matches!(status, Status::Pass | Status::Skip)
+}
+
+/// "PASS  connect.tcp  127.0.0.1:3306 reachable (0.4 ms)", "SKIP  id  why", cut to the width
+/// with `…`.
+fn one_liners(report: &Report, color: bool, width: u16) -> String {
+    let short: Vec<&CheckResult> = report
+        .checks
+        .iter()
+        .filter(|c| !in_table(c.status))
+        .collect();
+    let id_width = short
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for status in [Status::Pass, Status::Skip] {
+        for c in short.iter().filter(|c| c.status == status) {
+            let said = if status == Status::Pass {
+                &c.observed
+            } else {
+                &c.message
+            };
+            let label = status.label();
+            let plain = format!(
+                "{label:<4}  {:<id_width$}  {}",
+                c.id,
+                said.replace('\n', " ")
+            );
+            let line = clip(&plain, usize::from(width));
+            // Colour only the status word, after the cut is measured on plain text.
+            let rest = &line[label.len()..];
+            out.push_str(format!("{}{rest}", paint(label, Tone::of(status), color)).trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// At most `max` characters, `…` where cut.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The checks that did not pass, one row each.
 fn table(report: &Report, color: bool, width: u16) -> Table {
-    let rows: Vec<[String; 5]> = report.checks.iter().map(|c| row(c, color)).collect();
+    let rows: Vec<[String; 5]> = report
+        .checks
+        .iter()
+        .filter(|c| in_table(c.status))
+        .map(|c| row(c, color))
+        .collect();
     // A run where nothing needs fixing has no Fix column to leave empty.
     let any_fix = rows.iter().any(|r| !r[4].is_empty());
     let mut table = if any_fix {
@@ -81,7 +144,12 @@ fn table(report: &Report, color: bool, width: u16) -> Table {
         }
     }
     // Never break a status word or a check id across lines: operators copy ids.
-    let longest_id = report.checks.iter().map(|c| c.id.chars().count()).max();
+    let longest_id = report
+        .checks
+        .iter()
+        .filter(|c| in_table(c.status))
+        .map(|c| c.id.chars().count())
+        .max();
     // The boundary counts the cell's padding, one column either side.
     let lower = |w: usize| ColumnConstraint::LowerBoundary(Width::Fixed(w.min(40) as u16 + 2));
     if let Some(column) = table.column_mut(0) {
@@ -96,12 +164,7 @@ fn table(report: &Report, color: bool, width: u16) -> Table {
 fn row(check: &CheckResult, color: bool) -> [String; 5] {
     let tone = Tone::of(check.status);
     let status = paint(check.status.label(), tone, color);
-    // A passing check needs no explaining: its id alone keeps the report short.
-    let name = if check.status == Status::Pass {
-        check.id.clone()
-    } else {
-        format!("{}\n{}", check.id, paint(&check.title, Tone::Dim, color))
-    };
+    let name = format!("{}\n{}", check.id, paint(&check.title, Tone::Dim, color));
     // For a check that did not pass, the message says why: it goes under the observed value.
     let mut observed = check.observed.clone();
     if check.status != Status::Pass && !check.message.is_empty() {
@@ -197,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn an_all_pass_run_is_one_line_per_check_without_a_fix_column() {
+    fn an_all_pass_run_is_one_line_per_check_and_no_table() {
         let mut r = sample_report();
         for c in &mut r.checks {
             c.status = Status::Pass;
@@ -205,11 +268,14 @@ mod tests {
             c.expected = "ON".into();
             c.message.clear();
         }
-        let out = render(&r, false, DEFAULT_WIDTH);
-        assert!(!out.contains("| Fix"), "{out}");
-        let rows = out.lines().filter(|l| l.starts_with("| ")).count();
-        // The header row, then one line per check.
-        assert_eq!(rows, 1 + r.checks.len(), "{out}");
+        let out = render(&r, false, 60);
+        assert!(
+            !out.contains("| Fix") && !out.contains("+---"),
+            "no table: {out}"
+        );
+        let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("PASS")).collect();
+        assert_eq!(lines.len(), r.checks.len(), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
     }
 
     #[test]

@@ -787,7 +787,13 @@ fn piped_output_fits_columns_and_quiet_shows_only_problems() {
             }
         }
     }
+    // Passed checks are one line each ("PASS  id  observed"); --quiet leaves them out.
+    let full = run(None, &[]);
+    assert!(
+        full.lines().any(|l| l.starts_with("PASS  connect.tcp")),
+        "{full}"
+    );
     let quiet = run(None, &["--quiet"]);
-    assert!(!quiet.contains("| PASS"), "{quiet}");
+    assert!(!quiet.lines().any(|l| l.starts_with("PASS")), "{quiet}");
     assert!(quiet.contains("passed"), "the summary stays:\n{quiet}");
 }
