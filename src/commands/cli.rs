@@ -23,7 +23,8 @@ pub(crate) enum Command {
     Doctor(doctor::DoctorArgs),
     /// The troubleshooting playbooks: list, show one, or run its diagnostics on a source.
     Playbook(playbook::PlaybookArgs),
-    /// Find the playbooks that explain an error message or a connector log.
+    /// Find the playbooks that explain an error message or a connector log. Exit 1 when
+    /// something matched (the tool found a problem), 0 when nothing did.
     Diagnose(diagnose::DiagnoseArgs),
     /// The pre-production checklist: server items checked, the rest attested in an answers file.
     Checklist(checklist::ChecklistArgs),

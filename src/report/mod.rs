@@ -125,8 +125,8 @@ fn color_decision(
 /// A table for people: UTF-8 lines on a colored terminal, plain ASCII otherwise (logs stay
 /// readable), as wide as `width`, with bold headers. Never asks whether stdout is a terminal:
 /// the caller decided that through `color` and `width`.
-pub(crate) fn new_table<const N: usize>(
-    headers: [&str; N],
+pub(crate) fn new_table<'h>(
+    headers: impl IntoIterator<Item = &'h str>,
     color: bool,
     width: u16,
 ) -> comfy_table::Table {
@@ -141,7 +141,7 @@ pub(crate) fn new_table<const N: usize>(
         })
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
         .set_width(width)
-        .set_header(headers.map(|h| paint(h, Tone::Bold, color)));
+        .set_header(headers.into_iter().map(|h| paint(h, Tone::Bold, color)));
     table
 }
 

@@ -40,23 +40,25 @@ pub(crate) fn human(report: &ValidateReport, color: bool, width: u16) -> String 
         paint("mode:", Tone::Bold, color),
         report.mode
     );
-    let mut table = new_table(
-        [
-            "Table",
-            "Status",
-            "Source rows",
-            "Target rows",
-            "Missing",
-            "Extra",
-            "Changed",
-            "Fetched",
-            "Time",
-        ],
-        color,
-        width,
-    );
+    // --counts never looks at values: a Changed column would always say 0.
+    let counts_only = report.mode == "counts";
+    let mut headers = vec![
+        "Table",
+        "Status",
+        "Source rows",
+        "Target rows",
+        "Missing",
+        "Extra",
+        "Changed",
+        "Fetched",
+        "Time",
+    ];
+    if counts_only {
+        headers.retain(|h| *h != "Changed");
+    }
+    let mut table = new_table(headers, color, width);
     for t in &report.tables {
-        table.add_row([
+        let mut cells = vec![
             name_cell(t),
             paint(t.status.label(), tone(t.status), color),
             count(t.source_rows),
@@ -66,7 +68,11 @@ pub(crate) fn human(report: &ValidateReport, color: bool, width: u16) -> String 
             t.changed_count.to_string(),
             t.rows_fetched.to_string(),
             format!("{:.2}s", t.seconds),
-        ]);
+        ];
+        if counts_only {
+            cells.remove(6);
+        }
+        table.add_row(cells);
     }
     keep_names_whole(&mut table, report);
     out.push_str(&table.to_string());
@@ -308,6 +314,16 @@ mod tests {
         let same = human(&same, false, 100);
         assert!(!same.contains('→'), "{same}");
         insta::assert_snapshot!("same_names", same);
+    }
+
+    #[test]
+    fn counts_has_no_changed_column_it_never_computes() {
+        assert!(human(&sample(), false, 160).contains("Changed"));
+        let mut counts = sample();
+        counts.mode = "counts".into();
+        let h = human(&counts, false, 160);
+        assert!(!h.contains("Changed"), "{h}");
+        assert!(h.contains("Missing") && h.contains("Extra"), "{h}");
     }
 
     #[test]

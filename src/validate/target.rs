@@ -109,6 +109,9 @@ pub enum TargetUrlError {
     /// The source URL's rules, told as the target's.
     #[error("{}", .0.to_string().replace("source URL", "target URL"))]
     MySql(UrlError),
+    /// A scheme no target kind has: say every kind there is.
+    #[error("target URL must start with mysql:// (or mariadb://) or postgres:// (or postgresql://); {scheme}:// is not a target cdc validate reads yet")]
+    Scheme { scheme: String },
 }
 
 /// Where the target is: a MySQL/MariaDB or a PostgreSQL URL.
@@ -129,7 +132,12 @@ impl TargetConfig {
         } else {
             SourceConfig::parse(url)
                 .map(TargetConfig::MySql)
-                .map_err(TargetUrlError::MySql)
+                .map_err(|e| match (e, url.split_once("://")) {
+                    (UrlError::Scheme, Some((scheme, _))) => TargetUrlError::Scheme {
+                        scheme: scheme.to_string(),
+                    },
+                    (e, _) => TargetUrlError::MySql(e),
+                })
         }
     }
 
@@ -214,12 +222,14 @@ mod tests {
         let t = TargetConfig::parse("mysql://u:pw@h:3307").unwrap();
         assert!(matches!(t, TargetConfig::MySql(_)));
         assert_eq!(t.redacted(), "mysql://u:***@h:3307");
-        let e = TargetConfig::parse("oracle://h").unwrap_err();
-        assert_eq!(e, TargetUrlError::MySql(UrlError::Scheme));
+        let e = TargetConfig::parse("kafka://broker:9092").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "target URL must start with mysql:// (or mariadb://)"
+            "target URL must start with mysql:// (or mariadb://) or postgres:// (or postgresql://); \
+             kafka:// is not a target cdc validate reads yet"
         );
+        let e = TargetConfig::parse("just-a-host").unwrap_err();
+        assert_eq!(e, TargetUrlError::MySql(UrlError::Scheme));
     }
 
     #[test]
