@@ -4,6 +4,7 @@
 //! answers:
 //!   checklist.dr_plan: { by: "Jane Doe", on: 2026-11-02, note: "runbook DR-12" }
 //!   checklist.monitoring: { by: "ops team", on: 2026-10-20, link: "https://..." }
+//!   checklist.benchmarks: { not_applicable: "a 10-row reference table, no load to speak of" }
 //! ```
 
 use std::collections::BTreeMap;
@@ -28,11 +29,17 @@ pub(crate) struct Answer {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Answers {
     pub(crate) by_id: BTreeMap<String, Answer>,
+    /// Items said not to apply to this pipeline, with why.
+    pub(crate) not_applicable: BTreeMap<String, String>,
 }
 
 impl Answers {
     pub(crate) fn get(&self, id: &str) -> Option<&Answer> {
         self.by_id.get(id)
+    }
+
+    pub(crate) fn not_applicable(&self, id: &str) -> Option<&str> {
+        self.not_applicable.get(id).map(String::as_str)
     }
 }
 
@@ -50,6 +57,7 @@ struct RawFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnswer {
+    not_applicable: Option<String>,
     by: Option<String>,
     on: Option<Value>,
     note: Option<String>,
@@ -73,6 +81,7 @@ pub(crate) fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, A
         serde_yaml::from_str(text).map_err(|e| LoadError::from_yaml(file, &e))?
     };
     let mut by_id = BTreeMap::new();
+    let mut not_applicable = BTreeMap::new();
     for (id, a) in raw.answers.unwrap_or_default() {
         let at = |field: &str, message: String| {
             let name = if field.is_empty() {
@@ -96,6 +105,16 @@ pub(crate) fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, A
                 ))
             }
             Some(_) => {}
+        }
+        if let Some(why) = &a.not_applicable {
+            if why.trim().is_empty() {
+                return Err(at(
+                    "not_applicable",
+                    "empty: say why the item does not apply to this pipeline".into(),
+                ));
+            }
+            not_applicable.insert(id, why.trim().to_string());
+            continue;
         }
         let by =
             a.by.filter(|b| !b.trim().is_empty())
@@ -121,7 +140,10 @@ pub(crate) fn parse(file: &str, text: &str, items: &[Item]) -> Result<Answers, A
         };
         by_id.insert(id, answer);
     }
-    Ok(Answers { by_id })
+    Ok(Answers {
+        by_id,
+        not_applicable,
+    })
 }
 
 /// A YAML scalar as text: `on: 2026-11-02` is a string, but a date written oddly may be read
@@ -169,7 +191,8 @@ pub(crate) fn template(items: &[Item]) -> String {
     let mut out = String::from(
         "# cdc checklist answers: who confirmed each item the server cannot answer, and when.\n\
          # Uncomment an item's line once it is done. `by` and `on` (YYYY-MM-DD) are required;\n\
-         # `note` and `link` are optional. Use: cdc checklist --answers cdc-checklist.yaml\n\
+         # `note` and `link` are optional; `not_applicable: \"why\"` instead says it does not\n\
+         # apply to this pipeline. Use: cdc checklist --answers cdc-checklist.yaml\n\
          answers:\n",
     );
     for item in items {
@@ -200,6 +223,7 @@ mod tests {
             attest: Some(Attest {
                 evidence: "proof".into(),
             }),
+            profiles: None,
         };
         let mut v = vec![attest("checklist.dr_plan"), attest("checklist.monitoring")];
         v.push(Item {
@@ -208,8 +232,28 @@ mod tests {
             seed: "s".into(),
             checks: Some(vec!["gtid.mode".into()]),
             attest: None,
+            profiles: None,
         });
         v
+    }
+
+    #[test]
+    fn not_applicable_needs_a_reason_and_nothing_else() {
+        let text =
+            "answers:\n  checklist.dr_plan: { not_applicable: \"a throwaway staging pipeline\" }\n";
+        let a = parse("a.yaml", text, &items()).unwrap();
+        assert_eq!(
+            a.not_applicable("checklist.dr_plan"),
+            Some("a throwaway staging pipeline")
+        );
+        assert!(a.get("checklist.dr_plan").is_none());
+        let e = parse(
+            "a.yaml",
+            "answers:\n  checklist.dr_plan: { not_applicable: \" \" }\n",
+            &items(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not_applicable"), "{e}");
     }
 
     #[test]

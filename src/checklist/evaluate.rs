@@ -47,7 +47,21 @@ pub(crate) fn evaluate(
 ) -> Evaluation {
     let mut pending = Vec::new();
     let mut results = Vec::with_capacity(items.len());
+    let run_profile = crate::checks::profile::Profile::parse_name(profile);
     for item in items {
+        // Not asked of this pipeline: a skip, never pending.
+        if run_profile.is_some_and(|p| !item.applies_to(p)) {
+            let mut out = blank(item, Severity::Warn, String::new());
+            out.message = format!("not needed by the {profile} profile");
+            results.push(out);
+            continue;
+        }
+        if let Some(why) = answers.not_applicable(&item.id) {
+            let mut out = blank(item, Severity::Warn, String::new());
+            out.message = format!("not applicable: {why}");
+            results.push(out);
+            continue;
+        }
         let (result, unconfirmed) = match item.kind() {
             Kind::Checks(ids) => (from_server(item, ids, server), server.is_none()),
             Kind::Attest(a) => {
@@ -201,6 +215,7 @@ mod tests {
             attest: checks.is_none().then(|| Attest {
                 evidence: "proof".into(),
             }),
+            profiles: None,
         }
     }
 
@@ -407,5 +422,30 @@ mod tests {
             "generic",
         );
         assert_eq!(get(&e, "checklist.dr_plan").status, Status::Pass);
+    }
+
+    #[test]
+    fn items_of_another_pipeline_and_those_said_not_to_apply_are_never_pending() {
+        let mut unity = item("checklist.unity_catalog", None);
+        unity.profiles = Some(vec![crate::checks::profile::Profile::Lakeflow]);
+        let dr = item("checklist.dr_plan", None);
+        let items = vec![unity, dr];
+        let mut answers = Answers::default();
+        answers
+            .not_applicable
+            .insert("checklist.dr_plan".into(), "a staging copy".into());
+        let e = evaluate(&items, None, &answers, &policy(), "debezium");
+        assert!(e.pending.is_empty(), "{:?}", e.pending);
+        assert_eq!(e.report.checks[0].status, Status::Skip);
+        assert_eq!(
+            e.report.checks[0].message,
+            "not needed by the debezium profile"
+        );
+        assert_eq!(e.report.checks[1].message, "not applicable: a staging copy");
+        // Lakeflow's own run asks for it; the generic profile, knowing no pipeline, too.
+        for profile in ["lakeflow", "generic"] {
+            let e = evaluate(&items, None, &answers, &policy(), profile);
+            assert_eq!(e.pending, ["checklist.unity_catalog"], "{profile}");
+        }
     }
 }

@@ -28,6 +28,9 @@ pub(crate) struct Item {
     /// Answered by people, in the answers file.
     #[serde(default)]
     pub(crate) attest: Option<Attest>,
+    /// Only for these profiles' pipelines (Unity Catalog items: lakeflow); absent, for all.
+    #[serde(default)]
+    pub(crate) profiles: Option<Vec<crate::checks::profile::Profile>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -52,6 +55,16 @@ impl Item {
             // parse() rejects items with neither.
             (None, None) => Kind::Checks(&[]),
         }
+    }
+
+    /// Whether a run under `profile` asks for this item: the generic profile, which knows no
+    /// pipeline, asks for all.
+    pub(crate) fn applies_to(&self, profile: crate::checks::profile::Profile) -> bool {
+        profile == crate::checks::profile::Profile::Generic
+            || self
+                .profiles
+                .as_ref()
+                .is_none_or(|ps| ps.contains(&profile))
     }
 
     pub(crate) fn is_attestation(&self) -> bool {

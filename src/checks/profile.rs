@@ -28,6 +28,14 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The profile of a name as `name` gives it.
+    pub(crate) fn parse_name(name: &str) -> Option<Profile> {
+        use Profile::*;
+        [Generic, Debezium, FlinkCdc, Lakeflow, Dms]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Profile::Generic => "generic",

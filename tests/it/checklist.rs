@@ -264,3 +264,38 @@ fn strict_junit_fails_what_the_exit_code_fails() {
     assert_eq!(lenient.status.code(), Some(0));
     assert_eq!(junit_failures(&String::from_utf8_lossy(&lenient.stdout)), 0);
 }
+
+/// A Debezium pipeline is not asked Unity Catalog questions, and an answer may say an item
+/// does not apply: neither is pending, so --strict passes on what is left.
+#[test]
+fn items_of_other_pipelines_and_answers_of_not_applicable_are_not_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.yaml");
+    std::fs::write(
+        &answers,
+        "answers:\n  checklist.benchmarks: { not_applicable: \"a reference table\" }\n",
+    )
+    .unwrap();
+    let (_, report) = checklist_json(&[
+        "--profile",
+        "debezium",
+        "--answers",
+        answers.to_str().unwrap(),
+    ]);
+    let unity = item(&report, "checklist.unity_catalog");
+    assert_eq!(unity["status"], "skip", "{unity}");
+    assert_eq!(unity["message"], "not needed by the debezium profile");
+    let bench = item(&report, "checklist.benchmarks");
+    assert_eq!(
+        bench["message"], "not applicable: a reference table",
+        "{bench}"
+    );
+    let (_, lakeflow) = checklist_json(&["--profile", "lakeflow"]);
+    assert!(
+        item(&lakeflow, "checklist.unity_catalog")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("pending"),
+        "{lakeflow:#}"
+    );
+}
