@@ -40,12 +40,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # PostgreSQL: a running cluster that lets the tests in as postgres without a password.
+started_pg=""
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
   if [ -n "$version" ]; then
-    $sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+    echo "setup: starting the PostgreSQL $version cluster" >&2
+    $sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 && started_pg="$version"
     for _ in $(seq 1 50); do
       pg_isready -q -h 127.0.0.1 -p 5432 && break
       sleep 0.2
@@ -54,13 +56,18 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   if ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
-    # Local trust for the tests (a throwaway CI/dev machine): first in pg_hba.conf.
-    hba=$(ls /etc/postgresql/*/main/pg_hba.conf 2>/dev/null | tail -1)
-    if [ -n "$hba" ]; then
+    # Local trust for the tests, first in pg_hba.conf: only in a cluster this script started
+    # (someone else's server's authentication is not ours to change), and said out loud.
+    hba=""
+    [ -n "$started_pg" ] && hba="/etc/postgresql/$started_pg/main/pg_hba.conf"
+    if [ -n "$hba" ] && [ -f "$hba" ]; then
       sudo=""
       [ "$(id -u)" -eq 0 ] || sudo="sudo"
+      echo "setup: adding 'host all postgres 127.0.0.1/32 trust' at the top of $hba (the tests log in as postgres without a password)" >&2
       $sudo sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
-      $sudo pg_ctlcluster --skip-systemctl-redirect "$(basename "$(dirname "$(dirname "$hba")")")" main reload >/dev/null 2>&1 || true
+      $sudo pg_ctlcluster --skip-systemctl-redirect "$started_pg" main reload >/dev/null 2>&1 || true
+    else
+      echo "setup: PostgreSQL on 127.0.0.1:5432 refuses postgres without a password; the PostgreSQL tests need it (trust for postgres@127.0.0.1). Not changing a cluster this script did not start." >&2
     fi
   fi
   if [ -z "$(psql -h 127.0.0.1 -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'test'" 2>/dev/null)" ]; then

@@ -41,11 +41,15 @@ pub(crate) enum SandboxCommand {
     },
     /// Show whether the sandbox runs; exit 0 if it does, 1 if not.
     Status,
-    /// Stop the sandbox.
+    /// Stop the sandbox (and its replica).
     Down {
         /// Also delete its data and state.
         #[arg(long)]
         purge: bool,
+        /// Stop (with --purge: remove) only the replica, leaving the source running: how a
+        /// pipeline that stops reaching its target looks.
+        #[arg(long)]
+        replica: bool,
     },
 }
 
@@ -67,7 +71,14 @@ pub(crate) fn run(cmd: &SandboxCommand) -> Result<Outcome> {
         SandboxCommand::Url { replica: false } => url(&dir),
         SandboxCommand::Url { replica: true } => url(&replica_dir(&dir)),
         SandboxCommand::Status => status(&dir),
-        SandboxCommand::Down { purge } => down(&dir, *purge),
+        SandboxCommand::Down {
+            purge,
+            replica: false,
+        } => down(&dir, *purge),
+        SandboxCommand::Down {
+            purge,
+            replica: true,
+        } => down_replica(&dir, *purge),
     }
 }
 
@@ -317,6 +328,16 @@ fn down(dir: &Path, purge: bool) -> Result<Outcome> {
     if purge && dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
         eprintln!("removed {}", dir.display());
+    }
+    Ok(Outcome::Clean)
+}
+
+fn down_replica(dir: &Path, purge: bool) -> Result<Outcome> {
+    let rdir = replica_dir(dir);
+    stop(&rdir, "sandbox replica")?;
+    if purge && rdir.exists() {
+        std::fs::remove_dir_all(&rdir).with_context(|| format!("removing {}", rdir.display()))?;
+        eprintln!("removed {}", rdir.display());
     }
     Ok(Outcome::Clean)
 }

@@ -123,6 +123,12 @@ fn the_replica_follows_the_sandbox_source() {
         replica
     );
 
+    // The replica alone stops; the source goes on answering.
+    assert!(sandbox(dir.path(), &["down", "--replica"]).status.success());
+    let status = String::from_utf8_lossy(&sandbox(dir.path(), &["status"]).stdout).to_string();
+    assert!(!status.contains("replica: running"), "{status}");
+    assert_eq!(canary_rows(source), 0, "the source still runs");
+
     assert!(sandbox(dir.path(), &["down", "--purge"]).status.success());
     assert!(!dir.path().exists());
     let gone = mysql::Conn::new(
