@@ -797,3 +797,30 @@ fn piped_output_fits_columns_and_quiet_shows_only_problems() {
     assert!(!quiet.lines().any(|l| l.starts_with("PASS")), "{quiet}");
     assert!(quiet.contains("passed"), "the summary stays:\n{quiet}");
 }
+
+/// What a fix says is where it is done: a connector setting is no my.cnf line; and MariaDB's
+/// GTID answer says what the number is.
+#[test]
+fn connector_settings_and_gtid_answers_say_what_they_are() {
+    let server = common::retail_server(&[]);
+    let id = server.query_value("SELECT @@server_id").unwrap().unwrap();
+    let (_, report) = doctor_json(
+        &cdc_url(&server),
+        &["--profile", "debezium", "--server-id", &id],
+    );
+    let reader = check(&report, "server.reader_id");
+    assert_eq!(reader["status"], "fail", "{reader}");
+    assert!(
+        reader["fix"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("database.server.id="),
+        "{reader}"
+    );
+    assert_eq!(reader["fix"]["config"], serde_json::json!([]), "{reader}");
+    let (_, report) = doctor_json(&cdc_url(&server), &[]);
+    assert_eq!(check(&report, "gtid.mode")["observed"], "gtid_domain_id=0");
+    // diagnose says its exit codes where people look.
+    let help = String::from_utf8(cdc(&["diagnose", "--help"]).stdout).unwrap();
+    assert!(help.contains("Exit 1 when something matched"), "{help}");
+}
