@@ -39,6 +39,9 @@ pub(crate) fn uncompress_rows(plain: u8, body: &[u8]) -> Result<Vec<u8>, RowErro
     Ok(out)
 }
 
+/// MariaDB's and MySQL's largest max_allowed_packet, so the largest event there can be.
+const MAX_EVENT: u64 = 1 << 30;
+
 /// `binlog_buf_uncompress`: one header byte (0x80 | algorithm << 4 | length bytes), the
 /// uncompressed length big-endian in that many bytes, then a zlib stream.
 fn inflate(buf: &[u8]) -> Result<Vec<u8>, RowError> {
@@ -51,14 +54,22 @@ fn inflate(buf: &[u8]) -> Result<Vec<u8>, RowError> {
     let len_bytes = buf
         .get(1..1 + lenlen)
         .ok_or_else(|| bad("truncated length"))?;
-    let len = len_bytes
-        .iter()
-        .fold(0usize, |n, b| (n << 8) | usize::from(*b));
-    let mut out = Vec::with_capacity(len);
+    let len = len_bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b));
+    // No event is larger than max_allowed_packet (1 GiB at most): a bigger declared length
+    // is corruption, and must not become an allocation.
+    if len > MAX_EVENT {
+        return Err(bad(&format!(
+            "declares {len} bytes uncompressed, more than an event can hold"
+        )));
+    }
+    // Room for what the zlib data plausibly inflates to, and never more than declared: the
+    // declared length alone is not to be trusted with memory.
+    let mut out = Vec::with_capacity((len as usize).min(buf.len().saturating_mul(8)));
     flate2::read::ZlibDecoder::new(&buf[1 + lenlen..])
+        .take(len + 1)
         .read_to_end(&mut out)
         .map_err(|e| bad(&e.to_string()))?;
-    if out.len() != len {
+    if out.len() as u64 != len {
         return Err(bad(&format!("{} bytes instead of {len}", out.len())));
     }
     Ok(out)
@@ -69,6 +80,21 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+
+    #[test]
+    fn a_declared_length_is_no_allocation() {
+        // Found by fuzz/binlog_decode: eight length bytes declaring 451 GB.
+        let mut buf = vec![0x80 | 7, 0x69, 0x02, 0x0c, 0x00, 0x00, 0x00, 0x00];
+        buf.extend_from_slice(&[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        let e = inflate(&buf).unwrap_err();
+        assert!(e.0.contains("more than an event can hold"), "{e:?}");
+        // Under the bound, inflated data longer than declared stops at the declared length.
+        let mut z = compress(&[7u8; 5000]);
+        z[1] = 0;
+        z[2] = 10;
+        let e = inflate(&z).unwrap_err();
+        assert!(e.0.contains("instead of 10"), "{e:?}");
+    }
 
     fn compress(data: &[u8]) -> Vec<u8> {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
