@@ -133,9 +133,18 @@ impl TargetConfig {
             SourceConfig::parse(url)
                 .map(TargetConfig::MySql)
                 .map_err(|e| match (e, url.split_once("://")) {
-                    (UrlError::Scheme, Some((scheme, _))) => TargetUrlError::Scheme {
-                        scheme: scheme.to_string(),
-                    },
+                    // Only a real scheme is quoted back: text before "://" that is not one
+                    // may be part of a password.
+                    (UrlError::Scheme, Some((scheme, _)))
+                        if !scheme.is_empty()
+                            && scheme
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+                    {
+                        TargetUrlError::Scheme {
+                            scheme: scheme.to_string(),
+                        }
+                    }
                     (e, _) => TargetUrlError::MySql(e),
                 })
         }
@@ -230,6 +239,9 @@ mod tests {
         );
         let e = TargetConfig::parse("just-a-host").unwrap_err();
         assert_eq!(e, TargetUrlError::MySql(UrlError::Scheme));
+        // No scheme, a password holding "://": nothing of it is quoted back.
+        let e = TargetConfig::parse("u:se://cret@h").unwrap_err();
+        assert!(!e.to_string().contains("se"), "{e}");
     }
 
     #[test]
