@@ -79,6 +79,7 @@ fi
 
 if $with_roots; then
   bash "$(dirname "$0")/server-roots.sh"
+  bash "$(dirname "$0")/python-tools.sh"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -100,6 +100,8 @@ fn blank(item: &Item, severity: Severity, expected: String) -> CheckResult {
         message: String::new(),
         playbook: String::new(),
         fix: None,
+        position: None,
+        playbooks: Vec::new(),
     }
 }
 
@@ -236,6 +238,8 @@ mod tests {
                 summary: format!("fix {id}"),
                 origin: Origin::BuiltIn,
             }),
+            position: None,
+            playbooks: Vec::new(),
         }
     }
 

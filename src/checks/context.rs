@@ -6,10 +6,13 @@ use std::time::Duration;
 
 use crate::connection::account::Account;
 use crate::connection::error::ConnectError;
+use crate::connection::mysql_url::SourceConfig;
 use crate::connection::server::ServerInfo;
 use crate::connection::session::TlsState;
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
+use crate::pipeline::connect_rest::Connector;
+use crate::pipeline::StoredOffset;
 
 use super::condition::Facts;
 use super::profile::Profile;
@@ -36,6 +39,15 @@ pub struct RunOptions {
     /// `--account`: the account whose grants are judged (and fixed), when doctor connects as
     /// another; None judges the connected account.
     pub account: Option<Account>,
+    /// `--offset`: the pipeline's stored position as read from where it keeps it; its
+    /// position and GTIDs are also in `position` / `gtid_set`.
+    pub offset: Option<StoredOffset>,
+    /// Where position.available may open a short binlog dump to learn when files began (the
+    /// purge horizon); None (recorded servers) leaves the horizon unknown.
+    pub binlog_source: Option<SourceConfig>,
+    /// What Kafka Connect said of the connector (`--offset connect+http://...`): its
+    /// configuration (server id, tables, locking) and its tasks' state.
+    pub connector: Option<Connector>,
 }
 
 /// What a rule's `value` may name as `$name`: numbers the run declares rather than the
@@ -88,6 +100,9 @@ impl Default for RunOptions {
             max_downtime: None,
             now: None,
             account: None,
+            offset: None,
+            binlog_source: None,
+            connector: None,
         }
     }
 }
@@ -124,6 +139,18 @@ pub(crate) struct Context<'a> {
     pub(crate) schemas: Vec<String>,
     /// The account as the server sees it, `'user'@'host'`.
     pub(crate) account: Option<String>,
+    /// What the running builtin adds to its result beyond a verdict (taken after each check).
+    pub(crate) attached: Attached,
+}
+
+/// A builtin's additions to its check's result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Attached {
+    pub(crate) position: Option<crate::checks::result::PositionFacts>,
+    /// A playbook that fits this verdict better than the check's own.
+    pub(crate) playbook: Option<String>,
+    /// Every playbook the verdict's evidence matched (a failed task's trace), best first.
+    pub(crate) playbooks: Vec<String>,
 }
 
 impl Context<'_> {

@@ -58,6 +58,8 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
         message: String::new(),
         playbook: spec.playbook.clone(),
         fix: None,
+        position: None,
+        playbooks: Vec::new(),
     };
 
     if let Some(reason) = skip_reason(spec, ctx, earlier) {
@@ -69,6 +71,12 @@ fn run_one(spec: &CheckSpec, ctx: &mut Context, earlier: &[CheckResult]) -> Chec
         return result;
     };
     let judged = judge(probe::run(probe, ctx), rules, &facts, severity);
+    let attached = std::mem::take(&mut ctx.attached);
+    result.position = attached.position;
+    if let Some(p) = attached.playbook {
+        result.playbook = p;
+    }
+    result.playbooks = attached.playbooks;
     result.status = judged.status;
     result.observed = judged.observed;
     result.message = judged.message;

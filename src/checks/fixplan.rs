@@ -137,6 +137,8 @@ mod tests {
                 summary: format!("fix {id}"),
                 origin: Origin::BuiltIn,
             }),
+            position: None,
+            playbooks: Vec::new(),
         }
     }
 

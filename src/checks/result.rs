@@ -82,6 +82,23 @@ pub struct CheckResult {
     pub(crate) playbook: String,
     /// Present when the check did not pass and the catalogue has a fix for this server.
     pub fix: Option<ChosenFix>,
+    /// position.available's measurements; absent from every other check's JSON.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub position: Option<PositionFacts>,
+    /// connector.tasks: the playbooks a failed task's trace matched, best first (JSON
+    /// `playbooks`, present only when there are some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub playbooks: Vec<String>,
+}
+
+/// Where a stored position stands: in position.available's JSON entry as `horizon_s`
+/// (seconds until the server purges it; null when nothing purges or it is unknown),
+/// `bytes_behind` and `seconds_behind` (null when unknown).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PositionFacts {
+    pub horizon_s: Option<f64>,
+    pub bytes_behind: Option<u64>,
+    pub seconds_behind: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

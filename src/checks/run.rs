@@ -76,6 +76,7 @@ pub(crate) fn context<'a>(
         sql,
         schemas,
         account,
+        attached: Default::default(),
     }
 }
 

@@ -69,14 +69,22 @@ pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
         }
     };
     let in_log = positions.found();
-    let stored = args.stored.or_from_log(in_log.as_ref());
+    let source_config = if args.source.given() {
+        Some(args.source.config()?)
+    } else {
+        None
+    };
+    let (given, _) = args
+        .stored
+        .resolve(StoredArgs::timeout_of(source_config.as_ref()))?;
+    let stored = given.or_from_log(in_log.as_ref());
     found.truncate(args.top);
     let color = report::color_wanted(std::io::stdout().is_terminal());
     match args.format {
         DiagnoseFormat::Json => output::print(&matches::render_json(&found))?,
         DiagnoseFormat::Human => {
             print_fitted(&matches::render_human(&found, color))?;
-            if let (Some(p), false) = (&in_log, args.stored.given()) {
+            if let (Some(p), false) = (&in_log, given.given()) {
                 let then = if args.source.given() {
                     "checked against the source below"
                 } else {
@@ -86,8 +94,7 @@ pub(crate) fn run(args: &DiagnoseArgs) -> Result<Outcome> {
                     "\nStored position named in the log: {p} ({then})\n"
                 ))?;
             }
-            if args.source.given() {
-                let source = args.source.config()?;
+            if let Some(source) = source_config {
                 for m in &found {
                     let playbook = library.get(&m.id).expect("matches come from the library");
                     if playbook.diagnostics.is_empty() {

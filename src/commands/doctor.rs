@@ -24,6 +24,7 @@ use super::output;
 use super::source::SourceArgs;
 use super::stored::StoredArgs;
 use crate::connection::account::Account;
+use crate::pipeline::connector_settings::ConnectorSettings;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DoctorArgs {
@@ -90,18 +91,31 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     let source = args.source.config()?;
+    let (stored, pipeline) = args.stored.resolve(source.connect_timeout)?;
+    let connector = pipeline.as_ref().and_then(|p| p.connector.as_ref());
+    let from_connector = connector.map(ConnectorSettings::of).unwrap_or_default();
+    for note in &from_connector.notes {
+        eprintln!("cdc: {note}");
+    }
     let tables = TableScope {
-        patterns: args.tables.clone().unwrap_or_default(),
+        patterns: args
+            .tables
+            .clone()
+            .or(from_connector.tables.clone())
+            .unwrap_or_default(),
     };
     let options = RunOptions {
         profile: args.profile,
         tables,
-        position: args.stored.position.clone(),
-        gtid_set: args.stored.gtid_set.clone(),
-        server_id: args.server_id,
+        position: stored.position.clone(),
+        gtid_set: stored.gtid_set.clone(),
+        server_id: args.server_id.or(from_connector.server_id),
         max_downtime: args.max_downtime,
         now: None,
         account: args.account.clone(),
+        offset: stored.read.clone(),
+        binlog_source: stored.read.as_ref().map(|_| source.clone()),
+        connector: connector.cloned(),
     };
     if args.fix && args.format != Format::Human {
         bail!("--fix prints a plan for people: use it with --format human");

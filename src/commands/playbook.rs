@@ -60,7 +60,8 @@ pub(crate) fn run(args: &PlaybookArgs) -> Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     let source = args.source.config()?;
-    let results = run_diagnostics(playbook, &source, &args.source, &args.stored)?;
+    let (stored, _) = args.stored.resolve(source.connect_timeout)?;
+    let results = run_diagnostics(playbook, &source, &args.source, &stored)?;
     print_fitted(&render::render(playbook, Some(&results), color))?;
     let unhealthy = results.iter().any(|r| r.healthy == Some(false));
     Ok(Outcome::found_if(unhealthy))
@@ -91,6 +92,8 @@ pub(crate) fn run_diagnostics(
     let options = RunOptions {
         position: stored.position.clone(),
         gtid_set: stored.gtid_set.clone(),
+        offset: stored.read.clone(),
+        binlog_source: stored.read.as_ref().map(|_| source.clone()),
         ..RunOptions::default()
     };
     let sql: &mut dyn Sql = session;

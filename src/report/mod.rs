@@ -287,6 +287,8 @@ pub(crate) fn sample_report() -> Report {
         message: String::new(),
         playbook: String::new(),
         fix: None,
+        position: None,
+        playbooks: Vec::new(),
     };
     let checks = vec![
         CheckResult {

@@ -68,6 +68,14 @@ impl From<Vec<TablePattern>> for TablePatterns {
     }
 }
 
+impl std::fmt::Display for TablePatterns {
+    /// As `--tables` takes them: `db.t,db.*`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let items: Vec<String> = self.0.iter().map(|p| p.to_string()).collect();
+        f.write_str(&items.join(","))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

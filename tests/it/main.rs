@@ -12,6 +12,7 @@ mod doctor_mysql;
 mod doctor_read_only;
 mod doctor_tls;
 mod hints;
+mod pipeline_offset;
 mod playbook_cli;
 mod playbook_errors;
 mod playbooks;

@@ -1,6 +1,7 @@
 //! Named probes implemented in code, for what SQL alone cannot say.
 
 mod connect;
+mod connector;
 mod filters;
 pub(crate) mod grants;
 mod position;
@@ -50,6 +51,8 @@ pub enum Builtin {
     ReplicaPreserveCommitOrder,
     PositionAvailable,
     ServerReaderId,
+    ServerId,
+    ConnectorTasks,
 }
 
 impl BuiltinName {
@@ -67,6 +70,8 @@ impl BuiltinName {
             BuiltinName::ReplicaPreserveCommitOrder => "replica.preserve_commit_order",
             BuiltinName::PositionAvailable => "position.available",
             BuiltinName::ServerReaderId => "server.reader_id",
+            BuiltinName::ServerId => "server.id",
+            BuiltinName::ConnectorTasks => "connector.tasks",
         }
     }
 
@@ -97,7 +102,7 @@ impl BuiltinName {
     /// Whether it gives its own verdict (a check using it needs no rules) rather than a value
     /// for rules to judge.
     pub(crate) fn judges_itself(self) -> bool {
-        self != BuiltinName::BinlogRetention
+        !matches!(self, BuiltinName::BinlogRetention | BuiltinName::ServerId)
     }
 
     /// The `args` it takes.
@@ -128,6 +133,8 @@ impl Builtin {
             Builtin::ReplicaPreserveCommitOrder => replica::preserve_commit_order(ctx),
             Builtin::PositionAvailable => position::run(ctx),
             Builtin::ServerReaderId => reader_id::run(ctx),
+            Builtin::ServerId => reader_id::server_id(ctx),
+            Builtin::ConnectorTasks => connector::tasks(ctx),
         }
     }
 }

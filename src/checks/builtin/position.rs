@@ -7,25 +7,42 @@ use crate::binlog::gtid::BadGtid;
 use crate::binlog::position::{base_name, FilePos, GtidSet};
 use crate::checks::context::Context;
 use crate::checks::probe::{Level, Outcome};
+use crate::checks::result::PositionFacts;
 use crate::connection::binlogs::binary_logs;
 use crate::connection::server::Flavor;
+use crate::connection::server::{Platform, ServerInfo};
 use crate::connection::sql::literal;
 use crate::connection::sql::Sql;
+use crate::pipeline::file_times::FileTimes;
+use crate::pipeline::standing::{self, Retention};
+use crate::pipeline::StoredOffset;
 
 pub(crate) fn run(ctx: &mut Context) -> Outcome {
-    let flavor = match &ctx.server {
-        Some(s) => s.flavor,
-        None => return Outcome::Skip("no server information".into()),
+    let Some(server) = ctx.server.clone() else {
+        return Outcome::Skip("no server information".into());
     };
-    let (position, gtid_set) = (ctx.options.position.clone(), ctx.options.gtid_set.clone());
+    let flavor = server.flavor;
+    let options = ctx.options;
+    let offset = options.offset.as_ref();
+    let (position, gtid_set) = match offset {
+        Some(o) => (o.position.clone(), o.gtids.clone()),
+        None => (options.position.clone(), options.gtid_set.clone()),
+    };
     let Some(sql) = ctx.sql.as_deref_mut() else {
         return Outcome::Skip("no connection".into());
     };
-    match (position, gtid_set) {
-        (Some(p), _) => file_position(sql, &p),
-        (None, Some(GtidSet::Mysql(g))) if flavor == Flavor::Mysql => mysql_gtid(sql, &g),
-        (None, Some(GtidSet::Mariadb(g))) if flavor == Flavor::Mariadb => mariadb_gtid(sql, &g),
-        (None, Some(g)) => {
+    // A connector resumes by GTID when its offset has them; the file is then only a hint.
+    let by_gtid = gtid_set.is_some();
+    let verdict = match (&position, &gtid_set) {
+        (_, Some(GtidSet::Mysql(g))) if flavor == Flavor::Mysql => match mysql_gtid(sql, g) {
+            Ok(v) => v,
+            Err(e) => return Outcome::Error(e),
+        },
+        (_, Some(GtidSet::Mariadb(g))) if flavor == Flavor::Mariadb => match mariadb_gtid(sql, g) {
+            Ok(v) => v,
+            Err(e) => return Outcome::Error(e),
+        },
+        (_, Some(g)) => {
             let name = |f| match f {
                 Flavor::Mysql => "MySQL",
                 Flavor::Mariadb => "MariaDB",
@@ -34,28 +51,186 @@ pub(crate) fn run(ctx: &mut Context) -> Outcome {
                 GtidSet::Mysql(_) => Flavor::Mysql,
                 GtidSet::Mariadb(_) => Flavor::Mariadb,
             };
-            Outcome::verdict(
-                Level::Violation,
+            Verdict::elsewhere(
                 format!("a {} server", name(flavor)),
                 format!(
                     "{g} is a {} GTID set: a position from another server, or offsets mixed up?",
                     name(of_set)
                 ),
             )
-            .without_check_fixes()
         }
+        (Some(p), None) => match binary_logs(sql) {
+            Ok(files) => judge_file_position(&files, &p.file, p.pos),
+            Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
+        },
         (None, None) => {
-            Outcome::Skip("no stored position given (--position FILE:POS or --gtid-set SET)".into())
+            return Outcome::Skip(
+                "no stored position given (--offset SOURCE, --position FILE:POS or --gtid-set SET)"
+                    .into(),
+            )
         }
+    };
+    let verdict = match offset {
+        Some(o) => identity(verdict, o, &server, by_gtid),
+        None => verdict,
+    };
+    let verdict = match (&position, verdict.level) {
+        (Some(p), Level::Ok) => with_standing(verdict, ctx, &server, p, offset),
+        (_, Level::Violation) if !verdict.elsewhere => {
+            // Purged: nothing left to wait for.
+            ctx.attached.position = Some(PositionFacts {
+                horizon_s: Some(0.0),
+                bytes_behind: None,
+                seconds_behind: None,
+            });
+            verdict
+        }
+        _ => verdict,
+    };
+    let verdict = match offset.and_then(|o| o.skips()) {
+        Some(skips) if verdict.level == Level::Ok => Verdict {
+            observed: format!("{} ({skips})", verdict.observed),
+            ..verdict
+        },
+        _ => verdict,
+    };
+    if verdict.elsewhere {
+        ctx.attached.playbook = Some(verdict.playbook.unwrap_or(FAILOVER_PLAYBOOK).to_string());
+    }
+    Outcome::from(verdict)
+}
+
+/// Re-pointing a connector whose offset is another server's.
+const FAILOVER_PLAYBOOK: &str = "connector-after-failover";
+
+/// The offset's own record of the server it read (server_id): another id than this
+/// server's means a failover, a restore or a new server behind the same address. A GTID
+/// offset that this server contains carries over; a file position never does.
+fn identity(
+    verdict: Verdict,
+    offset: &StoredOffset,
+    server: &ServerInfo,
+    by_gtid: bool,
+) -> Verdict {
+    let own: Option<u32> = server.variable("server_id").and_then(|v| v.parse().ok());
+    let (Some(theirs), Some(own)) = (offset.server_id, own) else {
+        return verdict;
+    };
+    if theirs == own {
+        return verdict;
+    }
+    match verdict.level {
+        Level::Ok if by_gtid => Verdict {
+            observed: format!(
+                "{}; the offset was taken on server_id {theirs}, this is server_id {own} (a failover: it resumes by GTID)",
+                verdict.observed
+            ),
+            ..verdict
+        },
+        Level::Ok => Verdict::elsewhere(
+            format!("offset from server_id {theirs}; this server is server_id {own}"),
+            format!(
+                "the offset ({}) was taken on server_id {theirs}, but this server is server_id {own}: a failover, restore or new server behind the same address. A file position means nothing on another server; re-point the connector (GTIDs carry across servers, file positions do not)",
+                offset.describe()
+            ),
+        ),
+        _ => verdict,
     }
 }
 
-fn file_position(sql: &mut dyn Sql, position: &FilePos) -> Outcome {
-    let files = match binary_logs(sql) {
-        Ok(f) => f,
-        Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
+/// A usable position: how far behind it is and when it will be purged. A horizon under an
+/// hour (or under --max-downtime) is a warning: the connector may not get there in time.
+fn with_standing(
+    verdict: Verdict,
+    ctx: &mut Context,
+    server: &ServerInfo,
+    at: &FilePos,
+    offset: Option<&StoredOffset>,
+) -> Verdict {
+    let Some(sql) = ctx.sql.as_deref_mut() else {
+        return verdict;
     };
-    Outcome::from(judge_file_position(&files, &position.file, position.pos))
+    let Ok(files) = binary_logs(sql) else {
+        return verdict;
+    };
+    if !files.iter().any(|(n, _)| *n == at.file) {
+        // Resumes by GTID from a file that is gone: no file to time.
+        return verdict;
+    }
+    let retention = retention_of(sql, server);
+    let mut times = ctx
+        .options
+        .binlog_source
+        .as_ref()
+        .map(|source| FileTimes::new(source, sql, server));
+    let mut started = |file: &str| times.as_mut().and_then(|t| t.started(file));
+    let now = ctx.options.now.unwrap_or_else(unix_now);
+    let standing = standing::measure(
+        &files,
+        at,
+        retention,
+        &mut started,
+        offset.and_then(|o| o.event_time),
+        now,
+    );
+    ctx.attached.position = Some(PositionFacts {
+        horizon_s: standing.horizon_s,
+        bytes_behind: standing.bytes_behind,
+        seconds_behind: standing.seconds_behind,
+    });
+    let margin = ctx
+        .options
+        .max_downtime
+        .map_or(3600.0, |d| d.as_secs_f64().max(3600.0));
+    let words = standing.in_words();
+    let observed = format!("{}; {words}", verdict.observed);
+    match standing.horizon_s {
+        Some(h) if h < margin => Verdict {
+            level: Level::Warn,
+            observed,
+            message: format!(
+                "the stored position is purged in about {} ({}): unless the connector gets past {} first, it will have to re-snapshot",
+                standing::words(h),
+                standing.basis,
+                at.file
+            ),
+            ..verdict
+        },
+        _ => Verdict {
+            observed,
+            message: standing.basis,
+            ..verdict
+        },
+    }
+}
+
+/// How this server purges binlogs: by age (RDS/Aurora by their own hours), and MariaDB
+/// 11.4+ also by total size.
+fn retention_of(sql: &mut dyn Sql, server: &ServerInfo) -> Retention {
+    let age = match server.platform {
+        Platform::Rds | Platform::Aurora => {
+            let hours = sql
+                .query(super::retention::RDS_RETENTION)
+                .ok()
+                .and_then(|r| r.scalar().flatten().map(str::to_string));
+            super::retention::from_rds_hours(server.platform, hours.as_deref()).as_number()
+        }
+        _ => super::retention::from_variables(server).as_number(),
+    };
+    let num = |name: &str| server.variable(name).and_then(|v| v.parse::<u64>().ok());
+    Retention {
+        seconds: age.filter(|s| s.is_finite()),
+        total_bytes: num("max_binlog_total_size")
+            .or_else(|| num("binlog_space_limit"))
+            .filter(|b| *b > 0),
+        file_bytes: num("max_binlog_size").unwrap_or(1 << 30),
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The verdict for FILE:POS against the server's binlog list (name, size), oldest first.
@@ -86,7 +261,7 @@ pub(crate) fn judge_file_position(files: &[(String, u64)], file: &str, pos: u64)
         ),
         None => Verdict::elsewhere(
             observed,
-            format!("{file} is not on this server (newest: {}): a position from another server, or a renamed log?", last.0),
+            format!("{file} is past this server's newest binlog, {}: the numbering went backwards (RESET MASTER, a restore or a new server behind the same address) or the position is another server's; the connector would wait for a file that never comes", last.0),
         ),
     }
 }
@@ -100,6 +275,8 @@ pub(crate) struct Verdict {
     pub(crate) observed: String,
     pub(crate) message: String,
     elsewhere: bool,
+    /// The playbook for an `elsewhere` verdict, when not the failover one.
+    playbook: Option<&'static str>,
 }
 
 impl Verdict {
@@ -109,6 +286,7 @@ impl Verdict {
             observed,
             message: String::new(),
             elsewhere: false,
+            playbook: None,
         }
     }
 
@@ -118,6 +296,7 @@ impl Verdict {
             observed,
             message,
             elsewhere: false,
+            playbook: None,
         }
     }
 
@@ -140,58 +319,78 @@ impl From<Verdict> for Outcome {
     }
 }
 
-fn mysql_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
+fn mysql_gtid(sql: &mut dyn Sql, set: &str) -> Result<Verdict, String> {
     let q = format!(
-        "SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, {s}), GTID_SUBSET({s}, @@GLOBAL.gtid_executed), @@GLOBAL.gtid_purged",
+        "SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, {s}), GTID_SUBSET({s}, @@GLOBAL.gtid_executed), @@GLOBAL.gtid_purged, @@GLOBAL.gtid_executed",
         s = literal(set)
     );
-    let rows = match sql.query(&q) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Error(format!("cannot compare GTID sets: {e}")),
-    };
+    let rows = sql
+        .query(&q)
+        .map_err(|e| format!("cannot compare GTID sets: {e}"))?;
     let cell = |i: usize| rows.rows.first().and_then(|r| r.get(i).cloned().flatten());
     let purged = cell(2).unwrap_or_default();
-    match (cell(0).as_deref(), cell(1).as_deref()) {
-        (Some("1"), Some("1")) => Outcome::verdict(Level::Ok, format!("available (gtid_purged={purged})"), ""),
-        (Some("0"), _) => Outcome::verdict(
-            Level::Violation,
+    let executed = cell(3).unwrap_or_default();
+    Ok(match (cell(0).as_deref(), cell(1).as_deref()) {
+        (Some("1"), Some("1")) => Verdict::ok(format!("available (gtid_purged={purged})")),
+        (Some("0"), _) => Verdict::purged(
             format!("gtid_purged={purged}"),
-            "the server purged transactions the connector has not read yet: it cannot resume and must re-snapshot",
+            "the server purged transactions the connector has not read yet: it cannot resume and must re-snapshot".into(),
         ),
-        _ => Outcome::verdict(
-            Level::Violation,
-            "not a subset of gtid_executed",
-            "the stored set has transactions this server never executed: a position from another server?",
-        )
-        .without_check_fixes(),
-    }
+        _ => {
+            let unknown: Vec<String> = uuids(set)
+                .into_iter()
+                .filter(|u| !uuids(&executed).contains(u))
+                .collect();
+            if unknown.is_empty() {
+                Verdict {
+                    playbook: Some("gtid-set-not-on-source"),
+                    ..Verdict::elsewhere(
+                        "not a subset of gtid_executed".into(),
+                        "the stored set has transactions this server never executed: the connector is ahead of this server (a failover to a server missing transactions?)".into(),
+                    )
+                }
+            } else {
+                Verdict::elsewhere(
+                    format!("gtid_executed has no {}", unknown.join(", ")),
+                    format!(
+                        "the stored GTIDs name server uuid {} that this server has never executed: the offset is another server's (a restore, Blue/Green switchover or RESET); re-point the connector",
+                        unknown.join(", ")
+                    ),
+                )
+            }
+        }
+    })
 }
 
-fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
-    let stored = match parse_mariadb_gtids(set) {
-        Ok(s) => s,
-        Err(e) => return Outcome::Error(e.to_string()),
-    };
-    let oldest = match binary_logs(sql) {
-        Ok(files) => files.into_iter().next().map(|(name, _)| name),
-        Err(e) => return Outcome::Error(format!("cannot list binary logs: {e}")),
-    };
+/// The source uuids a MySQL GTID set names, lower case.
+fn uuids(set: &str) -> Vec<String> {
+    set.split(',')
+        .filter_map(|p| p.trim().split(':').next())
+        .filter(|u| !u.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Result<Verdict, String> {
+    let stored = parse_mariadb_gtids(set).map_err(|e| e.to_string())?;
+    let oldest = binary_logs(sql)
+        .map_err(|e| format!("cannot list binary logs: {e}"))?
+        .into_iter()
+        .next()
+        .map(|(name, _)| name);
     let Some(oldest) = oldest else {
-        return Outcome::verdict(
-            Level::Violation,
-            "no binary logs",
-            "the server lists no binary logs",
-        )
-        .without_check_fixes();
+        return Ok(Verdict::elsewhere(
+            "no binary logs".into(),
+            "the server lists no binary logs".into(),
+        ));
     };
     // The Gtid_list event at the start of the oldest binlog holds what came before it: purged.
-    let events = match sql.query(&format!(
-        "SHOW BINLOG EVENTS IN {} LIMIT 4",
-        literal(&oldest)
-    )) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Error(format!("cannot read {oldest}: {e}")),
-    };
+    let events = sql
+        .query(&format!(
+            "SHOW BINLOG EVENTS IN {} LIMIT 4",
+            literal(&oldest)
+        ))
+        .map_err(|e| format!("cannot read {oldest}: {e}"))?;
     let info_col = events.column("Info").unwrap_or(5);
     let type_col = events.column("Event_type").unwrap_or(2);
     let purged_list = events
@@ -207,7 +406,7 @@ fn mariadb_gtid(sql: &mut dyn Sql, set: &str) -> Outcome {
         .and_then(|r| r.scalar().flatten().map(str::to_string))
         .unwrap_or_default();
     let current = parse_mariadb_gtids(&current).unwrap_or_default();
-    Outcome::from(judge_mariadb(&stored, &purged, &current))
+    Ok(judge_mariadb(&stored, &purged, &current))
 }
 
 type DomainSeqs = BTreeMap<u32, u64>;
@@ -291,7 +490,7 @@ mod tests {
         let m = judge_file_position(&files(), "binlog.000021", 900).message;
         assert!(m.contains("past its end"), "{m}");
         let m = judge_file_position(&files(), "binlog.000099", 4).message;
-        assert!(m.contains("not on this server"), "{m}");
+        assert!(m.contains("numbering went backwards"), "{m}");
         // Sorts before the oldest kept log, but no log of this server ever had that name.
         let Verdict {
             level: l,

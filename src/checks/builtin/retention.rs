@@ -37,7 +37,7 @@ pub(crate) fn run(ctx: &mut Context) -> Outcome {
     }
 }
 
-const RDS_RETENTION: &str =
+pub(crate) const RDS_RETENTION: &str =
     "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'";
 
 /// RDS and Aurora keep binlogs only as long as 'binlog retention hours' says. NULL: RDS

@@ -20,7 +20,7 @@ use check::Placed;
 use read::Reader;
 
 /// The built-in check files, in the order doctor shows them.
-pub(crate) const BUILTIN_FILES: [(&str, &str); 8] = [
+pub(crate) const BUILTIN_FILES: [(&str, &str); 9] = [
     (
         "checks/connect.yaml",
         include_str!("../../../checks/connect.yaml"),
@@ -52,6 +52,10 @@ pub(crate) const BUILTIN_FILES: [(&str, &str); 8] = [
     (
         "checks/position.yaml",
         include_str!("../../../checks/position.yaml"),
+    ),
+    (
+        "checks/connector.yaml",
+        include_str!("../../../checks/connector.yaml"),
     ),
 ];
 

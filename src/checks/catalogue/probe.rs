@@ -213,6 +213,8 @@ fn builtin(r: &mut Reader, f: &Fields) -> Option<Probe> {
         BuiltinName::ReplicaPreserveCommitOrder => Builtin::ReplicaPreserveCommitOrder,
         BuiltinName::PositionAvailable => Builtin::PositionAvailable,
         BuiltinName::ServerReaderId => Builtin::ServerReaderId,
+        BuiltinName::ConnectorTasks => Builtin::ConnectorTasks,
+        BuiltinName::ServerId => Builtin::ServerId,
     };
     Some(Probe::Builtin(builtin))
 }

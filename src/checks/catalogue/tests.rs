@@ -225,7 +225,11 @@ fn an_unknown_builtin_lists_the_known_ones() {
         "{}",
         all[0]
     );
-    assert!(all[0].contains("server.reader_id)"), "{}", all[0]);
+    assert!(
+        all[0].contains("server.reader_id, server.id, connector.tasks)"),
+        "{}",
+        all[0]
+    );
     let all = problems(&one(&format!(
         "    probe: {{ builtin: connect.tcp, args: {{ x: 1 }} }}\n{TAIL}"
     )));

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds, once, the Python environment the tests run real pipeline stand-ins from: the
+# python-mysql-replication package (PyPI mysql-replication), a real binlog reader that stores
+# its position file the way the seed app does. Lives in ${CDC_PYTHON_ENV:-/var/cache/cdc/py};
+# reused when its packages are there.
+set -euo pipefail
+
+env_dir=${CDC_PYTHON_ENV:-/var/cache/cdc/py}
+packages=(mysql-replication==1.0.17)
+
+if [ -x "$env_dir/bin/python" ] && "$env_dir/bin/python" -c 'import pymysqlreplication' 2>/dev/null; then
+  exit 0
+fi
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "python-tools: installing python3-venv" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
+fi
+echo "python-tools: creating $env_dir (${packages[*]})" >&2
+mkdir -p "$(dirname "$env_dir")"
+python3 -m venv "$env_dir"
+"$env_dir/bin/pip" install -q --disable-pip-version-check "${packages[@]}"
