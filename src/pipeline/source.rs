@@ -93,9 +93,11 @@ impl OffsetSource {
                 topic,
                 connector,
             } => {
-                // TEMPORARY until the broker client lands (branch kafka).
-                let _ = (broker, topic, connector, timeout);
-                Err(OffsetError::Kafka("kafka:// is not readable yet".into()))
+                // The broker client is not in this build yet (issue 15 continues).
+                let _ = (timeout, connector);
+                Err(OffsetError::Kafka(format!(
+                    "kafka://{broker}/{topic}: reading the Connect offsets topic is not supported yet; read the connector's offsets through Kafka Connect's REST API: connect+http://HOST:PORT/connectors/NAME"
+                )))
             }
         }
     }
