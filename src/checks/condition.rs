@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::connection::server::{Flavor, Platform, Version};
+use crate::pipeline::snapshot_locking::SnapshotLocking;
 
 use super::profile::Profile;
 use super::spec::Condition;
@@ -16,6 +17,8 @@ pub struct Facts {
     pub version: Option<Version>,
     pub platform: Option<Platform>,
     pub profile: Profile,
+    /// The connector's `snapshot.locking.mode`, when its configuration was read.
+    pub snapshot_locking: Option<SnapshotLocking>,
 }
 
 impl Condition {
@@ -42,6 +45,12 @@ impl Condition {
                 return false;
             }
         }
+        if let Some(modes) = &self.snapshot_locking {
+            match t.snapshot_locking {
+                Some(m) if modes.contains(&m) => {}
+                _ => return false,
+            }
+        }
         true
     }
 
@@ -59,6 +68,10 @@ impl Condition {
         }
         if let Some(ps) = &self.profile {
             parts.push(ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(ms) = &self.snapshot_locking {
+            let modes: Vec<&str> = ms.iter().map(|m| m.name()).collect();
+            parts.push(format!("snapshot.locking.mode {}", modes.join(", ")));
         }
         parts.join("; ")
     }
@@ -142,6 +155,7 @@ mod tests {
             version: Version::parse(v),
             platform: Some(platform),
             profile: Profile::Generic,
+            snapshot_locking: None,
         }
     }
 
@@ -163,6 +177,7 @@ mod tests {
             version: VersionReq::parse(">=8.4"),
             platform: Some(vec![Platform::Rds, Platform::Aurora]),
             profile: None,
+            snapshot_locking: None,
         };
         assert!(c.matches(&facts(Flavor::Mysql, "8.4.2", Platform::Rds)));
         assert!(!c.matches(&facts(Flavor::Mysql, "8.0.40", Platform::Rds)));
@@ -173,8 +188,24 @@ mod tests {
             version: None,
             platform: None,
             profile: Profile::Generic,
+            snapshot_locking: None,
         };
         assert!(!c.matches(&unknown));
         assert!(Condition::default().matches(&unknown));
+    }
+
+    #[test]
+    fn a_locking_mode_condition_needs_the_connectors_setting() {
+        let c = Condition {
+            snapshot_locking: Some(vec![SnapshotLocking::None]),
+            ..Condition::default()
+        };
+        assert_eq!(c.describe(), "snapshot.locking.mode none");
+        let mut f = facts(Flavor::Mysql, "8.4.2", Platform::SelfManaged);
+        assert!(!c.matches(&f), "no connector configuration read");
+        f.snapshot_locking = Some(SnapshotLocking::Minimal);
+        assert!(!c.matches(&f));
+        f.snapshot_locking = Some(SnapshotLocking::None);
+        assert!(c.matches(&f));
     }
 }

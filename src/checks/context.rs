@@ -12,6 +12,7 @@ use crate::connection::session::TlsState;
 use crate::connection::sql::Sql;
 use crate::connection::tls::SslMode;
 use crate::pipeline::connect_rest::Connector;
+use crate::pipeline::connector_settings::snapshot_locking;
 use crate::pipeline::StoredOffset;
 
 use super::condition::Facts;
@@ -160,6 +161,11 @@ impl Context<'_> {
             version: self.server.as_ref().map(|s| s.version),
             platform: self.server.as_ref().map(|s| s.platform),
             profile: self.options.profile,
+            snapshot_locking: self
+                .options
+                .connector
+                .as_ref()
+                .and_then(|c| snapshot_locking(c).ok().flatten()),
         }
     }
 }

@@ -192,6 +192,7 @@ mod tests {
             version: Version::parse("8.0.35"),
             platform: Some(Platform::SelfManaged),
             profile: Profile::Generic,
+            snapshot_locking: None,
         }
     }
 

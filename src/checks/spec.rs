@@ -37,6 +37,7 @@ use super::builtin::Builtin;
 use super::condition::VersionReq;
 use super::context::RuleVariable;
 use super::profile::Profile;
+use crate::pipeline::snapshot_locking::SnapshotLocking;
 
 #[derive(Debug, Clone)]
 pub struct CheckSpec {
@@ -98,6 +99,8 @@ pub struct Condition {
     pub(crate) version: Option<VersionReq>,
     pub(crate) platform: Option<Vec<Platform>>,
     pub(crate) profile: Option<Vec<Profile>>,
+    /// The connector's `snapshot.locking.mode` (known only from its Kafka Connect config).
+    pub(crate) snapshot_locking: Option<Vec<SnapshotLocking>>,
 }
 
 /// A check's (or diagnostic's) probes: tried in order, the first whose `when` holds is used.

@@ -30,9 +30,10 @@ use crate::pipeline::connector_settings::ConnectorSettings;
 pub(crate) struct DoctorArgs {
     #[command(flatten)]
     pub(crate) source: SourceArgs,
-    /// Whose requirements to check against.
-    #[arg(long, value_enum, default_value_t = Profile::Generic)]
-    pub(crate) profile: Profile,
+    /// Whose requirements to check against [default: generic; debezium when --offset reads a
+    /// Debezium connector's configuration].
+    #[arg(long, value_enum)]
+    pub(crate) profile: Option<Profile>,
     /// Tables the pipeline captures: db.t,db.*,*.*, a bare db, globs with * and ?
     /// (default: every non-system schema).
     #[arg(long)]
@@ -104,8 +105,13 @@ pub(crate) fn run(args: &DoctorArgs) -> Result<Outcome> {
             .or(from_connector.tables.clone())
             .unwrap_or_default(),
     };
+    // A Debezium connector's own configuration says whose requirements apply.
+    let profile = args.profile.unwrap_or(match connector {
+        Some(c) if c.is_debezium() => Profile::Debezium,
+        _ => Profile::Generic,
+    });
     let options = RunOptions {
-        profile: args.profile,
+        profile,
         tables,
         position: stored.position.clone(),
         gtid_set: stored.gtid_set.clone(),

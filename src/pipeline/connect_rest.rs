@@ -83,6 +83,12 @@ pub struct TaskStatus {
 }
 
 impl Connector {
+    /// Whether `connector.class` is one of Debezium's (io.debezium.connector.*).
+    pub(crate) fn is_debezium(&self) -> bool {
+        self.setting("connector.class")
+            .is_some_and(|c| c.starts_with("io.debezium."))
+    }
+
     pub(crate) fn setting(&self, key: &str) -> Option<&str> {
         self.config
             .get(key)

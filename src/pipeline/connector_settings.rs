@@ -3,6 +3,7 @@
 //! the patterns doctor's --tables takes where they translate).
 
 use super::connect_rest::Connector;
+use super::snapshot_locking::SnapshotLocking;
 use crate::tables::TablePatterns;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11,6 +12,9 @@ pub struct ConnectorSettings {
     pub(crate) server_id: Option<u32>,
     /// `table.include.list`, else `database.include.list`.
     pub(crate) tables: Option<TablePatterns>,
+    /// `snapshot.locking.mode` (Debezium's default, minimal, when the setting is absent); None
+    /// when the connector is not Debezium's or the value is not one Debezium knows.
+    pub(crate) snapshot_locking: Option<SnapshotLocking>,
     /// What could not be used, said once on stderr.
     pub(crate) notes: Vec<String>,
 }
@@ -18,6 +22,10 @@ pub struct ConnectorSettings {
 impl ConnectorSettings {
     pub(crate) fn of(connector: &Connector) -> ConnectorSettings {
         let mut out = ConnectorSettings::default();
+        match snapshot_locking(connector) {
+            Ok(m) => out.snapshot_locking = m,
+            Err(note) => out.notes.push(note),
+        }
         if let Some(id) = connector.setting("database.server.id") {
             match id.trim().parse::<u32>() {
                 Ok(id) => out.server_id = Some(id),
@@ -54,6 +62,21 @@ impl ConnectorSettings {
             }
         }
         out
+    }
+}
+
+/// `snapshot.locking.mode`, Debezium's default (minimal) when a Debezium connector leaves it
+/// out; Err says why a value cannot be used.
+pub(crate) fn snapshot_locking(connector: &Connector) -> Result<Option<SnapshotLocking>, String> {
+    match connector.setting("snapshot.locking.mode") {
+        Some(v) => SnapshotLocking::parse(v).map(Some).ok_or_else(|| {
+            format!(
+                "connector {}: snapshot.locking.mode {v:?} is none of minimal, minimal_percona, extended, none, custom; the snapshot's grants are judged as for any Debezium connector",
+                connector.name
+            )
+        }),
+        None if connector.is_debezium() => Ok(Some(SnapshotLocking::Minimal)),
+        None => Ok(None),
     }
 }
 
@@ -149,5 +172,23 @@ mod tests {
         assert_eq!(s.server_id, None);
         let s = ConnectorSettings::of(&connector(&[("database.server.id", "abc")]));
         assert!(s.notes[0].contains("not a server id"), "{:?}", s.notes);
+    }
+
+    #[test]
+    fn snapshot_locking_defaults_to_debeziums_own() {
+        let debezium = (
+            "connector.class",
+            "io.debezium.connector.mysql.MySqlConnector",
+        );
+        let s = ConnectorSettings::of(&connector(&[debezium]));
+        assert_eq!(s.snapshot_locking, Some(SnapshotLocking::Minimal));
+        let s = ConnectorSettings::of(&connector(&[debezium, ("snapshot.locking.mode", "none")]));
+        assert_eq!(s.snapshot_locking, Some(SnapshotLocking::None));
+        let s = ConnectorSettings::of(&connector(&[debezium, ("snapshot.locking.mode", "total")]));
+        assert_eq!(s.snapshot_locking, None);
+        assert!(s.notes[0].contains("\"total\""), "{:?}", s.notes);
+        // Another vendor's connector: its locking is not Debezium's.
+        let s = ConnectorSettings::of(&connector(&[("connector.class", "com.example.Cdc")]));
+        assert_eq!(s.snapshot_locking, None);
     }
 }

@@ -345,8 +345,11 @@ fn kafka_connect_rest_gives_offset_config_and_failed_tasks(kind: Kind) {
         ("POS", "4".into()),
         ("SERVER_ID", own.to_string()),
         ("TS", (now - 7200).to_string()),
+        ("LOCKING", "minimal".into()),
     ]);
     let (code, report) = doctor_json(&url, &["--offset", &worker]);
+    // A Debezium connector's configuration makes the run Debezium's.
+    assert_eq!(report["profile"], "debezium", "{report:#}");
     let c = check(&report, "position.available");
     assert_eq!(c["status"], "pass", "{c:#}");
     assert!(
@@ -398,7 +401,53 @@ fn kafka_connect_rest_gives_offset_config_and_failed_tasks(kind: Kind) {
     );
 }
 
+/// The grants the snapshot needs follow the connector's snapshot.locking.mode.
+fn the_snapshot_locking_mode_decides_which_grants_the_snapshot_needs(kind: Kind) {
+    let server = common::retail_server_on(kind, &[]);
+    let url = server.url("cdc_user", common::CDC_PASSWORD);
+    server
+        .exec("REVOKE RELOAD, LOCK TABLES ON *.* FROM 'cdc_user'@'%'")
+        .unwrap();
+    let snapshot = |locking: &str| {
+        let worker = connect_worker(&[
+            ("FILE", current(&server)),
+            ("POS", "4".into()),
+            ("SERVER_ID", "4242".into()),
+            ("TS", "0".into()),
+            ("LOCKING", locking.into()),
+        ]);
+        let (_, report) = doctor_json(&url, &["--offset", &worker]);
+        check(&report, "grants.snapshot").clone()
+    };
+    // No locks: SELECT and SHOW DATABASES are enough.
+    let none = snapshot("none");
+    assert_eq!(none["status"], "pass", "{none:#}");
+    // The global read lock needs RELOAD, which the account no longer holds.
+    let minimal = snapshot("minimal");
+    assert_eq!(minimal["status"], "fail", "{minimal:#}");
+    let message = minimal["message"].as_str().unwrap();
+    assert!(message.contains("RELOAD"), "{minimal:#}");
+    assert!(!message.contains("LOCK TABLES"), "{minimal:#}");
+    let fix = minimal["fix"].to_string();
+    assert!(fix.contains("FLUSH TABLES WITH READ LOCK"), "{minimal:#}");
+    // Percona's backup lock needs BACKUP_ADMIN.
+    let percona = snapshot("minimal_percona");
+    assert_eq!(percona["status"], "fail", "{percona:#}");
+    assert!(
+        percona["message"]
+            .as_str()
+            .unwrap()
+            .contains("BACKUP_ADMIN"),
+        "{percona:#}"
+    );
+    server
+        .exec("GRANT RELOAD ON *.* TO 'cdc_user'@'%'")
+        .unwrap();
+    assert_eq!(snapshot("extended")["status"], "pass");
+}
+
 on_each_server!(
+    the_snapshot_locking_mode_decides_which_grants_the_snapshot_needs,
     a_python_mysql_replication_reader_resumes_until_its_file_is_purged,
     a_debezium_offset_from_another_server_or_a_reset_numbering_fails,
     a_flink_cdc_job_log_is_read_at_its_last_checkpoint,

@@ -243,6 +243,7 @@ fn diagnostics_run_on(kind: common::Kind) {
         version: Some(version),
         platform: Some(Platform::SelfManaged),
         profile: Profile::Generic,
+        snapshot_locking: None,
     };
     let mut conn = server.connect("root", "").unwrap();
     let scope = TableScope::default();

@@ -10,7 +10,13 @@ use crate::checks::context::RuleVariable;
 use crate::checks::spec::{Bound, Cmp, Condition, Expected, Op, Rule, Test, Threshold};
 use crate::connection::server::Version;
 
-const CONDITION_FIELDS: &[&str] = &["flavor", "version", "platform", "profile"];
+const CONDITION_FIELDS: &[&str] = &[
+    "flavor",
+    "version",
+    "platform",
+    "profile",
+    "snapshot_locking",
+];
 const RULE_FIELDS: &[&str] = &["op", "value", "of", "severity", "when", "message"];
 
 pub(crate) fn condition(r: &mut Reader, node: &Node, path: &str) -> Option<Condition> {
@@ -35,11 +41,15 @@ pub(crate) fn condition(r: &mut Reader, node: &Node, path: &str) -> Option<Condi
     let profile = f
         .get("profile")
         .and_then(|n| r.names(n, &f.path("profile")));
+    let snapshot_locking = f
+        .get("snapshot_locking")
+        .and_then(|n| r.names(n, &f.path("snapshot_locking")));
     (r.count() == before).then_some(Condition {
         flavor,
         version,
         platform,
         profile,
+        snapshot_locking,
     })
 }
 
