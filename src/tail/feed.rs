@@ -1,6 +1,7 @@
 //! What the binlog reader thread sends to whoever shows it (TUI, plain, jsonl).
 
 use super::super::binlog::change::RowChange;
+use super::pipeline::{CanaryEvent, PipelineView};
 
 /// Where the reader is, and where the server is.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,4 +45,8 @@ pub enum Feed {
     },
     /// `--until` reached, or the end of the files.
     Finished,
+    /// The pipeline watcher's latest sample (`--target` / `--offset`).
+    Pipeline(Box<PipelineView>),
+    /// A canary run's progress.
+    Canary(CanaryEvent),
 }

@@ -3,4 +3,5 @@
 pub mod feed;
 pub mod live;
 pub mod output;
+pub mod pipeline;
 pub mod tui;

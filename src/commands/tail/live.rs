@@ -160,7 +160,11 @@ fn print_lines(rx: mpsc::Receiver<Feed>, format: TailFormat) -> Result<Outcome> 
                 return Ok(Outcome::Problem { message, playbook });
             }
             Feed::Finished => return Ok(Outcome::Clean),
-            Feed::Heartbeat | Feed::Progress { .. } | Feed::Positions(_) => Ok(()),
+            Feed::Heartbeat
+            | Feed::Progress { .. }
+            | Feed::Positions(_)
+            | Feed::Pipeline(_)
+            | Feed::Canary(_) => Ok(()),
         };
         written.context("writing the changes")?;
     }

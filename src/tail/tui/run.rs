@@ -1,6 +1,6 @@
 //! The loop: drain the reader's channel, read a key, tick, draw.
 
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
@@ -12,6 +12,7 @@ use super::state::{App, Failure, Header};
 use super::terminal;
 use super::update::{apply_feed, on_key, tick, Action};
 use crate::tail::feed::Feed;
+use crate::tail::pipeline::PanelCommand;
 
 /// Changes kept in the list when the caller does not say.
 pub const DEFAULT_CAPACITY: usize = 10_000;
@@ -34,8 +35,31 @@ pub fn run_with_capacity(
     feed: Receiver<Feed>,
     capacity: usize,
 ) -> Result<Option<Failure>> {
+    run_with(header, feed, capacity, None)
+}
+
+/// The pipeline panel's side of the loop: how long counts may differ before it is more than
+/// lag, and where `c` sends its canary request (None: no target to run one against).
+pub struct PanelLink {
+    pub settle: Duration,
+    pub commands: Option<Sender<PanelCommand>>,
+}
+
+/// [`run_with_capacity`], with the pipeline panel when `panel` is given.
+pub fn run_with(
+    header: Header,
+    feed: Receiver<Feed>,
+    capacity: usize,
+    panel: Option<PanelLink>,
+) -> Result<Option<Failure>> {
     let (mut terminal, _guard) = terminal::enter()?;
-    let mut app = App::new(header, capacity);
+    let (mut app, commands) = match panel {
+        Some(link) => (
+            App::with_pipeline(header, capacity, link.settle, link.commands.is_some()),
+            link.commands,
+        ),
+        None => (App::new(header, capacity), None),
+    };
     let mut reader_gone = false;
     loop {
         let mut more = false;
@@ -69,7 +93,7 @@ pub fn run_with_capacity(
         }
         tick(&mut app, SystemTime::now());
         let size = terminal.size()?;
-        app.page = draw::list_rows(Rect::new(0, 0, size.width, size.height));
+        app.page = draw::list_rows(Rect::new(0, 0, size.width, size.height), &app);
         terminal.draw(|frame| draw::draw(frame, &app))?;
 
         let wait = if more { Duration::ZERO } else { FRAME };
@@ -83,8 +107,15 @@ pub fn run_with_capacity(
             if let Some(failure) = app.failed.take() {
                 return Ok(Some(failure));
             }
-            if on_key(&mut app, key) == Action::Quit {
-                return Ok(None);
+            match on_key(&mut app, key) {
+                Action::Quit => return Ok(None),
+                Action::RunCanary => {
+                    // The watcher gone (it failed) shows as a canary that never starts.
+                    if let Some(tx) = &commands {
+                        let _ = tx.send(PanelCommand::RunCanary);
+                    }
+                }
+                Action::Continue => {}
             }
         }
     }

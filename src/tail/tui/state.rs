@@ -1,8 +1,9 @@
 //! Everything the `cdc tail` screen shows, as plain data. Only `update` changes it; `draw` reads it.
 
 use std::collections::VecDeque;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::panel::Panel;
 use crate::binlog::change::{Op, RowChange};
 use crate::tail::feed::Positions;
 
@@ -217,6 +218,8 @@ pub struct App {
     pub(crate) page: usize,
     /// Local time of the last update or tick: what "now" means on screen.
     pub(crate) now: SystemTime,
+    /// The pipeline panel, when a target or a stored position is watched.
+    pub(crate) pipeline: Option<Panel>,
 }
 
 impl App {
@@ -246,6 +249,16 @@ impl App {
             selected: None,
             page: 10,
             now: UNIX_EPOCH,
+            pipeline: None,
+        }
+    }
+
+    /// [`App::new`] with the pipeline panel: counts may differ for `settle` before that is
+    /// more than lag; `canary` says whether `c` can run one.
+    pub fn with_pipeline(header: Header, capacity: usize, settle: Duration, canary: bool) -> App {
+        App {
+            pipeline: Some(Panel::new(settle, canary)),
+            ..App::new(header, capacity)
         }
     }
 

@@ -15,6 +15,8 @@ use crate::tail::feed::Feed;
 pub enum Action {
     Continue,
     Quit,
+    /// `c`: ask the pipeline watcher for one canary run.
+    RunCanary,
 }
 
 /// Take one message from the reader.
@@ -24,7 +26,11 @@ pub fn apply_feed(app: &mut App, feed: Feed, now: SystemTime) {
     let seq = app.seen.counter;
     if !matches!(
         feed,
-        Feed::Reconnecting { .. } | Feed::Failed { .. } | Feed::Finished
+        Feed::Reconnecting { .. }
+            | Feed::Failed { .. }
+            | Feed::Finished
+            | Feed::Pipeline(_)
+            | Feed::Canary(_)
     ) {
         app.reconnecting = None;
     }
@@ -84,6 +90,16 @@ pub fn apply_feed(app: &mut App, feed: Feed, now: SystemTime) {
             app.failed = Some(Failure { message, playbook });
         }
         Feed::Finished => app.finished = true,
+        Feed::Pipeline(view) => {
+            if let Some(panel) = app.pipeline.as_mut() {
+                panel.on_view(*view, now);
+            }
+        }
+        Feed::Canary(event) => {
+            if let Some(panel) = app.pipeline.as_mut() {
+                panel.on_canary(event);
+            }
+        }
     }
 }
 
@@ -210,6 +226,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Action {
             app.selected = app.visible().first().map(|e| e.id);
         }
         KeyCode::End | KeyCode::Char('G') => app.selected = None,
+        KeyCode::Char('c') => {
+            if let Some(panel) = app.pipeline.as_mut() {
+                if panel.request_canary() {
+                    return Action::RunCanary;
+                }
+            }
+        }
         _ => {}
     }
     Action::Continue

@@ -62,6 +62,10 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ));
         spans.push(Span::raw(" "));
     }
+    if app.pipeline.is_some() {
+        spans.push(Span::styled("c", key));
+        spans.push(Span::styled(" canary  ", dim()));
+    }
     for (k, what) in [
         ("q", "quit"),
         ("p", if app.paused { "resume" } else { "pause" }),

@@ -4,6 +4,7 @@ mod detail;
 mod events;
 mod footer;
 mod header;
+mod pipeline;
 mod popup;
 mod positions;
 mod rates;
@@ -21,20 +22,24 @@ use crate::binlog::change::Op;
 pub(crate) struct Areas {
     pub(crate) header: Rect,
     pub(crate) positions: Rect,
+    /// Empty without the pipeline panel.
+    pub(crate) pipeline: Rect,
     pub(crate) rates: Rect,
     pub(crate) events: Rect,
     pub(crate) detail: Rect,
     pub(crate) footer: Rect,
 }
 
-/// The screen split into regions: header, positions|rates, events|detail, footer.
+/// The screen split into regions: header, positions|rates, the pipeline panel (when there is
+/// one), events|detail, footer.
 /// Narrow screens (under 100 columns) give the positions the whole width (the rates go) and
 /// put the detail pane under the list, with the larger share, so it still shows columns at
 /// 80x24.
-pub(crate) fn layout(area: Rect) -> Areas {
-    let [header, middle, body, footer] = Layout::vertical([
+pub(crate) fn layout(area: Rect, app: &App) -> Areas {
+    let [header, middle, pipeline, body, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(8),
+        Constraint::Length(pipeline::height(app)),
         Constraint::Min(6),
         Constraint::Length(1),
     ])
@@ -55,6 +60,7 @@ pub(crate) fn layout(area: Rect) -> Areas {
     Areas {
         header,
         positions,
+        pipeline,
         rates,
         events,
         detail,
@@ -94,14 +100,15 @@ pub(crate) fn fit_line(line: Line<'static>, width: u16) -> Line<'static> {
 }
 
 /// How many rows the change list shows on a screen of this size (what PageUp/PageDown move).
-pub(crate) fn list_rows(area: Rect) -> usize {
-    layout(area).events.height.saturating_sub(2).max(1) as usize
+pub(crate) fn list_rows(area: Rect, app: &App) -> usize {
+    layout(area, app).events.height.saturating_sub(2).max(1) as usize
 }
 
 pub(crate) fn draw(frame: &mut Frame, app: &App) {
-    let areas = layout(frame.area());
+    let areas = layout(frame.area(), app);
     header::draw(frame, areas.header, app);
     positions::draw(frame, areas.positions, app);
+    pipeline::draw(frame, areas.pipeline, app);
     rates::draw(frame, areas.rates, app);
     events::draw(frame, areas.events, app);
     detail::draw(frame, areas.detail, app);

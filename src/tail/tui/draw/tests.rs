@@ -379,3 +379,132 @@ fn an_80x24_screen_keeps_what_matters() {
         .expect(&text);
     assert!(delete.contains("…│"), "{delete}");
 }
+
+/// `busy_app` watched with the pipeline panel, fed samples at T0+5 and T0+20.
+fn pipeline_app(target_counts: [u64; 2]) -> App {
+    use crate::checks::result::Status;
+    use crate::tail::pipeline::{E2e, PipelineView, StoredView, TableCount};
+    let mut app = busy_app();
+    app.pipeline = Some(crate::tail::tui::panel::Panel::new(
+        Duration::from_secs(10),
+        true,
+    ));
+    let view = |target: u64| PipelineView {
+        target: Some("postgresql://postgres@127.0.0.1:5432/shop".into()),
+        source_up: true,
+        source_error: None,
+        tables: vec![
+            TableCount {
+                table: "retail_db.orders".into(),
+                source: Some(1_204),
+                target: Some(target),
+                error: None,
+            },
+            TableCount {
+                table: "retail_db.customers".into(),
+                source: Some(310),
+                target: Some(310),
+                error: None,
+            },
+        ],
+        e2e: E2e::Seen { secs: 0.8 },
+        stored: Some(StoredView {
+            stored: "connect+http://connect:8083/connectors/retail: mysql-bin.000040:4".into(),
+            status: Some(Status::Pass),
+            message: String::new(),
+            bytes_behind: Some(43_000_000),
+            seconds_behind: Some(7_200.0),
+            horizon_s: Some(111_600.0),
+            words: "purged in about 31 h; the connector is 2 h behind (41.0 MiB)".into(),
+        }),
+    };
+    apply_feed(
+        &mut app,
+        Feed::Pipeline(Box::new(view(target_counts[0]))),
+        at(T0 + 5),
+    );
+    apply_feed(
+        &mut app,
+        Feed::Pipeline(Box::new(view(target_counts[1]))),
+        at(T0 + 20),
+    );
+    tick(&mut app, at(T0 + 21));
+    app
+}
+
+#[test]
+fn the_pipeline_panel_shows_counts_lag_and_the_stored_position() {
+    // Equal at first, then 6 behind just now: lag so far.
+    let app = pipeline_app([1_204, 1_198]);
+    let (text, buffer) = render(&app, 120, 40);
+    insta::assert_snapshot!(text);
+    assert!(text.contains("6 behind for 1s: lag so far"), "{text}");
+    let line = text.lines().position(|l| l.contains("✓ equal")).unwrap() as u16;
+    let x = text.lines().nth(line as usize).unwrap().find("✓").unwrap();
+    let x = text.lines().nth(line as usize).unwrap()[..x]
+        .chars()
+        .count() as u16;
+    assert_eq!(buffer[(x, line)].fg, Color::Green);
+}
+
+#[test]
+fn counts_that_stay_apart_past_the_settle_time_are_more_than_lag() {
+    let app = pipeline_app([1_198, 1_198]);
+    let (text, _) = render(&app, 120, 40);
+    assert!(
+        text.contains("6 behind for 16s: more than lag (cdc validate --counts)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_canary_key_shows_each_step_as_it_lands() {
+    use crate::tail::pipeline::CanaryEvent;
+    let mut app = pipeline_app([1_204, 1_204]);
+    assert_eq!(
+        on_key(
+            &mut app,
+            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)
+        ),
+        crate::tail::tui::update::Action::RunCanary
+    );
+    let events = [
+        CanaryEvent::Started {
+            run_id: "cdc-77-1718000021000".into(),
+        },
+        CanaryEvent::Step {
+            step: "insert",
+            arrived: true,
+            latency_ms: Some(412),
+            message: String::new(),
+        },
+        CanaryEvent::Watching { step: "update" },
+    ];
+    for e in events {
+        apply_feed(&mut app, Feed::Canary(e), at(T0 + 22));
+    }
+    let (text, _) = render(&app, 120, 40);
+    insta::assert_snapshot!(text);
+    assert!(text.contains("✓ insert 412 ms"), "{text}");
+    assert!(
+        text.contains("… watching for the update on the target"),
+        "{text}"
+    );
+    // The footer names the key.
+    assert!(text.lines().last().unwrap_or("").contains("c canary") || text.contains("c canary"));
+}
+
+#[test]
+fn without_a_panel_the_screen_is_unchanged_and_c_does_nothing() {
+    let mut app = busy_app();
+    assert_eq!(
+        on_key(
+            &mut app,
+            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)
+        ),
+        crate::tail::tui::update::Action::Continue
+    );
+    let (text, _) = render(&app, 120, 36);
+    assert!(!text.contains("pipeline"), "{text}");
+    assert!(!text.contains("c canary"), "{text}");
+}
