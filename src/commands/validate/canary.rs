@@ -15,7 +15,7 @@ use crate::connection::mysql_url::SourceConfig;
 use crate::connection::sql::{literal, SqlError};
 use crate::report;
 use crate::validate::crud::pending::pending_dir;
-use crate::validate::crud::{create_table_sql, Crud, RowKind, CANARY_COLUMNS};
+use crate::validate::crud::{create_table_sql, Crud, Progress, RowKind, CANARY_COLUMNS};
 use crate::validate::scope;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine, MySqlDb, Reconnecting, TargetConfig};
@@ -81,7 +81,15 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
     };
     let mut spinner: Option<ProgressBar> = None;
     let terminal = std::io::stderr().is_terminal();
-    let report = crud.run(&mut src, target.as_mut(), |step| {
+    let report = crud.run(&mut src, target.as_mut(), |progress| {
+        let step = match progress {
+            Progress::Starting(step) => step,
+            // The report says how each step went; the spinner only clears.
+            Progress::Done(result) => {
+                log::debug!("{}: {:?}", result.step, result.status);
+                return;
+            }
+        };
         if let Some(s) = spinner.take() {
             s.finish_and_clear();
         }

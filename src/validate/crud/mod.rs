@@ -127,6 +127,13 @@ impl CrudReport {
     }
 }
 
+/// How far a run got, as it goes: a step (or the counts) begins, or a step ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Progress<'a> {
+    Starting(&'static str),
+    Done(&'a StepResult),
+}
+
 /// Which row the canary writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RowKind {
@@ -190,12 +197,13 @@ fn token(run_id: &str) -> String {
 }
 
 impl Crud<'_> {
-    /// Runs the steps, then the counts; `on_step(name)` is told when each starts (spinners).
+    /// Runs the steps, then the counts; `on_step` is told when each starts (spinners) and
+    /// how each step ended (the TUI shows latencies as they land).
     pub fn run(
         &self,
         source: &mut dyn Db,
         target: &mut dyn Db,
-        mut on_step: impl FnMut(&'static str),
+        mut on_step: impl FnMut(Progress<'_>),
     ) -> CrudReport {
         let run_id = new_run_id();
         let mut report = CrudReport {
@@ -245,7 +253,7 @@ impl Crud<'_> {
             .filter_map(|(c, v)| v.clone().map(|v| (c.clone(), v.into())))
             .collect();
         if !self.cancel.load(Ordering::SeqCst) && !self.count_tables.is_empty() {
-            on_step("counts");
+            on_step(Progress::Starting("counts"));
             report.counts = counts::compare(
                 source,
                 target,
@@ -350,14 +358,14 @@ impl Crud<'_> {
         plan: &mut RowPlan,
         run_id: &str,
         report: &mut CrudReport,
-        on_step: &mut impl FnMut(&'static str),
+        on_step: &mut impl FnMut(Progress<'_>),
     ) -> bool {
         let e = Engine::MySql;
         let mut inserted = false;
         let table = plan.table.quoted(e);
         let steps: [&'static str; 3] = ["insert", "update", "delete"];
         for (i, step) in steps.iter().enumerate() {
-            on_step(step);
+            on_step(Progress::Starting(step));
             if *step == "insert" {
                 // Recorded before it is written, when the key is known up front.
                 self.record(plan, run_id);
@@ -404,7 +412,9 @@ impl Crud<'_> {
                         // Not written (a duplicate key is a real row): nothing to remove later.
                         self.forget(plan, run_id);
                     }
-                    report.steps.push(failed(step, why.to_string()));
+                    let result = failed(step, why.to_string());
+                    on_step(Progress::Done(&result));
+                    report.steps.push(result);
                     not_run(report, &steps[i + 1..]);
                     break;
                 }
@@ -429,6 +439,7 @@ impl Crud<'_> {
             }
             let result = self.wait(target, plan, step);
             let arrived = result.status == StepStatus::Arrived;
+            on_step(Progress::Done(&result));
             report.steps.push(result);
             if !arrived {
                 not_run(report, &steps[i + 1..]);
