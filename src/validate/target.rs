@@ -150,6 +150,13 @@ impl TargetConfig {
         }
     }
 
+    pub fn engine(&self) -> Engine {
+        match self {
+            TargetConfig::MySql(_) => Engine::MySql,
+            TargetConfig::Postgres(_) => Engine::PostgreSql,
+        }
+    }
+
     pub(crate) fn set_connect_timeout(&mut self, t: Duration) {
         match self {
             TargetConfig::MySql(c) => c.connect_timeout = t,
@@ -180,6 +187,8 @@ pub struct Reconnecting {
     cfg: TargetConfig,
     engine: Engine,
     db: Option<Box<dyn Db>>,
+    /// "target" or "source": which side a failed reconnection names.
+    side: &'static str,
 }
 
 impl Reconnecting {
@@ -188,6 +197,18 @@ impl Reconnecting {
             engine: db.engine(),
             cfg,
             db: Some(db),
+            side: "target",
+        }
+    }
+
+    /// A session opened at its first query: for a side that may be down when the caller
+    /// starts and must not stop it (the pipeline sampler).
+    pub fn lazy(cfg: TargetConfig, side: &'static str) -> Reconnecting {
+        Reconnecting {
+            engine: cfg.engine(),
+            cfg,
+            db: None,
+            side,
         }
     }
 }
@@ -204,10 +225,10 @@ impl Db for Reconnecting {
                 let opened = self.cfg.open().map_err(|e| {
                     SqlError::lost(
                         crate::connection::redact::Redactor::default()
-                            .redact(&format!("reconnecting to the target: {e}")),
+                            .redact(&format!("connecting to the {}: {e}", self.side)),
                     )
                 })?;
-                log::debug!("reconnected to the target {}", self.cfg.redacted());
+                log::debug!("connected to the {} {}", self.side, self.cfg.redacted());
                 self.db.insert(opened)
             }
         };

@@ -13,6 +13,7 @@ mod doctor_read_only;
 mod doctor_tls;
 mod hints;
 mod pipeline_offset;
+mod pipeline_sample;
 mod playbook_cli;
 mod playbook_errors;
 mod playbooks;

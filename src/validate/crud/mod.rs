@@ -304,10 +304,13 @@ impl Crud<'_> {
         let e = Engine::MySql;
         let mut removed = 0;
         if self.row == RowKind::Canary {
+            // The monitor's heartbeat row is no leftover, however old.
             let sql = format!(
-                "DELETE FROM {} WHERE run_id <> {} AND created_at < NOW(6) - INTERVAL 1 HOUR",
+                "DELETE FROM {} WHERE run_id <> {} AND run_id <> {} \
+                 AND created_at < NOW(6) - INTERVAL 1 HOUR",
                 self.table.quoted(e),
-                e.literal(run_id)
+                e.literal(run_id),
+                e.literal(crate::pipeline::heartbeat::HEARTBEAT_RUN_ID)
             );
             if source.query(&sql).is_ok() {
                 removed += source
