@@ -7,6 +7,7 @@ pub mod error;
 pub mod file_times;
 pub mod formats;
 pub mod offset;
+pub mod offsets_topic;
 pub mod source;
 pub mod standing;
 
