@@ -5,7 +5,9 @@
 # server on 127.0.0.1:5432, user postgres with trust auth, database `test`).
 #
 # `setup.sh --test` also builds, once, the MySQL 9.7 and MariaDB 11.8 server roots the tests
-# run (scripts/server-roots.sh; about two minutes and 1 GB the first time, then reused).
+# run (scripts/server-roots.sh; about two minutes and 1 GB the first time, then reused), the
+# Python tools (scripts/python-tools.sh) and the tansu Kafka-protocol broker
+# (scripts/tansu.sh; about 11 minutes the first time).
 set -euo pipefail
 
 with_roots=false
@@ -80,6 +82,7 @@ fi
 if $with_roots; then
   bash "$(dirname "$0")/server-roots.sh"
   bash "$(dirname "$0")/python-tools.sh"
+  bash "$(dirname "$0")/tansu.sh"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

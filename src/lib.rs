@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod checks;
 pub mod commands;
 pub mod connection;
+pub mod kafka;
 pub mod pipeline;
 pub mod playbooks;
 pub mod report;

@@ -26,8 +26,9 @@ pub enum OffsetError {
     /// Kafka Connect's REST API did not answer as documented.
     #[error("{url}: {why}")]
     Http { url: String, why: String },
-    #[error("{0}")]
-    Kafka(String),
+    /// The broker holding the offsets topic could not be read.
+    #[error(transparent)]
+    Kafka(#[from] crate::kafka::KafkaError),
     #[error("{0:?} is not an offset source: give a file path, connect+http://HOST:PORT/connectors/NAME, or kafka://BROKER:PORT/TOPIC?connector=NAME")]
     BadSource(String),
 }

@@ -9,6 +9,7 @@ pub mod file_times;
 pub mod formats;
 pub mod heartbeat;
 pub mod offset;
+pub mod offsets_topic;
 pub mod sample;
 pub mod snapshot_locking;
 pub mod source;

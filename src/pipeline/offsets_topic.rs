@@ -22,13 +22,23 @@ pub(crate) fn read(
         topic,
         &|key| key_is_for(key, connector),
         timeout,
-    )
-    .map_err(|e| OffsetError::Kafka(e.to_string()))?;
-    let Some(value) = record.and_then(|r| r.value) else {
-        return Err(OffsetError::None {
-            origin,
-            hint: " (no record for its key, or the last one is a tombstone: offsets reset)".into(),
-        });
+    )?;
+    let value = match record {
+        Some(r) => r.value.ok_or_else(|| OffsetError::None {
+            origin: origin.clone(),
+            hint: format!(
+                ": its newest record (partition {}, offset {}) is a tombstone: the connector's offsets were reset",
+                r.partition, r.offset
+            ),
+        })?,
+        None => {
+            return Err(OffsetError::None {
+                origin,
+                hint: format!(
+                    " (no record keyed [\"{connector}\", ...] in the topic: check the connector's name)"
+                ),
+            })
+        }
     };
     formats::parse(&origin, &String::from_utf8_lossy(&value))
 }
@@ -48,8 +58,14 @@ mod tests {
 
     #[test]
     fn keys() {
-        assert!(key_is_for(br#"["inventory",{"server":"dbserver1"}]"#, "inventory"));
-        assert!(!key_is_for(br#"["inventory2",{"server":"dbserver1"}]"#, "inventory"));
+        assert!(key_is_for(
+            br#"["inventory",{"server":"dbserver1"}]"#,
+            "inventory"
+        ));
+        assert!(!key_is_for(
+            br#"["inventory2",{"server":"dbserver1"}]"#,
+            "inventory"
+        ));
         assert!(!key_is_for(b"inventory", "inventory"));
         assert!(!key_is_for(br#"{"connector":"inventory"}"#, "inventory"));
     }

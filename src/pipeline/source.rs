@@ -8,6 +8,7 @@ use super::connect_rest::{self, Connector, ConnectorUrl};
 use super::error::OffsetError;
 use super::formats;
 use super::offset::StoredOffset;
+use super::offsets_topic;
 
 /// The largest offset file read: a job log may be long, an offset never is.
 const MAX_FILE: u64 = 64 * 1024 * 1024;
@@ -92,13 +93,10 @@ impl OffsetSource {
                 broker,
                 topic,
                 connector,
-            } => {
-                // The broker client is not in this build yet (issue 15 continues).
-                let _ = (timeout, connector);
-                Err(OffsetError::Kafka(format!(
-                    "kafka://{broker}/{topic}: reading the Connect offsets topic is not supported yet; read the connector's offsets through Kafka Connect's REST API: connect+http://HOST:PORT/connectors/NAME"
-                )))
-            }
+            } => Ok(Pipeline {
+                offset: offsets_topic::read(broker, topic, connector, timeout)?,
+                connector: None,
+            }),
         }
     }
 }

@@ -12,6 +12,8 @@ mod doctor_mysql;
 mod doctor_read_only;
 mod doctor_tls;
 mod hints;
+mod kafka_client;
+mod pipeline_kafka;
 mod pipeline_offset;
 mod pipeline_sample;
 mod playbook_cli;

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerBinary, ServerOptions};
 
+pub mod kafka;
 pub mod pg;
 pub mod recorded;
 

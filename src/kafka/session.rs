@@ -1,0 +1,121 @@
+//! One blocking call's worth of client: a current-thread runtime, a connection to the
+//! bootstrap brokers, every network step bounded by the caller's timeout, and rskafka's
+//! errors turned into [`KafkaError`].
+
+use std::future::Future;
+use std::time::Duration;
+
+use rskafka::client::error::{Error as ClientError, ProtocolError};
+use rskafka::client::{Client, ClientBuilder};
+use rskafka::BackoffConfig;
+
+use super::bootstrap::Bootstrap;
+use super::error::KafkaError;
+
+pub(crate) struct Session {
+    pub(crate) client: Client,
+    pub(crate) bootstrap: Bootstrap,
+    pub(crate) timeout: Duration,
+}
+
+/// Runs `body` against a fresh connection to `broker`, on a runtime of its own: the callers
+/// are synchronous and one read does not need more than one thread.
+pub(crate) fn with_session<T, F, Fut>(
+    broker: &str,
+    timeout: Duration,
+    body: F,
+) -> Result<T, KafkaError>
+where
+    F: FnOnce(Session) -> Fut,
+    Fut: Future<Output = Result<T, KafkaError>>,
+{
+    let bootstrap = Bootstrap::parse(broker)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(KafkaError::Runtime)?;
+    runtime.block_on(async {
+        // rskafka retries forever unless told otherwise; the caller's bound is the deadline.
+        let backoff = BackoffConfig {
+            deadline: Some(timeout),
+            ..BackoffConfig::default()
+        };
+        let builder = ClientBuilder::new(bootstrap.brokers().to_vec())
+            .client_id("cdc")
+            .backoff_config(backoff);
+        let client = match tokio::time::timeout(timeout, builder.build()).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => return Err(unreachable(&bootstrap, timeout, &e)),
+            Err(_) => return Err(no_answer(&bootstrap, timeout)),
+        };
+        body(Session {
+            client,
+            bootstrap,
+            timeout,
+        })
+        .await
+    })
+}
+
+impl Session {
+    /// One network step, bounded by the timeout; `topic` names an unknown-topic answer.
+    pub(crate) async fn step<T>(
+        &self,
+        topic: &str,
+        fut: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, KafkaError> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.answered(topic, &e)),
+            Err(_) => Err(no_answer(&self.bootstrap, self.timeout)),
+        }
+    }
+
+    fn answered(&self, topic: &str, e: &ClientError) -> KafkaError {
+        let broker = self.bootstrap.to_string();
+        match e {
+            ClientError::ServerError {
+                protocol_error: ProtocolError::UnknownTopicOrPartition,
+                ..
+            } => KafkaError::UnknownTopic {
+                broker,
+                topic: topic.to_string(),
+            },
+            ClientError::ServerError {
+                protocol_error,
+                error_message,
+                ..
+            } => KafkaError::Broker {
+                broker,
+                // rskafka's own text carries the whole request; the code and message suffice.
+                why: match error_message {
+                    Some(m) => format!("{protocol_error}: {m}"),
+                    None => protocol_error.to_string(),
+                },
+            },
+            ClientError::Connection(_) | ClientError::Request(_) => {
+                unreachable(&self.bootstrap, self.timeout, e)
+            }
+            other => KafkaError::Broker {
+                broker,
+                why: other.to_string(),
+            },
+        }
+    }
+}
+
+fn unreachable(bootstrap: &Bootstrap, timeout: Duration, e: &ClientError) -> KafkaError {
+    KafkaError::Unreachable {
+        broker: bootstrap.to_string(),
+        timeout,
+        why: e.to_string(),
+    }
+}
+
+fn no_answer(bootstrap: &Bootstrap, timeout: Duration) -> KafkaError {
+    KafkaError::Unreachable {
+        broker: bootstrap.to_string(),
+        timeout,
+        why: "no answer".into(),
+    }
+}
