@@ -4,4 +4,4 @@
 
 pub mod view;
 
-pub use view::{CanaryEvent, E2e, PanelCommand, PipelineView, StoredView, TableCount};
+pub use view::{CanaryEvent, E2e, PanelCommand, PipelineView, StoredView};

@@ -1,6 +1,7 @@
 //! What the watcher sends the TUI: plain data, one sample or one canary step at a time.
 
 use crate::checks::result::Status;
+use crate::pipeline::TableRows;
 
 /// One look at the pipeline.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -10,19 +11,10 @@ pub struct PipelineView {
     pub source_up: bool,
     /// Why the source could not be read, when it could not.
     pub source_error: Option<String>,
-    pub tables: Vec<TableCount>,
+    pub tables: Vec<TableRows>,
     pub e2e: E2e,
     /// The connector's stored position, when `--offset` was given.
     pub stored: Option<StoredView>,
-}
-
-/// A watched table's row count on each side (None: not counted, `error` says why).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TableCount {
-    pub table: String,
-    pub source: Option<u64>,
-    pub target: Option<u64>,
-    pub error: Option<String>,
 }
 
 /// End-to-end lag: from the heartbeat row written on the source to its arrival on the target.

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use crate::tail::pipeline::{CanaryEvent, PipelineView, TableCount};
+use crate::pipeline::TableRows;
+use crate::tail::pipeline::{CanaryEvent, PipelineView};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Panel {
@@ -86,7 +87,7 @@ impl Panel {
         self.sampled_at = Some(now);
     }
 
-    pub(crate) fn agreement(&self, t: &TableCount, now: SystemTime) -> Agreement {
+    pub(crate) fn agreement(&self, t: &TableRows, now: SystemTime) -> Agreement {
         let (Some(s), Some(d)) = (t.source, t.target) else {
             return Agreement::Unknown;
         };
@@ -183,7 +184,7 @@ mod tests {
 
     fn view(source: u64, target: u64) -> PipelineView {
         PipelineView {
-            tables: vec![TableCount {
+            tables: vec![TableRows {
                 table: "shop.orders".into(),
                 source: Some(source),
                 target: Some(target),

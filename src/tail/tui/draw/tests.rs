@@ -383,7 +383,8 @@ fn an_80x24_screen_keeps_what_matters() {
 /// `busy_app` watched with the pipeline panel, fed samples at T0+5 and T0+20.
 fn pipeline_app(target_counts: [u64; 2]) -> App {
     use crate::checks::result::Status;
-    use crate::tail::pipeline::{E2e, PipelineView, StoredView, TableCount};
+    use crate::pipeline::TableRows;
+    use crate::tail::pipeline::{E2e, PipelineView, StoredView};
     let mut app = busy_app();
     app.pipeline = Some(crate::tail::tui::panel::Panel::new(
         Duration::from_secs(10),
@@ -394,13 +395,13 @@ fn pipeline_app(target_counts: [u64; 2]) -> App {
         source_up: true,
         source_error: None,
         tables: vec![
-            TableCount {
+            TableRows {
                 table: "retail_db.orders".into(),
                 source: Some(1_204),
                 target: Some(target),
                 error: None,
             },
-            TableCount {
+            TableRows {
                 table: "retail_db.customers".into(),
                 source: Some(310),
                 target: Some(310),
