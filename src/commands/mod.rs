@@ -14,3 +14,4 @@ pub mod source;
 pub mod stored;
 pub mod tail;
 pub mod validate;
+pub mod watch;

@@ -70,6 +70,8 @@ pub struct SamplerConfig {
     pub platform: Option<Platform>,
     /// More check files, as doctor's --checks-dir.
     pub checks_dir: Option<PathBuf>,
+    /// Run only these checks (and what they require); None runs the whole catalogue.
+    pub only_checks: Option<Vec<String>>,
 }
 
 impl SamplerConfig {
@@ -87,6 +89,7 @@ impl SamplerConfig {
             profile: Profile::Generic,
             platform: None,
             checks_dir: None,
+            only_checks: None,
         }
     }
 }
@@ -112,8 +115,12 @@ pub struct Sampler {
 
 impl Sampler {
     pub fn new(config: SamplerConfig) -> Result<Sampler, SamplerError> {
-        let catalogue = Catalogue::load(config.checks_dir.as_deref())
+        let mut catalogue = Catalogue::load(config.checks_dir.as_deref())
             .map_err(|e| SamplerError(e.to_string()))?;
+        if let Some(ids) = &config.only_checks {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            catalogue = catalogue.only(&ids);
+        }
         let names: Vec<String> = config.tables.iter().map(|p| p.source.to_string()).collect();
         let scope = if names.is_empty() {
             None

@@ -568,3 +568,29 @@ fn problems_of_several_files_come_together() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn only_keeps_the_named_checks_and_what_they_require() {
+    let all = Catalogue::load(None).unwrap();
+    let some = all.only(&["position.available", "no.such.check"]);
+    let ids: Vec<&str> = some.specs.iter().map(|s| s.id.as_str()).collect();
+    assert!(ids.contains(&"position.available"), "{ids:?}");
+    // position.available requires binlog.enabled; that one needs the login.
+    let spec = all
+        .specs
+        .iter()
+        .find(|s| s.id == "position.available")
+        .unwrap();
+    for dep in &spec.requires {
+        assert!(ids.contains(&dep.as_str()), "{dep} missing from {ids:?}");
+    }
+    assert!(ids.len() < all.specs.len() / 2, "{ids:?}");
+    // Catalogue order is kept.
+    let order: Vec<&str> = all
+        .specs
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|id| ids.contains(id))
+        .collect();
+    assert_eq!(ids, order);
+}
