@@ -99,6 +99,10 @@ pub struct PositionFacts {
     pub horizon_s: Option<f64>,
     pub bytes_behind: Option<u64>,
     pub seconds_behind: Option<f64>,
+    /// The standing in words ("purged in about 31 h; the connector is 2 h behind"), for
+    /// screens; the JSON carries the numbers.
+    #[serde(skip)]
+    pub words: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

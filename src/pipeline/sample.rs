@@ -40,6 +40,8 @@ pub struct Sample {
     pub checks: Vec<CheckResult>,
     /// Why the offset source could not be read this time (position.available is then ERROR).
     pub offset_error: Option<String>,
+    /// What the offset source held, in one line ("binlog.000003:1234 (debezium)").
+    pub stored: Option<String>,
 }
 
 impl Sample {
@@ -159,6 +161,7 @@ impl Sampler {
         let source_up = source_error.is_none();
         let (pipeline, offset_error) = self.read_offset();
         let options = self.options(pipeline.as_ref());
+        let stored = pipeline.as_ref().map(|p| p.offset.describe());
         let source = &self.config.source;
         let sql = self.checks.as_mut().map(|(_, s)| s as &mut dyn Sql);
         let mut checks = inspect(
@@ -219,6 +222,7 @@ impl Sampler {
             e2e_lag,
             checks,
             offset_error,
+            stored,
         }
     }
 

@@ -28,6 +28,7 @@ mod tail_files;
 mod tail_live;
 mod tail_live_cli;
 mod tail_mysql;
+mod tail_panel;
 mod tail_stream;
 mod validate;
 mod validate_crud;

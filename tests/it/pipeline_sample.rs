@@ -10,11 +10,6 @@ use cdc::pipeline::{E2eLag, OffsetSource, Sample, Sampler, SamplerConfig};
 use cdc::sandbox::LocalServer;
 use cdc::validate::target::TargetConfig;
 
-const CANARY: &str = "CREATE TABLE retail_db.cdc_canary (\
-    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, run_id VARCHAR(64) NOT NULL, \
-    note VARCHAR(64) NOT NULL, \
-    created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), KEY run_id (run_id))";
-
 fn count(server: &LocalServer, sql: &str) -> u64 {
     server.query_value(sql).unwrap().unwrap().parse().unwrap()
 }
@@ -37,25 +32,11 @@ fn counts_heartbeat_lag_checks_and_a_source_that_goes_away() {
     // MINIMAL row images: binlog.row_image fails on this source.
     let source = common::retail_server(&["--binlog-row-image=MINIMAL"]);
     let replica = common::replica_of(&source, &[]);
-    source.exec(CANARY).unwrap();
+    source.exec(common::CANARY_TABLE).unwrap();
     common::wait_caught_up(&source, &replica);
 
     let state = tempfile::tempdir().unwrap();
-    let file = state.path().join("binlog_position_retail_db_orders.json");
-    let (log_file, log_pos) = {
-        use mysql::prelude::Queryable;
-        let mut conn = source.connect("root", "").unwrap();
-        let row: mysql::Row = conn.query_first("SHOW MASTER STATUS").unwrap().unwrap();
-        (
-            row.get::<String, _>(0).unwrap(),
-            row.get::<u64, _>(1).unwrap(),
-        )
-    };
-    std::fs::write(
-        &file,
-        format!(r#"{{"log_file":"{log_file}","log_pos":{log_pos},"timestamp":0}}"#),
-    )
-    .unwrap();
+    let (file, _, _) = common::position_file_at_end(&source, state.path());
 
     let mut config = SamplerConfig::new(
         SourceConfig::parse(&source.url("root", ""))

@@ -82,6 +82,7 @@ pub(crate) fn run(ctx: &mut Context) -> Outcome {
                 horizon_s: Some(0.0),
                 bytes_behind: None,
                 seconds_behind: None,
+                words: "purged".into(),
             });
             verdict
         }
@@ -173,16 +174,17 @@ fn with_standing(
         offset.and_then(|o| o.event_time),
         now,
     );
+    let words = standing.in_words();
     ctx.attached.position = Some(PositionFacts {
         horizon_s: standing.horizon_s,
         bytes_behind: standing.bytes_behind,
         seconds_behind: standing.seconds_behind,
+        words: words.clone(),
     });
     let margin = ctx
         .options
         .max_downtime
         .map_or(3600.0, |d| d.as_secs_f64().max(3600.0));
-    let words = standing.in_words();
     let observed = format!("{}; {words}", verdict.observed);
     match standing.horizon_s {
         Some(h) if h < margin => Verdict {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 
-use super::{TailArgs, TailFormat};
+use super::{panel, TailArgs, TailFormat};
 use crate::binlog::table::ColumnInfo;
 use crate::checks::run::read_server;
 use crate::checks::scope::TableScope;
@@ -120,8 +120,24 @@ pub(crate) fn run(args: &TailArgs, filter: TablePatterns) -> Result<Outcome> {
         .spawn(move || reader::run(plan, tx))
         .context("starting the reader thread")?;
     let tui = args.format.is_none() && io::stdout().is_terminal();
+    if args.panel() && !tui {
+        eprintln!("note: the pipeline panel (--target, --offset) shows in the terminal UI only");
+    }
+    let panel =
+        match (tui && args.panel()).then(|| panel::start(args, &source, args.source.platform)) {
+            Some(started) => Some(started?),
+            None => None,
+        };
     let outcome = if tui {
-        match tui::run(header, rx)? {
+        let (link, running) = match panel {
+            Some((link, running)) => (Some(link), Some(running)),
+            None => (None, None),
+        };
+        let shown = tui::run_with(header, rx, tui::DEFAULT_CAPACITY, link);
+        if let Some(r) = running {
+            r.stop();
+        }
+        match shown? {
             None => Outcome::Clean,
             Some(f) => Outcome::Problem {
                 message: f.message,

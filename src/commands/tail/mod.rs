@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -12,9 +13,11 @@ use crate::tail::live::start::StartAt;
 use crate::tail::output::{JsonlWriter, PlainWriter};
 
 use super::outcome::Outcome;
-use super::source::SourceArgs;
+use super::source::{parse_duration, SourceArgs};
+use super::watch::WatchArgs;
 
 mod live;
+mod panel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum TailFormat {
@@ -31,7 +34,7 @@ pub(crate) struct TailArgs {
     #[arg(required = true, value_parser = TablePattern::parse)]
     pub(crate) tables: Vec<TablePattern>,
     /// Read these binlog files (in order) instead of a server.
-    #[arg(long = "file", num_args = 1..)]
+    #[arg(long = "file", num_args = 1.., conflicts_with_all = ["target", "offset"])]
     pub(crate) files: Vec<PathBuf>,
     /// Output format; without it a terminal gets the live UI, anything else plain lines.
     #[arg(long, value_enum)]
@@ -48,6 +51,30 @@ pub(crate) struct TailArgs {
     /// The server_id to register with; by default one no replica of the server uses.
     #[arg(long)]
     pub(crate) server_id: Option<u32>,
+    /// The pipeline panel (with --target or --offset): the watched tables' row counts on
+    /// both sides, the end-to-end lag from a heartbeat row, the connector's stored position.
+    #[command(flatten)]
+    pub(crate) watch: WatchArgs,
+    /// How long the panel's counts may differ before it says more than lag.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub(crate) settle: Duration,
+    /// How often the panel samples the pipeline.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub(crate) interval: Duration,
+    /// How long each step of a canary run from the panel (`c`) may take to arrive.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub(crate) timeout: Duration,
+}
+
+impl TailArgs {
+    /// Whether the pipeline panel is wanted.
+    pub(crate) fn panel(&self) -> bool {
+        self.watch
+            .target
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty())
+            || self.watch.offset.is_some()
+    }
 }
 
 pub(crate) fn run(args: &TailArgs) -> Result<Outcome> {

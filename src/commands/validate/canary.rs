@@ -84,6 +84,7 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
     let report = crud.run(&mut src, target.as_mut(), |progress| {
         let step = match progress {
             Progress::Starting(step) => step,
+            Progress::Begun(_) => return,
             // The report says how each step went; the spinner only clears.
             Progress::Done(result) => {
                 log::debug!("{}: {:?}", result.step, result.status);

@@ -39,9 +39,12 @@ pub fn run_with_capacity(
 }
 
 /// The pipeline panel's side of the loop: how long counts may differ before it is more than
-/// lag, and where `c` sends its canary request (None: no target to run one against).
+/// lag, the watcher's feed (its own channel, so that the reader's end is still seen as the
+/// reader's channel closing), and where `c` sends its canary request (None: no target to
+/// run one against).
 pub struct PanelLink {
     pub settle: Duration,
+    pub views: Receiver<Feed>,
     pub commands: Option<Sender<PanelCommand>>,
 }
 
@@ -53,12 +56,13 @@ pub fn run_with(
     panel: Option<PanelLink>,
 ) -> Result<Option<Failure>> {
     let (mut terminal, _guard) = terminal::enter()?;
-    let (mut app, commands) = match panel {
+    let (mut app, commands, views) = match panel {
         Some(link) => (
             App::with_pipeline(header, capacity, link.settle, link.commands.is_some()),
             link.commands,
+            Some(link.views),
         ),
-        None => (App::new(header, capacity), None),
+        None => (App::new(header, capacity), None, None),
     };
     let mut reader_gone = false;
     loop {
@@ -89,6 +93,12 @@ pub fn run_with(
                     reader_gone = true;
                     break;
                 }
+            }
+        }
+        // A sample every few seconds and a canary's steps: never many at once.
+        if let Some(views) = &views {
+            while let Ok(f) = views.try_recv() {
+                apply_feed(&mut app, f, SystemTime::now());
             }
         }
         tick(&mut app, SystemTime::now());

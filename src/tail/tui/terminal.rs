@@ -9,7 +9,7 @@ use std::thread::{self, ThreadId};
 use crossterm::cursor::Show;
 use crossterm::execute;
 use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -46,7 +46,9 @@ pub(crate) fn enter() -> io::Result<(Tui, Guard)> {
     execute!(io::stdout(), EnterAlternateScreen)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.hide_cursor()?;
-    terminal.clear()?;
+    // Cleared directly: ratatui's clear() asks the terminal where its cursor is, and a
+    // terminal that does not answer (script(1), some serial consoles) would stop the TUI.
+    execute!(io::stdout(), Clear(ClearType::All))?;
     Ok((terminal, guard))
 }
 

@@ -130,6 +130,8 @@ impl CrudReport {
 /// How far a run got, as it goes: a step (or the counts) begins, or a step ended.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Progress<'a> {
+    /// The run began; its rows carry this id.
+    Begun(&'a str),
     Starting(&'static str),
     Done(&'a StepResult),
 }
@@ -206,6 +208,7 @@ impl Crud<'_> {
         mut on_step: impl FnMut(Progress<'_>),
     ) -> CrudReport {
         let run_id = new_run_id();
+        on_step(Progress::Begun(&run_id));
         let mut report = CrudReport {
             run_id: run_id.clone(),
             canary: self.table.to_string(),

@@ -400,3 +400,29 @@ pub fn wait_caught_up(source: &LocalServer, replica: &LocalServer) {
         .unwrap_or_else(|e| panic!("waiting for the replica: {e}"));
     assert!(caught_up, "the replica did not catch up with the source");
 }
+
+/// The canary table as `cdc validate --init` makes it, for tests that create it directly.
+pub const CANARY_TABLE: &str = "CREATE TABLE retail_db.cdc_canary (\
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, run_id VARCHAR(64) NOT NULL, \
+    note VARCHAR(64) NOT NULL, \
+    created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), KEY run_id (run_id))";
+
+/// A python-mysql-replication position file in `dir` naming the source's current end, as
+/// the seed app stores it: (its path, the binlog file, the position).
+pub fn position_file_at_end(
+    source: &LocalServer,
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, String, u64) {
+    use mysql::prelude::Queryable;
+    let file = dir.join("binlog_position_retail_db_orders.json");
+    let mut conn = source.connect("root", "").unwrap();
+    let row: mysql::Row = conn.query_first("SHOW MASTER STATUS").unwrap().unwrap();
+    let log_file: String = row.get(0).unwrap();
+    let log_pos: u64 = row.get(1).unwrap();
+    std::fs::write(
+        &file,
+        format!(r#"{{"log_file":"{log_file}","log_pos":{log_pos},"timestamp":0}}"#),
+    )
+    .unwrap();
+    (file, log_file, log_pos)
+}

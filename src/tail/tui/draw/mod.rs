@@ -104,7 +104,8 @@ pub(crate) fn list_rows(area: Rect, app: &App) -> usize {
     layout(area, app).events.height.saturating_sub(2).max(1) as usize
 }
 
-pub(crate) fn draw(frame: &mut Frame, app: &App) {
+/// The whole screen from the state; reads only.
+pub fn draw(frame: &mut Frame, app: &App) {
     let areas = layout(frame.area(), app);
     header::draw(frame, areas.header, app);
     positions::draw(frame, areas.positions, app);

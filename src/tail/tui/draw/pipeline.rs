@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::{dim, fit};
 use crate::checks::result::Status;
+use crate::pipeline::TableRows;
 use crate::tail::pipeline::{E2e, PipelineView};
 use crate::tail::tui::panel::{Agreement, Panel};
 use crate::tail::tui::state::App;
@@ -114,14 +115,25 @@ fn table_lines(panel: &Panel, view: &PipelineView, app: &App) -> Vec<Vec<Span<'s
         .map(|t| t.table.chars().count())
         .max()
         .unwrap_or(0);
+    let count = |n: Option<u64>| n.map_or("?".to_string(), thousands);
+    // Counts right-aligned in columns, so the tables' rows read as a table.
+    let width_of = |side: fn(&TableRows) -> Option<u64>| {
+        view.tables
+            .iter()
+            .take(MAX_TABLES)
+            .map(|t| count(side(t)).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let source_width = width_of(|t| t.source);
+    let target_width = width_of(|t| t.target);
     let mut out = Vec::new();
     for (i, t) in view.tables.iter().take(MAX_TABLES).enumerate() {
         let label = if i == 0 { "rows" } else { "" };
-        let count = |n: Option<u64>| n.map_or("?".to_string(), thousands);
         let mut spans = vec![
             Span::raw(format!("{:<name_width$}  ", t.table)),
             Span::raw(format!(
-                "source {} · target {}  ",
+                "source {:>source_width$} · target {:>target_width$}  ",
                 count(t.source),
                 count(t.target)
             )),
