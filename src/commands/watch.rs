@@ -37,8 +37,6 @@ pub(crate) struct WatchArgs {
     pub(crate) delete_mode: DeleteMode,
 }
 
-// Used by tail's panel and monitor, which land next.
-#[allow(dead_code)]
 impl WatchArgs {
     /// The canary table: --canary, else cdc_canary in the source URL's database.
     pub(crate) fn canary_table(&self, source: &SourceConfig) -> Result<Option<TableRef>> {
