@@ -86,3 +86,28 @@ fn tables(source: &SourceConfig, args: &MonitorArgs) -> Result<Vec<TableRef>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(argv: &[&str]) -> Result<Cli, clap::Error> {
+        let mut all = vec!["cdc", "monitor"];
+        all.extend_from_slice(argv);
+        Cli::try_parse_from(all)
+    }
+
+    #[test]
+    fn listen_is_required_and_the_interval_defaults_to_15s() {
+        let e = parse(&["--source", "mysql://u@h"]).unwrap_err();
+        assert!(e.to_string().contains("--listen"), "{e}");
+        let cli = parse(&["--listen", "127.0.0.1:0", "--tables", "shop.*"]).unwrap();
+        let Command::Monitor(args) = cli.command else {
+            panic!("not monitor");
+        };
+        assert_eq!(args.interval, std::time::Duration::from_secs(15));
+        assert_eq!(args.tables.unwrap().to_string(), "shop.*");
+        assert!(parse(&["--listen", "x", "--interval", "0"]).is_err());
+    }
+}
