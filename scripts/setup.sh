@@ -7,7 +7,8 @@
 # `setup.sh --test` also builds, once, the MySQL 9.7 and MariaDB 11.8 server roots the tests
 # run (scripts/server-roots.sh; about two minutes and 1 GB the first time, then reused), the
 # Python tools (scripts/python-tools.sh) and the tansu Kafka-protocol broker
-# (scripts/tansu.sh; about 11 minutes the first time).
+# (scripts/tansu.sh; about 11 minutes the first time), and Prometheus with promtool for the
+# `cdc monitor` tests (scripts/prometheus.sh).
 set -euo pipefail
 
 with_roots=false
@@ -83,6 +84,7 @@ if $with_roots; then
   bash "$(dirname "$0")/server-roots.sh"
   bash "$(dirname "$0")/python-tools.sh"
   bash "$(dirname "$0")/tansu.sh"
+  bash "$(dirname "$0")/prometheus.sh"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod commands;
 pub mod connection;
 pub mod kafka;
+pub mod monitor;
 pub mod pipeline;
 pub mod playbooks;
 pub mod report;

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use super::outcome::Outcome;
-use super::{checklist, diagnose, doctor, playbook, sandbox, tail, validate};
+use super::{checklist, diagnose, doctor, monitor, playbook, sandbox, tail, validate};
 
 /// Preflight checks, live binlog tail and pipeline validation for MySQL/MariaDB CDC.
 #[derive(Debug, Parser)]
@@ -35,6 +35,8 @@ pub(crate) enum Command {
     /// Watch the row changes of tables live as a replica, or read them from binlog files.
     #[command(mut_arg("platform", |a| a.hide(true)))]
     Tail(tail::TailArgs),
+    /// Serve a pipeline's health as Prometheus metrics (GET /metrics), sampled every --interval.
+    Monitor(monitor::MonitorArgs),
     /// A local MariaDB/MySQL source configured for CDC, with the retail_db sample.
     Sandbox {
         #[command(subcommand)]
@@ -51,6 +53,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Checklist(args) => checklist::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Tail(args) => tail::run(args),
+        Command::Monitor(args) => monitor::run(args),
         Command::Sandbox { cmd } => sandbox::run(cmd),
     }
 }

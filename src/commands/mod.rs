@@ -6,6 +6,7 @@ pub mod diagnose;
 pub mod doctor;
 pub mod duration;
 pub mod logging;
+pub mod monitor;
 pub mod outcome;
 pub mod output;
 pub mod playbook;

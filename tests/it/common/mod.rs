@@ -9,6 +9,7 @@ use cdc::sandbox::{create_cdc_user, load_retail_db, LocalServer, ServerBinary, S
 
 pub mod kafka;
 pub mod pg;
+pub mod prometheus;
 pub mod recorded;
 
 /// `on_each_binlog_server!(a, b)`: as [`on_each_server!`], on MariaDB 11.8 as well (whose
