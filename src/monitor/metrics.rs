@@ -212,10 +212,12 @@ mod tests {
                         horizon_s: None,
                         bytes_behind: Some(12_345),
                         seconds_behind: Some(2.5),
+                        words: String::new(),
                     }),
                 ),
             ],
             offset_error: None,
+            stored: None,
         }
     }
 
