@@ -13,6 +13,7 @@ mod doctor_read_only;
 mod doctor_tls;
 mod hints;
 mod kafka_client;
+mod kafka_compression;
 mod monitor;
 mod pipeline_kafka;
 mod pipeline_offset;

@@ -140,6 +140,17 @@ impl Broker {
         partition: i32,
         records: &[(&[u8], Option<&[u8]>)],
     ) -> Vec<i64> {
+        self.produce_compressed(topic, partition, records, Compression::NoCompression)
+    }
+
+    /// [`Broker::produce`], the batch compressed with `compression`.
+    pub fn produce_compressed(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: &[(&[u8], Option<&[u8]>)],
+        compression: Compression,
+    ) -> Vec<i64> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -160,7 +171,7 @@ impl Broker {
                 .await
                 .unwrap_or_else(|e| panic!("{topic}/{partition}: {e}"));
             partition
-                .produce(records, Compression::NoCompression)
+                .produce(records, compression)
                 .await
                 .unwrap_or_else(|e| panic!("producing to {topic}: {e}"))
         });
