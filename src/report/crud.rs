@@ -168,6 +168,7 @@ mod tests {
             status,
             latency_ms,
             message: message.into(),
+            capture_lag_ms: None,
         };
         let count = |table: &str, s, t, status, message: &str| CountResult {
             table: table.into(),
