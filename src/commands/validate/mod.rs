@@ -36,7 +36,8 @@ pub(crate) enum ValidateFormat {
 pub(crate) struct ValidateArgs {
     #[command(flatten)]
     pub(crate) source: SourceArgs,
-    /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db.
+    /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db; for
+    /// --crud also kafka://BROKER:PORT[,BROKER:PORT][?security.protocol=SASL_SSL&...].
     #[arg(
         long,
         env = "CDC_TARGET",

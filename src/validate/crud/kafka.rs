@@ -67,6 +67,9 @@ impl Watch for KafkaWatch {
         let mut others = 0usize;
         let mut unreadable: Option<(usize, ChangeError)> = None;
         let mut broker_error: Option<String> = None;
+        // As a table target is polled: the first looks come soon (from 2 ms, doubling), so
+        // a fast pipeline's latency is measured in milliseconds on any broker.
+        let mut pause = Duration::from_millis(2).min(crud.poll);
         loop {
             if crud.cancel.load(Ordering::SeqCst) {
                 return interrupted(step);
@@ -75,7 +78,8 @@ impl Watch for KafkaWatch {
             if left.is_zero() {
                 break;
             }
-            let wait = crud.poll.min(left).max(Duration::from_millis(1));
+            let wait = pause.min(left).max(Duration::from_millis(1));
+            pause = (pause * 2).min(crud.poll);
             let records = match self.topic.poll(wait) {
                 Ok(r) => {
                     broker_error = None;
