@@ -15,13 +15,29 @@ pub enum KafkaError {
         timeout: Duration,
         why: String,
     },
-    #[error("Kafka broker {broker} has no topic {topic:?}")]
-    UnknownTopic { broker: String, topic: String },
+    #[error(
+        "Kafka broker {broker} has no topic {topic:?}{}",
+        similar_list(similar)
+    )]
+    UnknownTopic {
+        broker: String,
+        topic: String,
+        /// The broker's topics whose names come closest, best first (may be empty).
+        similar: Vec<String>,
+    },
     /// The broker answered, with an error or something the client could not use.
     #[error("Kafka broker {broker}: {why}")]
     Broker { broker: String, why: String },
     #[error("cannot start the Kafka client: {0}")]
     Runtime(std::io::Error),
+}
+
+fn similar_list(similar: &[String]) -> String {
+    if similar.is_empty() {
+        String::new()
+    } else {
+        format!("; similar topics there: {}", similar.join(", "))
+    }
 }
 
 fn secs(d: Duration) -> String {

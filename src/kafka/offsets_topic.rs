@@ -8,6 +8,7 @@ use rskafka::client::partition::{OffsetAt, PartitionClient, UnknownTopicHandling
 use super::error::KafkaError;
 use super::record::Record;
 use super::session::{with_session, Session};
+use super::topics::partitions;
 
 /// How much one fetch may return; Connect offsets are small, many fit.
 const FETCH_BYTES: i32 = 4 * 1024 * 1024;
@@ -40,17 +41,6 @@ pub fn last_value(
         }
         Ok(newest)
     })
-}
-
-async fn partitions(session: &Session, topic: &str) -> Result<Vec<i32>, KafkaError> {
-    let topics = session.step(topic, session.client.list_topics()).await?;
-    match topics.into_iter().find(|t| t.name == topic) {
-        Some(t) => Ok(t.partitions.into_iter().collect()),
-        None => Err(KafkaError::UnknownTopic {
-            broker: session.bootstrap.to_string(),
-            topic: topic.to_string(),
-        }),
-    }
 }
 
 async fn last_in_partition(

@@ -9,17 +9,32 @@ use rskafka::client::error::{Error as ClientError, ProtocolError};
 use rskafka::client::{Client, ClientBuilder};
 use rskafka::BackoffConfig;
 
+use tokio::runtime::Runtime;
+
 use super::bootstrap::Bootstrap;
 use super::error::KafkaError;
+use super::url::KafkaUrl;
+use crate::connection::redact::Redactor;
 
 pub(crate) struct Session {
     pub(crate) client: Client,
     pub(crate) bootstrap: Bootstrap,
     pub(crate) timeout: Duration,
+    /// Takes the SASL password out of whatever the client or broker says.
+    redactor: Redactor,
 }
 
-/// Runs `body` against a fresh connection to `broker`, on a runtime of its own: the callers
-/// are synchronous and one read does not need more than one thread.
+/// A current-thread runtime: the callers are synchronous and one read does not need more
+/// than one thread.
+pub(crate) fn runtime() -> Result<Runtime, KafkaError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(KafkaError::Runtime)
+}
+
+/// Runs `body` against a fresh connection to `broker` (a [`KafkaUrl`]), on a runtime of its
+/// own.
 pub(crate) fn with_session<T, F, Fut>(
     broker: &str,
     timeout: Duration,
@@ -29,31 +44,38 @@ where
     F: FnOnce(Session) -> Fut,
     Fut: Future<Output = Result<T, KafkaError>>,
 {
-    let bootstrap = Bootstrap::parse(broker)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(KafkaError::Runtime)?;
-    runtime.block_on(async {
-        // rskafka retries forever unless told otherwise; the caller's bound is the deadline.
-        let backoff = BackoffConfig {
-            deadline: Some(timeout),
-            ..BackoffConfig::default()
-        };
-        let builder = ClientBuilder::new(bootstrap.brokers().to_vec())
-            .client_id("cdc")
-            .backoff_config(backoff);
-        let client = match tokio::time::timeout(timeout, builder.build()).await {
-            Ok(Ok(client)) => client,
-            Ok(Err(e)) => return Err(unreachable(&bootstrap, timeout, &e)),
-            Err(_) => return Err(no_answer(&bootstrap, timeout)),
-        };
-        body(Session {
-            client,
-            bootstrap,
-            timeout,
-        })
-        .await
+    let url = KafkaUrl::parse(broker)?;
+    runtime()?.block_on(async { body(connect(&url, timeout).await?).await })
+}
+
+/// A connection to the brokers of `url`, with its TLS and SASL options.
+pub(crate) async fn connect(url: &KafkaUrl, timeout: Duration) -> Result<Session, KafkaError> {
+    let bootstrap = url.bootstrap.clone();
+    let redactor = url.redactor();
+    // rskafka retries forever unless told otherwise; the caller's bound is the deadline.
+    let backoff = BackoffConfig {
+        deadline: Some(timeout),
+        ..BackoffConfig::default()
+    };
+    let mut builder = ClientBuilder::new(bootstrap.brokers().to_vec())
+        .client_id("cdc")
+        .backoff_config(backoff);
+    if let Some(tls) = url.tls_config()? {
+        builder = builder.tls_config(tls);
+    }
+    if let Some(sasl) = url.sasl_config() {
+        builder = builder.sasl_config(sasl);
+    }
+    let client = match tokio::time::timeout(timeout, builder.build()).await {
+        Ok(Ok(client)) => client,
+        Ok(Err(e)) => return Err(unreachable(&bootstrap, timeout, &redactor, &e)),
+        Err(_) => return Err(no_answer(&bootstrap, timeout)),
+    };
+    Ok(Session {
+        client,
+        bootstrap,
+        timeout,
+        redactor,
     })
 }
 
@@ -71,6 +93,10 @@ impl Session {
         }
     }
 
+    fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text).to_string()
+    }
+
     fn answered(&self, topic: &str, e: &ClientError) -> KafkaError {
         let broker = self.bootstrap.to_string();
         match e {
@@ -80,6 +106,7 @@ impl Session {
             } => KafkaError::UnknownTopic {
                 broker,
                 topic: topic.to_string(),
+                similar: Vec::new(),
             },
             ClientError::ServerError {
                 protocol_error,
@@ -88,27 +115,32 @@ impl Session {
             } => KafkaError::Broker {
                 broker,
                 // rskafka's own text carries the whole request; the code and message suffice.
-                why: match error_message {
+                why: self.redact(&match error_message {
                     Some(m) => format!("{protocol_error}: {m}"),
                     None => protocol_error.to_string(),
-                },
+                }),
             },
             ClientError::Connection(_) | ClientError::Request(_) => {
-                unreachable(&self.bootstrap, self.timeout, e)
+                unreachable(&self.bootstrap, self.timeout, &self.redactor, e)
             }
             other => KafkaError::Broker {
                 broker,
-                why: other.to_string(),
+                why: self.redact(&other.to_string()),
             },
         }
     }
 }
 
-fn unreachable(bootstrap: &Bootstrap, timeout: Duration, e: &ClientError) -> KafkaError {
+fn unreachable(
+    bootstrap: &Bootstrap,
+    timeout: Duration,
+    redactor: &Redactor,
+    e: &ClientError,
+) -> KafkaError {
     KafkaError::Unreachable {
         broker: bootstrap.to_string(),
         timeout,
-        why: e.to_string(),
+        why: redactor.redact(&e.to_string()).to_string(),
     }
 }
 

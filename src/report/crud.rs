@@ -49,7 +49,10 @@ pub(crate) fn human(r: &CrudReport, color: bool) -> String {
                 Some(ms) => format!("{ms} ms"),
                 None => String::new(),
             },
-            s.message.clone(),
+            match (s.capture_lag_ms, s.message.is_empty()) {
+                (Some(ms), true) => format!("capture lag {ms} ms"),
+                _ => s.message.clone(),
+            },
         ]);
     }
     out.push_str(&table.to_string());
@@ -168,6 +171,7 @@ mod tests {
             status,
             latency_ms,
             message: message.into(),
+            capture_lag_ms: None,
         };
         let count = |table: &str, s, t, status, message: &str| CountResult {
             table: table.into(),
@@ -241,6 +245,20 @@ mod tests {
         let text = human(&r, false);
         assert!(text.contains("the pipeline was not tested"), "{text}");
         assert!(!text.contains("changes-not-captured"), "{text}");
+    }
+
+    #[test]
+    fn a_topic_s_capture_lag_is_shown_and_in_the_json() {
+        let mut r = report();
+        r.steps[0].capture_lag_ms = Some(230);
+        let text = human(&r, false);
+        assert!(text.contains("capture lag 230 ms"), "{text}");
+        let doc = json_value(&r);
+        assert_eq!(doc["steps"][0]["capture_lag_ms"], 230);
+        assert!(
+            doc["steps"][1].get("capture_lag_ms").is_none(),
+            "left out, not null"
+        );
     }
 
     fn json_value(r: &CrudReport) -> serde_json::Value {

@@ -34,4 +34,5 @@ mod tail_panel;
 mod tail_stream;
 mod validate;
 mod validate_crud;
+mod validate_kafka;
 mod validate_pg_tls;

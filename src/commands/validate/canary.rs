@@ -13,9 +13,15 @@ use crate::commands::outcome::Outcome;
 use crate::commands::output;
 use crate::connection::mysql_url::SourceConfig;
 use crate::connection::sql::{literal, SqlError};
+use crate::kafka::watch::TopicWatch;
+use crate::kafka::KafkaUrl;
 use crate::report;
+use crate::validate::crud::kafka::KafkaWatch;
 use crate::validate::crud::pending::pending_dir;
-use crate::validate::crud::{create_table_sql, Crud, Progress, RowKind, CANARY_COLUMNS};
+use crate::validate::crud::watch::{SqlWatch, Watch};
+use crate::validate::crud::{
+    create_table_sql, Crud, DeleteMode, Progress, RowKind, CANARY_COLUMNS,
+};
 use crate::validate::scope;
 use crate::validate::table::TableRef;
 use crate::validate::target::{Db, Engine, MySqlDb, Reconnecting, TargetConfig};
@@ -41,8 +47,12 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
         ))?;
         return Ok(Outcome::Clean);
     }
-    let mut target_cfg = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
-        .context("cannot use the target")?;
+    let target_url = args.target.as_deref().unwrap_or_default();
+    if is_kafka(target_url) {
+        return kafka(args, source, &canary, row, &mut src);
+    }
+    super::check_table_pattern(args)?;
+    let mut target_cfg = TargetConfig::parse(target_url).context("cannot use the target")?;
     target_cfg.set_connect_timeout(args.source.connect_timeout);
     let first = target_cfg
         .open()
@@ -60,28 +70,109 @@ pub(crate) fn run(args: &ValidateArgs, source: &SourceConfig) -> Result<Outcome>
             (t, tt)
         })
         .collect();
+    let plan = RunPlan {
+        canary: &canary,
+        row,
+        target_table: &target_name,
+        count_tables,
+    };
+    run_and_report(args, source, plan, &mut src, &mut SqlWatch(target.as_mut()))
+}
 
+/// A `--target` naming Kafka brokers rather than a database.
+pub(super) fn is_kafka(url: &str) -> bool {
+    url.trim_start().starts_with("kafka://")
+}
+
+/// The topic `--target-table` names for `table` (default `{db}.{table}`; Debezium's own
+/// is `<topic.prefix>.{db}.{table}`).
+fn topic_name(pattern: Option<&str>, table: &TableRef) -> Result<String> {
+    let topic = pattern
+        .unwrap_or("{db}.{table}")
+        .trim()
+        .replace("{db}", &table.schema)
+        .replace("{table}", &table.name);
+    let legal = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+    if topic.is_empty() || topic.len() > 249 || !topic.chars().all(legal) {
+        bail!(
+            "{topic:?} is not a Kafka topic name (letters, digits, '.', '_' and '-', at most \
+             249): give --target-table a pattern such as dbserver1.{{db}}.{{table}}"
+        );
+    }
+    Ok(topic)
+}
+
+/// `--crud` against a Kafka topic: each step watched on the topic from its end.
+fn kafka(
+    args: &ValidateArgs,
+    source: &SourceConfig,
+    canary: &TableRef,
+    row: RowKind,
+    src: &mut MySqlDb,
+) -> Result<Outcome> {
+    let url = KafkaUrl::parse(args.target.as_deref().unwrap_or_default())
+        .context("cannot use the target")?;
+    if args.tables.is_some() {
+        bail!(
+            "--tables with a Kafka target: topics hold changes, not tables, so there are no \
+             row counts to compare; leave --tables out"
+        );
+    }
+    if args.delete_mode != DeleteMode::Hard {
+        bail!(
+            "--delete-mode is for table targets: on a topic a delete is its event (op d, \
+             __deleted true, or a tombstone); leave --delete-mode out"
+        );
+    }
+    let topic = topic_name(args.target_table.as_deref(), canary)?;
+    let watch = TopicWatch::open(&url, &topic, args.source.connect_timeout)
+        .with_context(|| format!("cannot watch topic {topic} on {}", url.redacted()))?;
+    let plan = RunPlan {
+        canary,
+        row,
+        target_table: canary,
+        count_tables: Vec::new(),
+    };
+    run_and_report(args, source, plan, src, &mut KafkaWatch::new(watch))
+}
+
+/// What a run writes and where it looks.
+struct RunPlan<'a> {
+    canary: &'a TableRef,
+    row: RowKind,
+    target_table: &'a TableRef,
+    count_tables: Vec<(TableRef, TableRef)>,
+}
+
+/// Runs the steps against `target`, with a spinner on a terminal, and prints the report.
+fn run_and_report(
+    args: &ValidateArgs,
+    source: &SourceConfig,
+    plan: RunPlan<'_>,
+    src: &mut MySqlDb,
+    target: &mut dyn Watch,
+) -> Result<Outcome> {
     // Ctrl-C, SIGTERM and SIGHUP stop the waiting; the canary rows are still removed before exit.
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
 
     let crud = Crud {
-        table: &canary,
-        row,
-        target_table: &target_name,
+        table: plan.canary,
+        row: plan.row,
+        target_table: plan.target_table,
         timeout: args.timeout,
         poll: Duration::from_millis(100),
         delete_mode: &args.delete_mode,
         cancel: &cancel,
         source_id: format!("{}:{}", source.host, source.port),
         pending_dir: pending_dir(),
-        count_tables,
+        count_tables: plan.count_tables,
         settle: args.settle,
     };
     let mut spinner: Option<ProgressBar> = None;
     let terminal = std::io::stderr().is_terminal();
-    let report = crud.run(&mut src, target.as_mut(), |progress| {
+    let report = crud.run_on(src, target, |progress| {
         let step = match progress {
             Progress::Starting(step) => step,
             Progress::Begun(_) => return,

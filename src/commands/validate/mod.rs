@@ -36,7 +36,8 @@ pub(crate) enum ValidateFormat {
 pub(crate) struct ValidateArgs {
     #[command(flatten)]
     pub(crate) source: SourceArgs,
-    /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db.
+    /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db; for
+    /// --crud also kafka://BROKER:PORT[,BROKER:PORT][?security.protocol=SASL_SSL&...].
     #[arg(
         long,
         env = "CDC_TARGET",
@@ -69,8 +70,9 @@ pub(crate) struct ValidateArgs {
     #[arg(long, default_value = "hard")]
     pub(crate) delete_mode: DeleteMode,
     /// The target table for each: a name, or a pattern with {db} and {table}, e.g.
-    /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db).
-    #[arg(long, value_name = "PATTERN", value_parser = parse_target_pattern)]
+    /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db). With
+    /// a kafka:// target, the topic: e.g. dbserver1.{db}.{table} (default {db}.{table}).
+    #[arg(long, value_name = "PATTERN", value_parser = parse_table_or_topic)]
     pub(crate) target_table: Option<String>,
     /// Compare row counts per key range: finds missing and extra keys.
     #[arg(long)]
@@ -107,6 +109,29 @@ pub(crate) struct ValidateArgs {
     pub(crate) bisection_threshold: u64,
     #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
     pub(crate) format: ValidateFormat,
+}
+
+/// A `--target-table` pattern for a table, or for a topic (`dbserver1.{db}.{table}`: more
+/// than two parts): which it must be is checked once the target's kind is known.
+fn parse_table_or_topic(s: &str) -> Result<String, crate::validate::error::TargetPatternError> {
+    let table = parse_target_pattern(s);
+    let filled = s.trim().replace("{db}", "d").replace("{table}", "t");
+    let topic_like = !filled.is_empty()
+        && filled
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    match table {
+        Err(_) if topic_like => Ok(s.trim().to_string()),
+        other => other,
+    }
+}
+
+/// A table target's `--target-table` is a table name or schema.table.
+pub(super) fn check_table_pattern(args: &ValidateArgs) -> Result<()> {
+    if let Some(p) = &args.target_table {
+        parse_target_pattern(p).with_context(|| format!("--target-table {p:?}"))?;
+    }
+    Ok(())
 }
 
 /// `--settle` may be zero (no second look): any length the shared parser takes.
@@ -150,6 +175,13 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome> {
     if args.init || args.crud {
         return canary::run(args, &source);
     }
+    if canary::is_kafka(args.target.as_deref().unwrap_or_default()) {
+        bail!(
+            "Kafka topics hold changes, not tables: use --crud (--counts and --checksum compare \
+             tables)"
+        );
+    }
+    check_table_pattern(args)?;
     let mut target = TargetConfig::parse(args.target.as_deref().unwrap_or_default())
         .context("cannot use the target")?;
     target.set_connect_timeout(args.source.connect_timeout);

@@ -5,8 +5,10 @@
 mod checks;
 pub mod counts;
 pub mod generate;
+pub(crate) mod kafka;
 pub mod pending;
 pub mod row_plan;
+pub(crate) mod watch;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +23,7 @@ use counts::{marker_spellings, CountResult, CountStatus};
 use generate::Literal;
 use pending::Pending;
 use row_plan::{sql_value, RowPlan};
+use watch::{SqlWatch, Watch};
 
 /// How the target shows a deleted row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +90,10 @@ pub(crate) struct StepResult {
     pub(crate) status: StepStatus,
     pub(crate) latency_ms: Option<u64>,
     pub(crate) message: String,
+    /// A Kafka target: the message's timestamp minus the source commit time it carries
+    /// (`source.ts_ms`), i.e. how long capture took; left out where there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) capture_lag_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,6 +212,16 @@ impl Crud<'_> {
         &self,
         source: &mut dyn Db,
         target: &mut dyn Db,
+        on_step: impl FnMut(Progress<'_>),
+    ) -> CrudReport {
+        self.run_on(source, &mut SqlWatch(target), on_step)
+    }
+
+    /// [`Crud::run`] against any target: a table's session or a topic.
+    pub(crate) fn run_on(
+        &self,
+        source: &mut dyn Db,
+        target: &mut dyn Watch,
         mut on_step: impl FnMut(Progress<'_>),
     ) -> CrudReport {
         let run_id = new_run_id();
@@ -212,7 +229,9 @@ impl Crud<'_> {
         let mut report = CrudReport {
             run_id: run_id.clone(),
             canary: self.table.to_string(),
-            target: self.target_table.to_string(),
+            target: target
+                .name()
+                .unwrap_or_else(|| self.target_table.to_string()),
             row: match self.row {
                 RowKind::Canary => "canary",
                 RowKind::Generated => "generated",
@@ -225,12 +244,14 @@ impl Crud<'_> {
             playbook: None,
         };
         report.leftovers_removed = self.remove_leftovers(source, &run_id);
-        let plan = self
-            .check_delete_column(target)
-            .and_then(|()| match self.row {
-                RowKind::Canary => Ok(RowPlan::canary(self.table, &run_id)),
-                RowKind::Generated => RowPlan::for_table(source, self.table, &token(&run_id)),
-            });
+        let checked = match target.db() {
+            Some(db) => self.check_delete_column(db),
+            None => Ok(()),
+        };
+        let plan = checked.and_then(|()| match self.row {
+            RowKind::Canary => Ok(RowPlan::canary(self.table, &run_id)),
+            RowKind::Generated => RowPlan::for_table(source, self.table, &token(&run_id)),
+        });
         let mut plan = match plan {
             Ok(p) => p,
             Err(e) => {
@@ -255,11 +276,14 @@ impl Crud<'_> {
             .iter()
             .filter_map(|(c, v)| v.clone().map(|v| (c.clone(), v.into())))
             .collect();
-        if !self.cancel.load(Ordering::SeqCst) && !self.count_tables.is_empty() {
+        if let Some(db) = target
+            .db()
+            .filter(|_| !self.cancel.load(Ordering::SeqCst) && !self.count_tables.is_empty())
+        {
             on_step(Progress::Starting("counts"));
             report.counts = counts::compare(
                 source,
-                target,
+                db,
                 &self.count_tables,
                 self.delete_mode,
                 self.settle,
@@ -360,7 +384,7 @@ impl Crud<'_> {
     fn steps(
         &self,
         source: &mut dyn Db,
-        target: &mut dyn Db,
+        target: &mut dyn Watch,
         plan: &mut RowPlan,
         run_id: &str,
         report: &mut CrudReport,
@@ -372,6 +396,13 @@ impl Crud<'_> {
         let steps: [&'static str; 3] = ["insert", "update", "delete"];
         for (i, step) in steps.iter().enumerate() {
             on_step(Progress::Starting(step));
+            if let Err(why) = target.before_step(step) {
+                let result = failed(step, why);
+                on_step(Progress::Done(&result));
+                report.steps.push(result);
+                not_run(report, &steps[i + 1..]);
+                break;
+            }
             if *step == "insert" {
                 // Recorded before it is written, when the key is known up front.
                 self.record(plan, run_id);
@@ -443,7 +474,7 @@ impl Crud<'_> {
                 }
                 self.record(plan, run_id);
             }
-            let result = self.wait(target, plan, step);
+            let result = target.wait(self, plan, run_id, step);
             let arrived = result.status == StepStatus::Arrived;
             on_step(Progress::Done(&result));
             report.steps.push(result);
@@ -475,7 +506,12 @@ impl Crud<'_> {
     }
 
     /// Polls the target by key until it shows what `step` did, or the timeout.
-    fn wait(&self, target: &mut dyn Db, plan: &RowPlan, step: &'static str) -> StepResult {
+    pub(crate) fn wait(
+        &self,
+        target: &mut dyn Db,
+        plan: &RowPlan,
+        step: &'static str,
+    ) -> StepResult {
         let engine = target.engine();
         let table = self.target_table.quoted(engine);
         let started = Instant::now();
@@ -501,12 +537,7 @@ impl Crud<'_> {
         let mut pause = Duration::from_millis(2).min(self.poll);
         loop {
             if self.cancel.load(Ordering::SeqCst) {
-                return StepResult {
-                    step,
-                    status: StepStatus::Interrupted,
-                    latency_ms: None,
-                    message: "interrupted".into(),
-                };
+                return interrupted(step);
             }
             let seen = target
                 .query(&probe)
@@ -529,6 +560,7 @@ impl Crud<'_> {
                     status: StepStatus::Arrived,
                     latency_ms: Some(started.elapsed().as_millis() as u64),
                     message: String::new(),
+                    capture_lag_ms: None,
                 };
             }
             if started.elapsed() >= self.timeout {
@@ -541,6 +573,7 @@ impl Crud<'_> {
                     status: StepStatus::TimedOut,
                     latency_ms: None,
                     message: why,
+                    capture_lag_ms: None,
                 };
             }
             std::thread::sleep(pause);
@@ -578,16 +611,28 @@ fn not_run(report: &mut CrudReport, later: &[&'static str]) {
             status: StepStatus::NotRun,
             latency_ms: None,
             message: message.into(),
+            capture_lag_ms: None,
         });
     }
 }
 
-fn failed(step: &'static str, message: String) -> StepResult {
+pub(crate) fn interrupted(step: &'static str) -> StepResult {
+    StepResult {
+        step,
+        status: StepStatus::Interrupted,
+        latency_ms: None,
+        message: "interrupted".into(),
+        capture_lag_ms: None,
+    }
+}
+
+pub(crate) fn failed(step: &'static str, message: String) -> StepResult {
     StepResult {
         step,
         status: StepStatus::Failed,
         latency_ms: None,
         message,
+        capture_lag_ms: None,
     }
 }
 
