@@ -328,3 +328,42 @@ fn counts_and_checksums_are_for_tables() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_while_watching_the_topic_stops_and_cleans_up() {
+    let (server, broker, state) = setup();
+    let child = Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(["validate", "--crud", "--source", &server.url("root", "")])
+        .args(["--canary", "retail_db.cdc_canary"])
+        .args(["--target", &format!("kafka://{}", broker.addr())])
+        .args(["--target-table", PATTERN, "--timeout", "120s"])
+        .args(["--format", "json"])
+        .env_remove("CDC_SOURCE")
+        .env("CDC_STATE_DIR", state.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while canary_rows(&server) == 0 {
+        assert!(Instant::now() < until, "the canary row was never inserted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let report = json_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{report:#}");
+    assert_eq!(report["steps"][0]["status"], "interrupted", "{report:#}");
+    assert_eq!(report["cleaned"], true);
+    assert_eq!(canary_rows(&server), 0, "the run cleans up");
+}
