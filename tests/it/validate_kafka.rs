@@ -228,12 +228,24 @@ fn a_stopped_pipeline_times_out_on_the_insert_and_is_blamed() {
     }
     let target = format!("kafka://{}", broker.addr());
     let started = Instant::now();
-    let out = crud(
-        state.path(),
-        &server,
-        &target,
-        &["--target-table", PATTERN, "--timeout", "3s"],
-    );
+    // Meanwhile something else writes what is no change event: it is counted, not fatal.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let out = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                broker.produce(TOPIC, 0, &[(b"{\"id\":1}", Some(b"{not json"))]);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let out = crud(
+            state.path(),
+            &server,
+            &target,
+            &["--target-table", PATTERN, "--timeout", "3s"],
+        );
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        out
+    });
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(1), "{report:#}");
     let steps = report["steps"].as_array().unwrap();
@@ -241,6 +253,10 @@ fn a_stopped_pipeline_times_out_on_the_insert_and_is_blamed() {
     let message = steps[0]["message"].as_str().unwrap();
     assert!(
         message.contains("the pipeline did not deliver it") && message.contains(TOPIC),
+        "{message}"
+    );
+    assert!(
+        message.contains("could not be read: not JSON ("),
         "{message}"
     );
     assert_eq!(steps[1]["status"], "not_run");
