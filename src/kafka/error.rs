@@ -15,6 +15,9 @@ pub enum KafkaError {
         timeout: Duration,
         why: String,
     },
+    /// The broker answered but did not take the SASL login (mechanism, user or password).
+    #[error("Kafka broker {broker} did not accept the SASL login: {why}")]
+    Auth { broker: String, why: String },
     #[error(
         "Kafka broker {broker} has no topic {topic:?}{}",
         similar_list(similar)

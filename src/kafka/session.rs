@@ -137,10 +137,25 @@ fn unreachable(
     redactor: &Redactor,
     e: &ClientError,
 ) -> KafkaError {
-    KafkaError::Unreachable {
-        broker: bootstrap.to_string(),
+    connect_failed(
+        bootstrap,
         timeout,
-        why: redactor.redact(&e.to_string()).to_string(),
+        redactor.redact(&e.to_string()).to_string(),
+    )
+}
+
+/// A failed connection, told apart by rskafka's words: its SASL failures come only as text
+/// inside the retries' error.
+fn connect_failed(bootstrap: &Bootstrap, timeout: Duration, why: String) -> KafkaError {
+    let broker = bootstrap.to_string();
+    if why.contains("Sasl handshake failed") {
+        KafkaError::Auth { broker, why }
+    } else {
+        KafkaError::Unreachable {
+            broker,
+            timeout,
+            why,
+        }
     }
 }
 
@@ -149,5 +164,30 @@ fn no_answer(bootstrap: &Bootstrap, timeout: Duration) -> KafkaError {
         broker: bootstrap.to_string(),
         timeout,
         why: "no answer".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_login_is_not_an_unreachable_broker() {
+        let b = Bootstrap::parse("h:9092").unwrap();
+        let t = Duration::from_secs(1);
+        let e = connect_failed(
+            &b,
+            t,
+            "all retries failed: error connecting to broker: Sasl handshake failed: API error: \
+             SaslAuthenticationFailed"
+                .into(),
+        );
+        assert!(matches!(e, KafkaError::Auth { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("did not accept the SASL login"),
+            "{e}"
+        );
+        let e = connect_failed(&b, t, "Connection refused (os error 111)".into());
+        assert!(matches!(e, KafkaError::Unreachable { .. }), "{e:?}");
     }
 }

@@ -228,12 +228,24 @@ fn a_stopped_pipeline_times_out_on_the_insert_and_is_blamed() {
     }
     let target = format!("kafka://{}", broker.addr());
     let started = Instant::now();
-    let out = crud(
-        state.path(),
-        &server,
-        &target,
-        &["--target-table", PATTERN, "--timeout", "3s"],
-    );
+    // Meanwhile something else writes what is no change event: it is counted, not fatal.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let out = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                broker.produce(TOPIC, 0, &[(b"{\"id\":1}", Some(b"{not json"))]);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let out = crud(
+            state.path(),
+            &server,
+            &target,
+            &["--target-table", PATTERN, "--timeout", "3s"],
+        );
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        out
+    });
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(1), "{report:#}");
     let steps = report["steps"].as_array().unwrap();
@@ -241,6 +253,10 @@ fn a_stopped_pipeline_times_out_on_the_insert_and_is_blamed() {
     let message = steps[0]["message"].as_str().unwrap();
     assert!(
         message.contains("the pipeline did not deliver it") && message.contains(TOPIC),
+        "{message}"
+    );
+    assert!(
+        message.contains("could not be read: not JSON ("),
         "{message}"
     );
     assert_eq!(steps[1]["status"], "not_run");
@@ -292,6 +308,7 @@ fn a_missing_topic_or_broker_cannot_run() {
         said.contains("has no topic \"retail_db.cdc_canary\"") && said.contains(TOPIC),
         "{said}"
     );
+    assert!(said.contains("Give --target-table the topic's pattern"), "{said}");
 
     let silent = format!("kafka://127.0.0.1:{}", free_port());
     let started = Instant::now();
@@ -305,6 +322,20 @@ fn a_missing_topic_or_broker_cannot_run() {
         started.elapsed()
     );
     assert_eq!(canary_rows(&server), 0, "nothing was written");
+
+    // With SASL options: the password is nowhere in what it says.
+    let sasl = format!(
+        "{silent}?security.protocol=SASL_PLAINTEXT&sasl.mechanism=SCRAM-SHA-512\
+         &sasl.username=alice&sasl.password=Kafka-S3cret"
+    );
+    let out = crud(state.path(), &server, &sasl, &["--connect-timeout", "1s"]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::all_output(&out));
+    let said = common::all_output(&out);
+    assert!(!said.contains("Kafka-S3cret"), "{said}");
+    assert!(
+        said.contains("sasl.username=alice&sasl.password=***"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -327,4 +358,76 @@ fn counts_and_checksums_are_for_tables() {
             "{said}"
         );
     }
+}
+
+#[test]
+fn ctrl_c_while_watching_the_topic_stops_and_cleans_up() {
+    let (server, broker, state) = setup();
+    let child = Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(["validate", "--crud", "--source", &server.url("root", "")])
+        .args(["--canary", "retail_db.cdc_canary"])
+        .args(["--target", &format!("kafka://{}", broker.addr())])
+        .args(["--target-table", PATTERN, "--timeout", "120s"])
+        .args(["--format", "json"])
+        .env_remove("CDC_SOURCE")
+        .env("CDC_STATE_DIR", state.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while canary_rows(&server) == 0 {
+        assert!(Instant::now() < until, "the canary row was never inserted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let report = json_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{report:#}");
+    assert_eq!(report["steps"][0]["status"], "interrupted", "{report:#}");
+    assert_eq!(report["cleaned"], true);
+    assert_eq!(canary_rows(&server), 0, "the run cleans up");
+}
+
+/// tansu 0.6 has neither a TLS listener that works nor SASL without a user store it could be
+/// given in a test: what is proven here is that the URL's options reach the wire. The same
+/// broker answers a plain client, refuses every SASL mechanism, and cannot speak TLS.
+#[test]
+fn tls_and_sasl_options_reach_the_broker() {
+    use cdc::kafka::offsets_topic::last_value;
+    use cdc::kafka::KafkaError;
+    let broker = Broker::start();
+    broker.create_topic("t", 1);
+    let limit = Duration::from_secs(1);
+    let read = |options: &str| {
+        last_value(
+            &format!("{}{options}", broker.addr()),
+            "t",
+            &|_| true,
+            limit,
+        )
+    };
+    assert!(matches!(read(""), Ok(None)), "plaintext: {:?}", read(""));
+    for mechanism in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {
+        let e = read(&format!(
+            "?security.protocol=SASL_PLAINTEXT&sasl.mechanism={mechanism}&sasl.username=alice\
+             &sasl.password=Kafka-S3cret"
+        ))
+        .unwrap_err();
+        assert!(matches!(e, KafkaError::Auth { .. }), "{mechanism}: {e:?}");
+        assert!(e.to_string().contains("UnsupportedSaslMechanism"), "{e}");
+        assert!(!format!("{e} {e:?}").contains("Kafka-S3cret"), "{e:?}");
+    }
+    let e = read("?security.protocol=SSL").unwrap_err();
+    assert!(matches!(e, KafkaError::Unreachable { .. }), "{e:?}");
 }

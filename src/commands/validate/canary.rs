@@ -14,7 +14,7 @@ use crate::commands::output;
 use crate::connection::mysql_url::SourceConfig;
 use crate::connection::sql::{literal, SqlError};
 use crate::kafka::watch::TopicWatch;
-use crate::kafka::KafkaUrl;
+use crate::kafka::{KafkaError, KafkaUrl};
 use crate::report;
 use crate::validate::crud::kafka::KafkaWatch;
 use crate::validate::crud::pending::pending_dir;
@@ -125,8 +125,20 @@ fn kafka(
         );
     }
     let topic = topic_name(args.target_table.as_deref(), canary)?;
-    let watch = TopicWatch::open(&url, &topic, args.source.connect_timeout)
-        .with_context(|| format!("cannot watch topic {topic} on {}", url.redacted()))?;
+    let watch = match TopicWatch::open(&url, &topic, args.source.connect_timeout) {
+        Ok(w) => w,
+        Err(e @ KafkaError::UnknownTopic { .. }) => bail!(
+            "cannot watch topic {topic} on {}: {e}\nGive --target-table the topic's pattern \
+             (Debezium names it <topic.prefix>.{{db}}.{{table}}). A broker that creates topics \
+             as they are first written has none for a table no change was captured from yet: \
+             create the topic, or let one change reach it, then run this again.",
+            url.redacted()
+        ),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot watch topic {topic} on {}", url.redacted()))
+        }
+    };
     let plan = RunPlan {
         canary,
         row,
