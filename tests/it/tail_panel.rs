@@ -506,19 +506,20 @@ fn cdc_tail_with_a_target_draws_the_panel_on_a_terminal() {
 }
 
 #[test]
-fn the_panel_options_do_not_go_with_binlog_files() {
-    let out = common::cdc(&[
-        "tail",
-        "retail_db.orders",
-        "--file",
-        "x.000001",
-        "--target",
-        "mysql://u@127.0.0.1:1",
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", common::all_output(&out));
-    let said = common::all_output(&out);
-    assert!(
-        said.contains("--target") && said.contains("--file"),
-        "{said}"
+fn a_target_in_the_environment_does_not_stop_a_tail_of_files() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/binlogs/binlog-invisible-columns.000001"
     );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cdc"))
+        .args(["tail", "*.*", "--format", "jsonl", "--file", file])
+        .env("CDC_TARGET", "mysql://u:T4rget-pw@127.0.0.1:1")
+        .output()
+        .unwrap();
+    let said = common::all_output(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(!out.stdout.is_empty(), "no change decoded: {said}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not shown with --file"), "{err}");
+    assert!(!said.contains("T4rget-pw"), "{said}");
 }

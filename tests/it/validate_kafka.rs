@@ -308,7 +308,10 @@ fn a_missing_topic_or_broker_cannot_run() {
         said.contains("has no topic \"retail_db.cdc_canary\"") && said.contains(TOPIC),
         "{said}"
     );
-    assert!(said.contains("Give --target-table the topic's pattern"), "{said}");
+    assert!(
+        said.contains("Give --target-table the topic's pattern"),
+        "{said}"
+    );
 
     let silent = format!("kafka://127.0.0.1:{}", free_port());
     let started = Instant::now();

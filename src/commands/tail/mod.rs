@@ -34,7 +34,7 @@ pub(crate) struct TailArgs {
     #[arg(required = true, value_parser = TablePattern::parse)]
     pub(crate) tables: Vec<TablePattern>,
     /// Read these binlog files (in order) instead of a server.
-    #[arg(long = "file", num_args = 1.., conflicts_with_all = ["target", "offset"])]
+    #[arg(long = "file", num_args = 1..)]
     pub(crate) files: Vec<PathBuf>,
     /// Output format; without it a terminal gets the live UI, anything else plain lines.
     #[arg(long, value_enum)]
@@ -81,6 +81,10 @@ pub(crate) fn run(args: &TailArgs) -> Result<Outcome> {
     let filter = TablePatterns::from(args.tables.clone());
     if args.files.is_empty() {
         return live::run(args, filter);
+    }
+    // Not a conflict: CDC_TARGET exported for validate must not stop a tail of files.
+    if args.panel() {
+        eprintln!("note: the pipeline panel (--target, --offset) needs a live source; not shown with --file");
     }
     let format = args.format.unwrap_or(TailFormat::Plain);
     let stdout = io::stdout().lock();
