@@ -24,24 +24,13 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn python() -> PathBuf {
-    let env = std::env::var("CDC_PYTHON_ENV").unwrap_or_else(|_| "/var/cache/cdc/py".into());
-    let p = Path::new(&env).join("bin/python");
-    assert!(
-        p.exists(),
-        "{} missing: run `bash scripts/setup.sh --test` (scripts/python-tools.sh)",
-        p.display()
-    );
-    p
-}
-
 /// Runs the python-mysql-replication app; (exit code, stdout, stderr).
 fn run_reader(
     server: &cdc::sandbox::LocalServer,
     state: &Path,
     start: &str,
 ) -> (i32, String, String) {
-    let out = Command::new(python())
+    let out = Command::new(common::python())
         .arg(fixture("pipeline/pmr_reader.py"))
         .args([
             "127.0.0.1",

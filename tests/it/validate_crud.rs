@@ -16,15 +16,6 @@ fn applier(kind: common::Kind, replica: &cdc::sandbox::LocalServer, verb: &str) 
     replica.exec(&format!("{verb} {what} SQL_THREAD")).unwrap();
 }
 
-fn canary_rows(server: &cdc::sandbox::LocalServer) -> u64 {
-    server
-        .query_value("SELECT COUNT(*) FROM retail_db.cdc_canary")
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert(
     kind: common::Kind,
 ) {
@@ -95,7 +86,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
         "{report:#}"
     );
     assert_eq!(report["cleaned"], true);
-    assert_eq!(canary_rows(&source), 0, "the source is left clean");
+    assert_eq!(common::canary_rows(&source), 0, "the source is left clean");
 
     // The replica's applier stops: the insert never arrives.
     applier(kind, &replica, "STOP");
@@ -106,7 +97,11 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     assert_eq!(steps[1]["status"], "not_run");
     assert_eq!(steps[2]["status"], "not_run");
     assert_eq!(report["playbook"], "changes-not-captured");
-    assert_eq!(canary_rows(&source), 0, "a failed run cleans up too");
+    assert_eq!(
+        common::canary_rows(&source),
+        0,
+        "a failed run cleans up too"
+    );
 
     // Ctrl-C, a service manager's SIGTERM or a closed terminal's SIGHUP while waiting: the
     // run stops, removes its row and exits 2.
@@ -118,7 +113,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     };
     let inserted = || {
         let until = Instant::now() + Duration::from_secs(30);
-        while canary_rows(&source) == 0 {
+        while common::canary_rows(&source) == 0 {
             assert!(Instant::now() < until, "the canary row was never inserted");
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -136,7 +131,11 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["steps"][0]["status"], "interrupted", "{report:#}");
         assert_eq!(report["cleaned"], true);
-        assert_eq!(canary_rows(&source), 0, "kill {signal}: the run cleans up");
+        assert_eq!(
+            common::canary_rows(&source),
+            0,
+            "kill {signal}: the run cleans up"
+        );
     }
 
     // kill -9 leaves the row (nothing can clean up), minutes old, not hours: the next run
@@ -146,7 +145,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(
-        canary_rows(&source),
+        common::canary_rows(&source),
         1,
         "the killed run's row is still there"
     );
@@ -154,7 +153,7 @@ fn healthy_replication_carries_every_step_and_a_stopped_applier_fails_the_insert
     let (code, report) = canary_json(state.path(), &src, &tgt, "30s");
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["leftovers_removed"], 1, "{report:#}");
-    assert_eq!(canary_rows(&source), 0, "the next run removed it");
+    assert_eq!(common::canary_rows(&source), 0, "the next run removed it");
 
     // The target drops validate's session while it waits (as a restart does): it reconnects,
     // and the step arrives instead of timing out and blaming the pipeline.
@@ -730,7 +729,7 @@ fn soft_deletes_on_a_postgresql_target_are_recognised_in_both_forms() {
         "each run's row stays on the target, marked deleted"
     );
     assert_eq!(applied, 9);
-    assert_eq!(canary_rows(&source), 0);
+    assert_eq!(common::canary_rows(&source), 0);
 }
 
 #[test]

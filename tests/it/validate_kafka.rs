@@ -4,7 +4,7 @@
 //! (tests/fixtures/pipeline/debezium_standin.py).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,17 +16,6 @@ use crate::common::{self};
 const TOPIC: &str = "dbserver1.retail_db.cdc_canary";
 const PATTERN: &str = "dbserver1.{db}.{table}";
 
-fn python() -> PathBuf {
-    let env = std::env::var("CDC_PYTHON_ENV").unwrap_or_else(|_| "/var/cache/cdc/py".into());
-    let p = Path::new(&env).join("bin/python");
-    assert!(
-        p.exists(),
-        "{} missing: run `bash scripts/setup.sh --test` (scripts/python-tools.sh)",
-        p.display()
-    );
-    p
-}
-
 /// The stand-in pipeline, streaming from the binlog's end once started; killed on drop.
 struct Standin {
     child: Child,
@@ -36,7 +25,7 @@ impl Standin {
     fn start(server: &cdc::sandbox::LocalServer, broker: &Broker, form: &str) -> Standin {
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/pipeline/debezium_standin.py");
-        let mut child = Command::new(python())
+        let mut child = Command::new(common::python())
             .arg(script)
             .args([
                 "127.0.0.1",
@@ -126,15 +115,6 @@ fn json_of(out: &Output) -> Value {
     })
 }
 
-fn canary_rows(server: &cdc::sandbox::LocalServer) -> u64 {
-    server
-        .query_value("SELECT COUNT(*) FROM retail_db.cdc_canary")
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 /// Every step arrived, with a latency and a capture lag (which a real clock makes small).
 fn assert_all_arrived(report: &Value) {
     let steps = report["steps"].as_array().unwrap();
@@ -181,7 +161,7 @@ fn healthy_run(form: &str, partitions: i32) -> Value {
     assert_all_arrived(&report);
     assert_eq!(report["target"], TOPIC, "{report:#}");
     assert_eq!(report["cleaned"], true);
-    assert_eq!(canary_rows(&server), 0, "the source is left clean");
+    assert_eq!(common::canary_rows(&server), 0, "the source is left clean");
     report
 }
 
@@ -264,7 +244,7 @@ fn a_stopped_pipeline_times_out_on_the_insert_and_is_blamed() {
     assert_eq!(report["playbook"], "changes-not-captured");
     assert!(started.elapsed() < Duration::from_secs(30));
     // The old row stays (it is no leftover of a run); this run's row is gone.
-    assert_eq!(canary_rows(&server), 1, "only the old row is left");
+    assert_eq!(common::canary_rows(&server), 1, "only the old row is left");
 }
 
 #[test]
@@ -289,7 +269,7 @@ fn avro_messages_are_refused_by_name() {
         "{report:#}"
     );
     assert_eq!(report["cleaned"], true);
-    assert_eq!(canary_rows(&server), 0);
+    assert_eq!(common::canary_rows(&server), 0);
 }
 
 #[test]
@@ -324,7 +304,7 @@ fn a_missing_topic_or_broker_cannot_run() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(canary_rows(&server), 0, "nothing was written");
+    assert_eq!(common::canary_rows(&server), 0, "nothing was written");
 
     // With SASL options: the password is nowhere in what it says.
     let sasl = format!(
@@ -379,7 +359,7 @@ fn ctrl_c_while_watching_the_topic_stops_and_cleans_up() {
         .spawn()
         .unwrap();
     let until = Instant::now() + Duration::from_secs(30);
-    while canary_rows(&server) == 0 {
+    while common::canary_rows(&server) == 0 {
         assert!(Instant::now() < until, "the canary row was never inserted");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -399,7 +379,7 @@ fn ctrl_c_while_watching_the_topic_stops_and_cleans_up() {
     assert_eq!(out.status.code(), Some(2), "{report:#}");
     assert_eq!(report["steps"][0]["status"], "interrupted", "{report:#}");
     assert_eq!(report["cleaned"], true);
-    assert_eq!(canary_rows(&server), 0, "the run cleans up");
+    assert_eq!(common::canary_rows(&server), 0, "the run cleans up");
 }
 
 /// tansu 0.6 has neither a TLS listener that works nor SASL without a user store it could be

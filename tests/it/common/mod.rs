@@ -427,3 +427,25 @@ pub fn position_file_at_end(
     .unwrap();
     (file, log_file, log_pos)
 }
+
+/// The Python of the pipeline stand-ins' environment (scripts/python-tools.sh).
+pub fn python() -> std::path::PathBuf {
+    let env = std::env::var("CDC_PYTHON_ENV").unwrap_or_else(|_| "/var/cache/cdc/py".into());
+    let p = std::path::Path::new(&env).join("bin/python");
+    assert!(
+        p.exists(),
+        "{} missing: run `bash scripts/setup.sh --test` (scripts/python-tools.sh)",
+        p.display()
+    );
+    p
+}
+
+/// Every row of the canary table, heartbeat included.
+pub fn canary_rows(server: &LocalServer) -> u64 {
+    server
+        .query_value("SELECT COUNT(*) FROM retail_db.cdc_canary")
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
