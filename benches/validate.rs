@@ -3,6 +3,9 @@
 //! in the same run. Run: `cargo bench --bench validate`. reladiff is taken from $RELADIFF,
 //! else `reladiff` on PATH (`pip install reladiff 'sqeleton[mysql]'`); without it the data-diff-equivalent
 //! passes (a count-only pass and an exact MD5-sum pass over the whole table) stand in.
+//! Then the same table as a Delta table written by delta-rs (PyPI deltalake, from the tests'
+//! Python environment) beside the MariaDB source: `--checksum` MariaDB to Delta against the
+//! MariaDB-to-MariaDB time above (goal: within 2x).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -60,21 +63,7 @@ fn main() {
     let table = TableRef::parse("bench.t").unwrap();
     let time_cdc = |hash: Hash, mode: Mode| -> Duration {
         let (mut x, mut y) = (open(a), open(b));
-        let settings = Settings {
-            mode,
-            hash: Some(hash),
-            ..Settings::default()
-        };
-        let mut pair = Pair {
-            source: &mut x as &mut dyn Db,
-            target: &mut y as &mut dyn Db,
-        };
-        let t0 = Instant::now();
-        let r = validate_table(&mut pair, &table, &table, &settings, &|_| {});
-        let took = t0.elapsed();
-        assert_eq!(r.status, TableStatus::Match, "{r:?}");
-        assert_eq!(r.source_rows, Some(u64::from(ROWS)));
-        took
+        time_cdc_pair(&mut x, &mut y, &table, Some(hash), mode)
     };
     // Warm the buffer pools once so every contender reads from memory.
     time_cdc(Hash::Crc32Xor, Mode::Counts);
@@ -92,6 +81,8 @@ fn main() {
         cdc_md5,
     );
     row("cdc validate --counts (count + key sum)", cdc_counts);
+    #[cfg(feature = "lakehouse")]
+    delta::compare(a, &table, cdc_crc, &time_cdc_pair);
 
     let reladiff = std::env::var("RELADIFF").unwrap_or_else(|_| "reladiff".to_string());
     let url = |s: &LocalServer| format!("mysql://root@127.0.0.1:{}/bench", s.port());
@@ -150,6 +141,104 @@ fn main() {
             row("one side: COUNT(*) pass", count);
             row("one side: MD5-sum pass (data-diff's per-side work)", md5);
         }
+    }
+}
+
+/// One `validate_table` of `table` from `source` to `target`; it must match.
+fn time_cdc_pair(
+    source: &mut dyn Db,
+    target: &mut dyn Db,
+    table: &TableRef,
+    hash: Option<Hash>,
+    mode: Mode,
+) -> Duration {
+    let settings = Settings {
+        mode,
+        hash,
+        ..Settings::default()
+    };
+    let mut pair = Pair { source, target };
+    let t0 = Instant::now();
+    let r = validate_table(&mut pair, table, table, &settings, &|_| {});
+    let took = t0.elapsed();
+    assert_eq!(r.status, TableStatus::Match, "{r:?}");
+    assert_eq!(r.source_rows, Some(u64::from(ROWS)));
+    took
+}
+
+#[cfg(feature = "lakehouse")]
+mod delta {
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    use cdc::connection::mysql_url::SourceConfig;
+    use cdc::lakehouse::{LakeDb, LakeUrl};
+    use cdc::sandbox::LocalServer;
+    use cdc::validate::checksum::Hash;
+    use cdc::validate::table::TableRef;
+    use cdc::validate::target::{Db, MySqlDb};
+    use cdc::validate::Mode;
+
+    use super::{best_of, row};
+
+    type TimePair = dyn Fn(&mut dyn Db, &mut dyn Db, &TableRef, Option<Hash>, Mode) -> Duration;
+
+    /// Copies `table` from `source` into a Delta table with delta-rs and times `--checksum`
+    /// (the default hash for the pair) against `mariadb` (MariaDB to MariaDB, same run).
+    pub(super) fn compare(
+        source: &LocalServer,
+        table: &TableRef,
+        mariadb: Duration,
+        time: &TimePair,
+    ) {
+        let env = std::env::var("CDC_PYTHON_ENV").unwrap_or_else(|_| "/var/cache/cdc/py".into());
+        let python = Path::new(&env).join("bin/python");
+        if !python.exists() {
+            println!(
+                "\nno Delta comparison: {} missing (bash scripts/setup.sh --test)",
+                python.display()
+            );
+            return;
+        }
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lakehouse/write_copy.py");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let t0 = Instant::now();
+        let out = Command::new(&python)
+            .arg(script)
+            .args(["delta", "127.0.0.1", &source.port().to_string(), "root", ""])
+            .args(["bench", "t"])
+            .arg(dir.path())
+            .output()
+            .expect("run write_copy.py");
+        assert!(
+            out.status.success(),
+            "write_copy.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!(
+            "\n{} rows copied into a Delta table by delta-rs (PyPI deltalake) in {:.1} s",
+            String::from_utf8_lossy(&out.stdout).trim(),
+            t0.elapsed().as_secs_f64()
+        );
+        let url = LakeUrl::parse(&format!("delta://{}", dir.path().display())).unwrap();
+        let cfg = SourceConfig::parse(&source.root_url()).unwrap();
+        let run = || {
+            let mut x = MySqlDb::open(&cfg).expect("connect");
+            let mut y = LakeDb::open(&url).expect("open the Delta root");
+            time(&mut x, &mut y, table, None, Mode::Checksum)
+        };
+        run();
+        let delta = best_of(3, run);
+        row(
+            "cdc validate --checksum, MariaDB -> Delta (CRC32 both)",
+            delta,
+        );
+        println!(
+            "MariaDB -> Delta takes {:.2}x the MariaDB -> MariaDB time; goal: within 2x",
+            delta.as_secs_f64() / mariadb.as_secs_f64()
+        );
     }
 }
 

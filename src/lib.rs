@@ -7,6 +7,8 @@ pub mod checks;
 pub mod commands;
 pub mod connection;
 pub mod kafka;
+#[cfg(feature = "lakehouse")]
+pub mod lakehouse;
 pub mod monitor;
 pub mod pipeline;
 pub mod playbooks;

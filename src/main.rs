@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     // clap refuses a bad argument with exit 2 before anything runs.
     let cli = Cli::parse();
     logging::init(cli.verbose);
+    cdc::connection::tls::install_crypto_provider();
     let result = cli::run(&cli);
     // The one place outcomes become exit codes: 0 nothing wrong, 1 a problem found in what
     // was checked, 2 the tool could not do its job.

@@ -330,6 +330,7 @@ fn login_by(
     opts: OptsBuilder,
     deadline: Instant,
 ) -> Result<Result<Conn, mysql::Error>, ConnectError> {
+    super::tls::install_crypto_provider();
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = tx.send(Conn::new(opts));

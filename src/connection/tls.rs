@@ -5,6 +5,17 @@ use std::path::Path;
 
 use mysql::SslOpts;
 
+/// Makes ring the process's rustls provider. The mysql driver builds its TLS configuration
+/// from the process default, which rustls cannot pick once a second provider is compiled in
+/// (the object store clients of the lakehouse targets bring aws-lc-rs): it would panic.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err: a provider is installed already, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
     Disabled,

@@ -41,6 +41,7 @@ pub(crate) fn connect_within(
         .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
         .read_timeout(Some(read_timeout))
         .write_timeout(Some(read_timeout));
+    crate::connection::tls::install_crypto_provider();
     Conn::new(opts).map_err(|e| SandboxError::sql(&format!("connect as {user}"), e))
 }
 

@@ -41,6 +41,8 @@ impl Digest {
             (Engine::PostgreSql, Digest::Sha256) => {
                 format!("encode(sha256(convert_to({text}, 'UTF8')), 'hex')")
             }
+            (Engine::DataFusion, Digest::Md5) => format!("md5({text})"),
+            (Engine::DataFusion, Digest::Sha256) => format!("encode(sha256({text}), 'hex')"),
         }
     }
 
@@ -57,14 +59,17 @@ impl Hash {
     /// The cheapest hash both engines can compute alike; `md5` says whether both have MD5().
     pub(crate) fn best_for(source: Engine, target: Engine, md5: bool) -> Hash {
         match (source, target) {
-            (Engine::MySql, Engine::MySql) => Hash::Crc32Xor,
+            // DataFusion computes MySQL's CRC32 too (cdc_crc32): the cheapest there.
+            (Engine::MySql | Engine::DataFusion, Engine::MySql | Engine::DataFusion) => {
+                Hash::Crc32Xor
+            }
             _ if md5 => Hash::Md5Sum,
             _ => Hash::Sha256Sum,
         }
     }
 
     pub(crate) fn supported_by(self, engine: Engine) -> bool {
-        self != Hash::Crc32Xor || engine == Engine::MySql
+        self != Hash::Crc32Xor || engine != Engine::PostgreSql
     }
 
     /// The digest a summed hash is made of.
@@ -80,12 +85,18 @@ impl Hash {
 /// The aggregate over `row` (a [`super::normalize::row_text`] expression).
 pub(crate) fn aggregate(engine: Engine, hash: Hash, row: &str) -> String {
     let Some(digest) = hash.digest() else {
-        assert_eq!(
-            engine,
-            Engine::MySql,
-            "CRC32 is only chosen when both sides are MySQL/MariaDB"
-        );
-        return format!("BIT_XOR(CRC32({row}))");
+        return match engine {
+            // MySQL's BIT_XOR of no rows is 0, DataFusion's NULL.
+            Engine::DataFusion => format!("coalesce(bit_xor(cdc_crc32({row})), 0)"),
+            _ => {
+                assert_eq!(
+                    engine,
+                    Engine::MySql,
+                    "CRC32 is only chosen when neither side is PostgreSQL"
+                );
+                format!("BIT_XOR(CRC32({row}))")
+            }
+        };
     };
     // The last 14 hex digits: 56 bits, summed exactly (DECIMAL / numeric).
     let from = digest.len() - 13;
@@ -93,6 +104,9 @@ pub(crate) fn aggregate(engine: Engine, hash: Hash, row: &str) -> String {
     match engine {
         Engine::MySql => format!("SUM(CAST(CONV(SUBSTRING({hex}, {from}), 16, 10) AS UNSIGNED))"),
         Engine::PostgreSql => format!("sum(('x' || substr({hex}, {from}))::bit(56)::bigint)"),
+        Engine::DataFusion => {
+            format!("sum(CAST(cdc_hex_int(substr({hex}, {from})) AS DECIMAL(38,0)))")
+        }
     }
 }
 

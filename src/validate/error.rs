@@ -56,7 +56,7 @@ pub(crate) enum ValidateError {
     #[error("--updated-column {column} is not a column of {table}")]
     NoUpdatedColumn { column: String, table: TableRef },
 
-    #[error("--hash crc32-xor needs MySQL/MariaDB on both sides")]
+    #[error("--hash crc32-xor needs MySQL/MariaDB, Delta Lake or Iceberg on both sides (PostgreSQL has no CRC32: use md5-sum)")]
     HashNeedsMySql,
 
     /// MySQL 9.6+ keeps MD5() in a component that is not installed by default.

@@ -147,7 +147,7 @@ pub(crate) fn estimate_rows(db: &mut dyn Db, table: &TableRef) -> Option<u64> {
             e.literal(&table.schema),
             e.literal(&table.name)
         ),
-        Engine::PostgreSql => return None,
+        Engine::PostgreSql | Engine::DataFusion => return None,
     };
     db.query(&sql).ok()?.scalar()??.parse().ok()
 }
@@ -357,6 +357,22 @@ fn run_table(
         }
         DeleteMode::Hard => None,
     };
+    // Lakeflow's SCD type 2: only each key's current version is a row of the copy.
+    let scd2 = crud::counts::SCD2_COLUMNS
+        .iter()
+        .all(|c| find(&tcols, c).is_some());
+    let live = if scd2 {
+        result.notes.push(format!(
+            "{tt} is SCD type 2: only current versions (__END_AT IS NULL) are compared"
+        ));
+        let current = crud::counts::scd2_predicate(te);
+        Some(match live {
+            Some(l) => format!("{l} AND {current}"),
+            None => current,
+        })
+    } else {
+        live
+    };
 
     let splan = SidePlan {
         engine: se,
@@ -440,7 +456,7 @@ fn note_counts_only(result: &mut TableResult, outcome: &Outcome, mode: Mode) {
 /// Whether `db` computes MD5(): PostgreSQL, MariaDB and MySQL before 9.6 always do.
 fn has_md5(db: &mut dyn Db) -> bool {
     match db.engine() {
-        Engine::PostgreSql => true,
+        Engine::PostgreSql | Engine::DataFusion => true,
         Engine::MySql => db.query("SELECT MD5('')").is_ok(),
     }
 }
@@ -454,6 +470,9 @@ fn source_cutoff(db: &mut dyn Db, age: Duration) -> Result<String, ValidateError
         ),
         Engine::PostgreSql => format!(
             "SELECT to_char(now() - interval '{micros} microseconds', 'YYYY-MM-DD HH24:MI:SS.US')"
+        ),
+        Engine::DataFusion => format!(
+            "SELECT to_char(now() - INTERVAL '{micros} microseconds', '%Y-%m-%d %H:%M:%S%.6f')"
         ),
     };
     db.query(&sql)

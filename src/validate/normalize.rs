@@ -56,6 +56,8 @@ pub(crate) fn columns_sql(engine: Engine, schema: &str, table: &str) -> String {
              is_nullable, '', '' FROM information_schema.columns \
              WHERE table_schema = {s} AND table_name = {t} ORDER BY ordinal_position"
         ),
+        // Answered from the table's own schema: name, Arrow type, nullable.
+        Engine::DataFusion => format!("DESCRIBE {}.{}", engine.ident(schema), engine.ident(table)),
     }
 }
 
@@ -79,6 +81,8 @@ pub fn primary_key_sql(engine: Engine, schema: &str, table: &str) -> String {
              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum \
              WHERE i.indisprimary AND n.nspname = {s} AND c.relname = {t} ORDER BY k.ord"
         ),
+        // Lakehouse tables declare no primary key: the source's is used.
+        Engine::DataFusion => "SELECT 'none' AS column_name WHERE 1 = 0".to_string(),
     }
 }
 
@@ -89,6 +93,15 @@ pub(crate) fn parse_columns(engine: Engine, rows: &Rows) -> Vec<Column> {
         .map(|r| {
             let text = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
             let num = |i: usize| text(i).parse::<u32>().ok();
+            if engine == Engine::DataFusion {
+                return Column {
+                    name: text(0),
+                    kind: classify_arrow(&text(1)),
+                    nullable: text(2).eq_ignore_ascii_case("YES"),
+                    on_update: false,
+                    charset: String::new(),
+                };
+            }
             Column {
                 name: text(0),
                 kind: classify(engine, &text(1), &text(2), num(3), num(4)),
@@ -140,6 +153,39 @@ pub(crate) fn classify(
             _ if full == "bool" => Kind::Bool,
             _ => Kind::Text,
         },
+        Engine::DataFusion => classify_arrow(data_type),
+    }
+}
+
+/// The kind of an Arrow type as DataFusion prints it (`Int64`, `Decimal128(10, 2)`,
+/// `Timestamp(Microsecond, Some("UTC"))` or `Timestamp(µs, "UTC")`, `Utf8View`...).
+pub(crate) fn classify_arrow(data_type: &str) -> Kind {
+    let t = data_type.trim();
+    let (name, args) = match t.split_once('(') {
+        Some((n, a)) => (n, a.trim_end_matches(')')),
+        None => (t, ""),
+    };
+    let precision = |unit: &str| -> u32 {
+        match unit.split(',').next().unwrap_or("").trim() {
+            "Second" | "s" => 0,
+            "Millisecond" | "ms" => 3,
+            _ => 6,
+        }
+    };
+    match name {
+        "Int8" | "Int16" | "Int32" | "Int64" | "UInt8" | "UInt16" | "UInt32" | "UInt64" => {
+            Kind::Int
+        }
+        "Boolean" => Kind::Bool,
+        "Decimal32" | "Decimal64" | "Decimal128" | "Decimal256" => {
+            Kind::Decimal(args.split(',').nth(1).and_then(|s| s.trim().parse().ok()))
+        }
+        "Float16" | "Float32" | "Float64" => Kind::Float,
+        "Date32" | "Date64" => Kind::Date,
+        "Timestamp" => Kind::DateTime(precision(args)),
+        "Time32" | "Time64" => Kind::Time(precision(args)),
+        "Binary" | "LargeBinary" | "BinaryView" | "FixedSizeBinary" => Kind::Binary,
+        _ => Kind::Text,
     }
 }
 
@@ -227,6 +273,29 @@ pub(crate) fn normalize(engine: Engine, kind: Kind, expr: &str) -> String {
         }
         (Engine::PostgreSql, Kind::Text) => format!("({expr})::text"),
         (Engine::PostgreSql, Kind::Binary) => format!("upper(encode({expr}, 'hex'))"),
+        (Engine::DataFusion, Kind::Int | Kind::Bit | Kind::Text | Kind::Decimal(None)) => {
+            format!("CAST({expr} AS VARCHAR)")
+        }
+        (Engine::DataFusion, Kind::Bool) => format!("CAST(CAST({expr} AS INT) AS VARCHAR)"),
+        (Engine::DataFusion, Kind::Decimal(Some(s))) => {
+            format!("CAST(CAST({expr} AS DECIMAL(38,{})) AS VARCHAR)", s.min(30))
+        }
+        (Engine::DataFusion, Kind::Float) => {
+            format!("CAST(CAST({expr} AS DECIMAL(38,{FLOAT_SCALE})) AS VARCHAR)")
+        }
+        (Engine::DataFusion, Kind::Date) => format!("to_char({expr}, '%Y-%m-%d')"),
+        (Engine::DataFusion, Kind::DateTime(0)) => {
+            format!("to_char({expr}, '%Y-%m-%d %H:%M:%S')")
+        }
+        (Engine::DataFusion, Kind::DateTime(p)) => format!(
+            "left(to_char({expr}, '%Y-%m-%d %H:%M:%S%.6f'), {})",
+            20 + p.min(6)
+        ),
+        (Engine::DataFusion, Kind::Time(0)) => format!("to_char({expr}, '%H:%M:%S')"),
+        (Engine::DataFusion, Kind::Time(p)) => {
+            format!("left(to_char({expr}, '%H:%M:%S%.6f'), {})", 9 + p.min(6))
+        }
+        (Engine::DataFusion, Kind::Binary) => format!("upper(encode({expr}, 'hex'))"),
     }
 }
 
@@ -251,17 +320,20 @@ pub(crate) fn row_text(engine: Engine, columns: &[(String, String, bool)]) -> St
         .map(|(_, raw, _)| match engine {
             Engine::MySql => format!("ISNULL({raw})"),
             Engine::PostgreSql => format!("(({raw}) IS NULL)::int"),
+            Engine::DataFusion => format!("CAST(CAST(({raw}) IS NULL AS INT) AS VARCHAR)"),
         })
         .collect();
     if !nulls.is_empty() {
         parts.push(match engine {
             Engine::MySql => format!("CONCAT({})", nulls.join(", ")),
-            Engine::PostgreSql => format!("concat({})", nulls.join(", ")),
+            Engine::PostgreSql | Engine::DataFusion => format!("concat({})", nulls.join(", ")),
         });
     }
     match engine {
         Engine::MySql => format!("CONCAT_WS(CHAR(31 USING utf8mb4), {})", parts.join(", ")),
-        Engine::PostgreSql => format!("concat_ws(chr(31), {})", parts.join(", ")),
+        Engine::PostgreSql | Engine::DataFusion => {
+            format!("concat_ws(chr(31), {})", parts.join(", "))
+        }
     }
 }
 

@@ -102,6 +102,7 @@ impl SidePlan {
         match self.engine {
             Engine::MySql => format!("CAST(CONV(SUBSTRING({hex}, 1, 8), 16, 10) AS SIGNED)"),
             Engine::PostgreSql => format!("('x' || substr({hex}, 1, 8))::bit(32)::bigint"),
+            Engine::DataFusion => format!("cdc_hex_int(substr({hex}, 1, 8))"),
         }
     }
 
@@ -120,7 +121,7 @@ impl SidePlan {
         let h = self.range_expr();
         let bucket = match self.engine {
             Engine::MySql => format!("({h} - {lo}) DIV {step}"),
-            Engine::PostgreSql => format!("({h} - {lo}) / {step}"),
+            Engine::PostgreSql | Engine::DataFusion => format!("({h} - {lo}) / {step}"),
         };
         let filter = if lo <= 0 && hi >= KEY_HASH_END {
             self.only_live(String::new())
@@ -158,6 +159,9 @@ impl SidePlan {
             expr = match self.engine {
                 Engine::MySql => format!("({expr} + INTERVAL {half} MICROSECOND)"),
                 Engine::PostgreSql => format!("({expr})::timestamp({p})"),
+                Engine::DataFusion => {
+                    format!("({expr} + INTERVAL '{half} microseconds')")
+                }
             };
         }
         normalize(self.engine, c.form, &expr)

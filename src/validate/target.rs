@@ -16,6 +16,8 @@ pub enum Engine {
     /// MySQL or MariaDB.
     MySql,
     PostgreSql,
+    /// Delta Lake and Iceberg tables, queried with DataFusion.
+    DataFusion,
 }
 
 impl Engine {
@@ -23,7 +25,9 @@ impl Engine {
     pub(crate) fn ident(self, name: &str) -> String {
         match self {
             Engine::MySql => format!("`{}`", name.replace('`', "``")),
-            Engine::PostgreSql => format!("\"{}\"", name.replace('"', "\"\"")),
+            Engine::PostgreSql | Engine::DataFusion => {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            }
         }
     }
 
@@ -31,7 +35,7 @@ impl Engine {
     pub(crate) fn literal(self, text: &str) -> String {
         match self {
             Engine::MySql => crate::connection::sql::literal(text),
-            Engine::PostgreSql => format!("'{}'", text.replace('\'', "''")),
+            Engine::PostgreSql | Engine::DataFusion => format!("'{}'", text.replace('\'', "''")),
         }
     }
 
@@ -39,6 +43,7 @@ impl Engine {
         match self {
             Engine::MySql => "MySQL/MariaDB",
             Engine::PostgreSql => "PostgreSQL",
+            Engine::DataFusion => "Delta Lake/Iceberg",
         }
     }
 }
@@ -110,8 +115,22 @@ pub enum TargetUrlError {
     #[error("{}", .0.to_string().replace("source URL", "target URL"))]
     MySql(UrlError),
     /// A scheme no target kind has: say every kind there is.
-    #[error("target URL must start with mysql:// (or mariadb://) or postgres:// (or postgresql://); {scheme}:// is not a target cdc validate reads yet")]
+    #[error("target URL must start with mysql:// (or mariadb://), postgres:// (or postgresql://), kafka://, delta:// (delta+s3://, delta+az://, delta+gs://), iceberg+sql:// or iceberg+rest://; {scheme}:// is not a target cdc validate reads yet")]
     Scheme { scheme: String },
+    #[cfg(feature = "lakehouse")]
+    #[error(transparent)]
+    Lake(crate::lakehouse::LakeUrlError),
+    /// A lakehouse URL given to a build without the lakehouse feature.
+    #[error("this cdc was built without Delta Lake and Iceberg targets (cargo feature lakehouse): {scheme}:// cannot be read")]
+    NoLakehouse { scheme: String },
+}
+
+/// Whether `url` names a Delta Lake or Iceberg target (whether or not this build reads them).
+pub(crate) fn is_lakehouse(url: &str) -> bool {
+    let u = url.trim_start();
+    ["delta://", "delta+", "iceberg+"]
+        .iter()
+        .any(|p| u.starts_with(p))
 }
 
 /// Where the target is: a MySQL/MariaDB or a PostgreSQL URL.
@@ -119,12 +138,25 @@ pub enum TargetUrlError {
 pub enum TargetConfig {
     MySql(SourceConfig),
     Postgres(PgConfig),
+    /// Delta Lake or Iceberg tables.
+    #[cfg(feature = "lakehouse")]
+    Lake(crate::lakehouse::LakeUrl),
 }
 
 impl TargetConfig {
     /// Parses by scheme: mysql:// / mariadb:// or postgres:// / postgresql://.
     pub fn parse(url: &str) -> Result<TargetConfig, TargetUrlError> {
         let url = url.trim();
+        if is_lakehouse(url) {
+            #[cfg(feature = "lakehouse")]
+            return crate::lakehouse::LakeUrl::parse(url)
+                .map(TargetConfig::Lake)
+                .map_err(TargetUrlError::Lake);
+            #[cfg(not(feature = "lakehouse"))]
+            return Err(TargetUrlError::NoLakehouse {
+                scheme: url.split("://").next().unwrap_or(url).to_string(),
+            });
+        }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             PgConfig::parse(url)
                 .map(TargetConfig::Postgres)
@@ -154,6 +186,8 @@ impl TargetConfig {
         match self {
             TargetConfig::MySql(_) => Engine::MySql,
             TargetConfig::Postgres(_) => Engine::PostgreSql,
+            #[cfg(feature = "lakehouse")]
+            TargetConfig::Lake(_) => Engine::DataFusion,
         }
     }
 
@@ -161,6 +195,9 @@ impl TargetConfig {
         match self {
             TargetConfig::MySql(c) => c.connect_timeout = t,
             TargetConfig::Postgres(c) => c.connect_timeout = t,
+            // Object stores and catalogs keep their clients' own timeouts.
+            #[cfg(feature = "lakehouse")]
+            TargetConfig::Lake(_) => {}
         }
     }
 
@@ -168,6 +205,8 @@ impl TargetConfig {
         match self {
             TargetConfig::MySql(c) => c.redacted(),
             TargetConfig::Postgres(c) => c.redacted(),
+            #[cfg(feature = "lakehouse")]
+            TargetConfig::Lake(u) => u.redacted(),
         }
     }
 
@@ -176,6 +215,8 @@ impl TargetConfig {
         Ok(match self {
             TargetConfig::MySql(c) => Box::new(MySqlDb::open(c)?),
             TargetConfig::Postgres(c) => Box::new(PgDb::open(c)?),
+            #[cfg(feature = "lakehouse")]
+            TargetConfig::Lake(u) => Box::new(crate::lakehouse::LakeDb::open(u)?),
         })
     }
 }
@@ -252,11 +293,12 @@ mod tests {
         let t = TargetConfig::parse("mysql://u:pw@h:3307").unwrap();
         assert!(matches!(t, TargetConfig::MySql(_)));
         assert_eq!(t.redacted(), "mysql://u:***@h:3307");
-        let e = TargetConfig::parse("kafka://broker:9092").unwrap_err();
+        let e = TargetConfig::parse("redis://cache:6379").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "target URL must start with mysql:// (or mariadb://) or postgres:// (or postgresql://); \
-             kafka:// is not a target cdc validate reads yet"
+            "target URL must start with mysql:// (or mariadb://), postgres:// (or postgresql://), \
+             kafka://, delta:// (delta+s3://, delta+az://, delta+gs://), iceberg+sql:// or \
+             iceberg+rest://; redis:// is not a target cdc validate reads yet"
         );
         let e = TargetConfig::parse("just-a-host").unwrap_err();
         assert_eq!(e, TargetUrlError::MySql(UrlError::Scheme));

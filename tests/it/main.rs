@@ -35,4 +35,5 @@ mod tail_stream;
 mod validate;
 mod validate_crud;
 mod validate_kafka;
+mod validate_lakehouse;
 mod validate_pg_tls;

@@ -129,7 +129,9 @@ fn tls_certs_are_accepted_by_the_server() {
             .as_deref(),
         Some("YES")
     );
-    // A client trusting only our CA can complete a verified handshake.
+    // A client trusting only our CA can complete a verified handshake (its TLS on the
+    // provider cdc installs: two are compiled in).
+    cdc::connection::tls::install_crypto_provider();
     let ssl = mysql::SslOpts::default().with_root_cert_path(Some(tls.ca.clone()));
     let opts = mysql::OptsBuilder::new()
         .ip_or_hostname(Some("127.0.0.1"))

@@ -505,24 +505,7 @@ fn postgres_target_identical_then_drifted(kind: Kind) {
     let source = common::server_on(kind, &[]);
     let (setup, rows_3000) = seq(kind, "vt", 3000);
     source
-        .exec(&format!(
-            "{setup}CREATE DATABASE vt; \
-             CREATE TABLE vt.typed (id INT PRIMARY KEY, name VARCHAR(100) NULL, \
-               amount DECIMAL(12,3) NOT NULL, created DATETIME(6) NOT NULL, \
-               seen TIMESTAMP(6) NULL DEFAULT NULL, flag TINYINT(1) NOT NULL, d DATE NULL, \
-               payload VARBINARY(20) NULL, ratio DOUBLE NULL) DEFAULT CHARSET=utf8mb4; \
-             INSERT INTO vt.typed SELECT seq, \
-               CASE seq % 7 WHEN 0 THEN NULL WHEN 1 THEN '' \
-                 WHEN 2 THEN CONCAT('O''Brien \"', seq, '\" \\\\ back') \
-                 WHEN 3 THEN CONCAT('Zoë 🚀 ', seq) ELSE CONCAT('n', seq) END, \
-               (CAST(seq AS SIGNED) - 1500) * 1.2345, \
-               '2024-01-01' + INTERVAL seq * 1000777 MICROSECOND, \
-               IF(seq % 5 = 0, NULL, '2024-06-01' + INTERVAL seq * 777 MICROSECOND), \
-               seq % 2, IF(seq % 11 = 0, NULL, '2020-02-29' + INTERVAL seq DAY), \
-               IF(seq % 3 = 0, NULL, UNHEX(SUBSTRING(SHA2(seq, 256), 1, 40))), \
-               IF(seq % 4 = 0, NULL, seq / 3) \
-             FROM {rows_3000}"
-        ))
+        .exec(&format!("{setup}{}", common::typed_table_sql(&rows_3000)))
         .unwrap();
 
     // The target: lower precision for created (3 digits) and amount (scale 2), booleans,

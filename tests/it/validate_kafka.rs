@@ -3,7 +3,6 @@
 //! replication reading the binlog and kafka-python writing Debezium's events
 //! (tests/fixtures/pipeline/debezium_standin.py).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -44,15 +43,7 @@ impl Standin {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("running the Debezium stand-in");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        assert_eq!(line.trim(), "ready", "the stand-in did not start");
+        common::await_ready(&mut child, Duration::from_secs(30));
         Standin { child }
     }
 }

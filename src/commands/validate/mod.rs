@@ -36,8 +36,10 @@ pub(crate) enum ValidateFormat {
 pub(crate) struct ValidateArgs {
     #[command(flatten)]
     pub(crate) source: SourceArgs,
-    /// Target URL: mysql://user:pass@host:port or postgres://user:pass@host:port/db; for
-    /// --crud also kafka://BROKER:PORT[,BROKER:PORT][?security.protocol=SASL_SSL&...].
+    /// Target URL: mysql://user:pass@host:port, postgres://user:pass@host:port/db, Delta
+    /// tables under delta:///ROOT (delta+s3://, delta+az://, delta+gs://BUCKET/PREFIX),
+    /// Iceberg through iceberg+sql://CATALOG.db?warehouse=URI or iceberg+rest://HOST:PORT;
+    /// for --crud also kafka://BROKER:PORT[,BROKER:PORT][?security.protocol=SASL_SSL&...].
     #[arg(
         long,
         env = "CDC_TARGET",
@@ -70,8 +72,9 @@ pub(crate) struct ValidateArgs {
     #[arg(long, default_value = "hard")]
     pub(crate) delete_mode: DeleteMode,
     /// The target table for each: a name, or a pattern with {db} and {table}, e.g.
-    /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db). With
-    /// a kafka:// target, the topic: e.g. dbserver1.{db}.{table} (default {db}.{table}).
+    /// bronze.{table}. Default: the same db.table (on PostgreSQL: schema = source db; Delta:
+    /// ROOT/db/table; Iceberg: namespace db). With a kafka:// target, the topic: e.g.
+    /// dbserver1.{db}.{table} (default {db}.{table}).
     #[arg(long, value_name = "PATTERN", value_parser = parse_table_or_topic)]
     pub(crate) target_table: Option<String>,
     /// Compare row counts per key range: finds missing and extra keys.

@@ -43,16 +43,12 @@ pub(crate) fn marker_spellings(value: &str) -> Vec<String> {
     }
 }
 
-/// The rows of the target still live under the delete mode: soft-deleted ones are not.
-fn live_filter(engine: Engine, mode: &DeleteMode) -> String {
-    live_predicate(engine, mode).map_or(String::new(), |p| format!(" WHERE {p}"))
-}
-
 /// The condition a live (not soft-deleted) target row meets; None for hard deletes.
 pub(crate) fn live_predicate(engine: Engine, mode: &DeleteMode) -> Option<String> {
     let text = |c: &str| match engine {
         Engine::MySql => format!("LOWER(CAST({} AS CHAR))", engine.ident(c)),
         Engine::PostgreSql => format!("LOWER({}::text)", engine.ident(c)),
+        Engine::DataFusion => format!("LOWER(CAST({} AS VARCHAR))", engine.ident(c)),
     };
     match mode {
         DeleteMode::Hard => None,
@@ -69,6 +65,39 @@ pub(crate) fn live_predicate(engine: Engine, mode: &DeleteMode) -> Option<String
                 list.join(", ")
             ))
         }
+    }
+}
+
+/// Lakeflow's SCD type 2 columns: a row is the key's current version while `__END_AT` is
+/// NULL; closed versions (history, and deleted keys) are not rows of the source's table.
+pub(crate) const SCD2_COLUMNS: [&str; 2] = ["__START_AT", "__END_AT"];
+
+/// The condition a current SCD type 2 version meets.
+pub(crate) fn scd2_predicate(engine: Engine) -> String {
+    format!("{} IS NULL", engine.ident(SCD2_COLUMNS[1]))
+}
+
+/// `scd2_predicate` when `table` on `db` has both SCD type 2 columns (a table that cannot be
+/// read has none: its count or probe tells why).
+pub(crate) fn current_rows(db: &mut dyn Db, table: &TableRef) -> Option<String> {
+    let e = db.engine();
+    let cols: Vec<String> = SCD2_COLUMNS.iter().map(|c| e.ident(c)).collect();
+    db.query(&format!(
+        "SELECT {} FROM {} WHERE 1 = 0",
+        cols.join(", "),
+        table.quoted(e)
+    ))
+    .ok()
+    .map(|_| scd2_predicate(e))
+}
+
+/// Both conditions a target row must meet to count, joined, as a WHERE clause (or empty).
+fn where_all(parts: &[Option<String>]) -> String {
+    let parts: Vec<&str> = parts.iter().flatten().map(String::as_str).collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", parts.join(" AND "))
     }
 }
 
@@ -105,8 +134,9 @@ pub fn compare(
     settle: Duration,
     cancel: &AtomicBool,
 ) -> Vec<CountResult> {
-    let filter = live_filter(target.engine(), mode);
+    let live = live_predicate(target.engine(), mode);
     let mut once = |s: &TableRef, t: &TableRef| -> Result<(u64, u64), CountError> {
+        let filter = where_all(&[live.clone(), current_rows(target, t)]);
         Ok((
             count(source, "source", s, "")?,
             count(target, "target", t, &filter)?,
@@ -168,16 +198,22 @@ mod tests {
 
     #[test]
     fn soft_deleted_rows_are_left_out_of_the_target_count() {
+        let live = |e: Engine, mode: &DeleteMode| where_all(&[live_predicate(e, mode)]);
         let mode: DeleteMode = "soft:__deleted=true".parse().unwrap();
         assert_eq!(
-            live_filter(Engine::PostgreSql, &mode),
+            live(Engine::PostgreSql, &mode),
             " WHERE (\"__deleted\" IS NULL OR LOWER(\"__deleted\"::text) NOT IN ('true', '1', 't'))"
         );
         let mode: DeleteMode = "soft:deleted_at IS NOT NULL".parse().unwrap();
+        assert_eq!(live(Engine::MySql, &mode), " WHERE `deleted_at` IS NULL");
+        assert_eq!(live(Engine::MySql, &DeleteMode::Hard), "");
+        // SCD type 2 beside a soft delete: both must hold.
         assert_eq!(
-            live_filter(Engine::MySql, &mode),
-            " WHERE `deleted_at` IS NULL"
+            where_all(&[
+                live_predicate(Engine::DataFusion, &mode),
+                Some(scd2_predicate(Engine::DataFusion))
+            ]),
+            " WHERE \"deleted_at\" IS NULL AND \"__END_AT\" IS NULL"
         );
-        assert_eq!(live_filter(Engine::MySql, &DeleteMode::Hard), "");
     }
 }

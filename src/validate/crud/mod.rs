@@ -514,8 +514,14 @@ impl Crud<'_> {
     ) -> StepResult {
         let engine = target.engine();
         let table = self.target_table.quoted(engine);
+        // Looked up before the clock starts: an SCD type 2 table keeps closed versions of
+        // the row, and only the current one shows what the step did.
+        let current = counts::current_rows(target, self.target_table);
         let started = Instant::now();
-        let pred = plan.key_predicate(engine).unwrap_or_default();
+        let mut pred = plan.key_predicate(engine).unwrap_or_default();
+        if let Some(c) = current {
+            pred = format!("{pred} AND {c}");
+        }
         let shown = match (step, self.delete_mode, &plan.probe) {
             (
                 "delete",

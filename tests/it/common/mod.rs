@@ -449,3 +449,42 @@ pub fn canary_rows(server: &LocalServer) -> u64 {
         .parse()
         .unwrap()
 }
+
+/// vt.typed, 3000 rows from `rows_3000` (a FROM clause of `seq` 1..3000): NULLs, empty,
+/// quoted and unicode text, decimals, microsecond times, a TINYINT(1) flag, dates, binary
+/// and doubles: every kind of value a copy may render differently.
+pub fn typed_table_sql(rows_3000: &str) -> String {
+    format!(
+        "CREATE DATABASE vt; \
+             CREATE TABLE vt.typed (id INT PRIMARY KEY, name VARCHAR(100) NULL, \
+               amount DECIMAL(12,3) NOT NULL, created DATETIME(6) NOT NULL, \
+               seen TIMESTAMP(6) NULL DEFAULT NULL, flag TINYINT(1) NOT NULL, d DATE NULL, \
+               payload VARBINARY(20) NULL, ratio DOUBLE NULL) DEFAULT CHARSET=utf8mb4; \
+             INSERT INTO vt.typed SELECT seq, \
+               CASE seq % 7 WHEN 0 THEN NULL WHEN 1 THEN '' \
+                 WHEN 2 THEN CONCAT('O''Brien \"', seq, '\" \\\\ back') \
+                 WHEN 3 THEN CONCAT('Zoë 🚀 ', seq) ELSE CONCAT('n', seq) END, \
+               (CAST(seq AS SIGNED) - 1500) * 1.2345, \
+               '2024-01-01' + INTERVAL seq * 1000777 MICROSECOND, \
+               IF(seq % 5 = 0, NULL, '2024-06-01' + INTERVAL seq * 777 MICROSECOND), \
+               seq % 2, IF(seq % 11 = 0, NULL, '2020-02-29' + INTERVAL seq DAY), \
+               IF(seq % 3 = 0, NULL, UNHEX(SUBSTRING(SHA2(seq, 256), 1, 40))), \
+               IF(seq % 4 = 0, NULL, seq / 3) \
+             FROM {rows_3000}"
+    )
+}
+
+/// Waits (up to `within`) for `child` to print "ready" on its stdout: a stand-in pipeline
+/// streaming from the binlog.
+pub fn await_ready(child: &mut std::process::Child, within: std::time::Duration) {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(within).unwrap_or_default();
+    assert_eq!(line.trim(), "ready", "the stand-in did not start");
+}
