@@ -17,7 +17,7 @@ use iceberg_catalog_sql::{SqlBindStyle, SqlCatalogBuilder};
 
 use super::catalog::{LakeCatalog, Tables};
 use super::udf;
-use super::url::LakeUrl;
+use super::url::{LakeUrl, Store};
 use crate::connection::error::ConnectError;
 use crate::connection::redact::{Redacted, Redactor};
 use crate::connection::secret::Secret;
@@ -64,6 +64,17 @@ impl LakeDb {
             .map_err(|e| fail("starting the query engine", &e))?;
         register_stores();
         let tables = match url {
+            // A mistyped local root would make every table look missing: said at once.
+            LakeUrl::Delta {
+                store: Store::Local,
+                root,
+                ..
+            } if !std::path::Path::new(root).is_dir() => {
+                return Err(ConnectError::Other(redact(
+                    &secrets,
+                    &format!("no Delta root at {root}: no such directory"),
+                )));
+            }
             LakeUrl::Delta { options, .. } => Tables::Delta {
                 url: url.clone(),
                 options: options

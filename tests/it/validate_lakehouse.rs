@@ -224,6 +224,22 @@ fn a_lakehouse_url_that_cannot_be_read_is_an_error_naming_it() {
     assert_eq!(out.status.code(), Some(2), "{}", common::all_output(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/catalog.db"), "{err}");
+    let out = common::cdc(&[
+        "validate",
+        "--source",
+        &source.root_url(),
+        "--tables",
+        "vt.typed",
+        "--counts",
+        "--target",
+        "delta:///nonexistent/lake",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::all_output(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no Delta root at /nonexistent/lake"),
+        "{}",
+        common::all_output(&out)
+    );
     // Secrets in the options never come back.
     let out = common::cdc(&[
         "validate", "--source", &source.root_url(), "--tables", "vt.typed", "--target",
