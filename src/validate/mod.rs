@@ -31,7 +31,7 @@ use crud::counts::live_predicate;
 use crud::DeleteMode;
 use diff::{Diff, DiffKind};
 use error::{Role, TargetPatternError, ValidateError};
-use normalize::{columns_sql, common_form, parse_columns, primary_key_sql, Column, Kind};
+use normalize::{columns_sql, common_form, is_utf8, parse_columns, primary_key_sql, Column, Kind};
 use results::{ChangedRow, Key, KeyValue, SideValues, TableResult, TableStatus};
 use table::{PlannedColumn, SidePlan, SqlSide, TableRef};
 use target::{Db, Engine};
@@ -275,6 +275,10 @@ fn run_table(
                     },
                     form,
                     nullable: s.nullable || t.nullable,
+                    null_here: if source { s.nullable } else { t.nullable },
+                    native: own == form
+                        && (form != Kind::Text
+                            || is_utf8(if source { &s.charset } else { &t.charset })),
                     // Storing at a lower precision, PostgreSQL rounds and MariaDB cuts off:
                     // the side that kept more digits is lowered the way the other stored it.
                     round_time: own != form

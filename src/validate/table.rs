@@ -5,7 +5,7 @@ use super::bisect::{KeyRange, Side, Summary};
 use super::checksum::{aggregate, range_filter, segment_sql, Digest, Hash};
 use super::diff::Row;
 use super::error::{Role, ValidateError};
-use super::normalize::{normalize, row_text, Kind};
+use super::normalize::{normalize, normalize_native, row_text, Kind, Nulls};
 use super::target::{Db, Engine};
 use crate::connection::sql::Rows;
 use crate::tables::TablePattern;
@@ -47,6 +47,10 @@ pub(crate) struct PlannedColumn {
     pub(crate) form: Kind,
     /// NULL on either side: the row hash marks its NULLs.
     pub(crate) nullable: bool,
+    /// NULL possible on this side (else the mark is a constant here).
+    pub(crate) null_here: bool,
+    /// This side's own type already is the common form (see `normalize_native`).
+    pub(crate) native: bool,
     /// This side keeps more fractional-second digits than the other: round them away
     /// first, as either engine does when it stores a value at a lower precision.
     pub(crate) round_time: bool,
@@ -83,6 +87,12 @@ pub(crate) struct SidePlan {
 pub(crate) const KEY_HASH_END: i128 = 1 << 32;
 
 impl SidePlan {
+    /// A range filter cannot seek: on a hash of the key, or on a lakehouse table (files
+    /// pruned by their statistics at best, and every query planned over the table's log).
+    fn without_index(&self) -> bool {
+        self.hashed_key || self.engine == Engine::DataFusion
+    }
+
     fn leading_key(&self) -> String {
         self.engine.ident(&self.key[0].name)
     }
@@ -93,10 +103,10 @@ impl SidePlan {
         if !self.hashed_key {
             return self.leading_key();
         }
-        let cols: Vec<(String, String, bool)> = self
+        let cols: Vec<(String, Nulls)> = self
             .key
             .iter()
-            .map(|c| (self.norm(c), self.engine.ident(&c.name), c.nullable))
+            .map(|c| (self.norm(c), self.nulls(c)))
             .collect();
         let hex = self.digest.hex(self.engine, &row_text(self.engine, &cols));
         match self.engine {
@@ -123,7 +133,7 @@ impl SidePlan {
             Engine::MySql => format!("({h} - {lo}) DIV {step}"),
             Engine::PostgreSql | Engine::DataFusion => format!("({h} - {lo}) / {step}"),
         };
-        let filter = if lo <= 0 && hi >= KEY_HASH_END {
+        let filter = if self.hashed_key && lo <= 0 && hi >= KEY_HASH_END {
             self.only_live(String::new())
         } else {
             self.only_live(range_filter(&h, Some(lo), Some(hi)))
@@ -147,10 +157,23 @@ impl SidePlan {
         }
     }
 
+    fn nulls(&self, c: &PlannedColumn) -> Nulls {
+        match (c.nullable, c.null_here) {
+            (false, _) => Nulls::Never,
+            (true, true) => Nulls::Here(self.engine.ident(&c.name)),
+            (true, false) => Nulls::Elsewhere,
+        }
+    }
+
     fn norm(&self, c: &PlannedColumn) -> String {
         let mut expr = self.engine.ident(&c.name);
         if c.raw {
             return expr;
+        }
+        if c.native {
+            if let Some(cheap) = normalize_native(self.engine, c.form, &expr) {
+                return cheap;
+            }
         }
         if let (true, Kind::DateTime(p)) = (c.round_time, c.form) {
             // Half a unit of the lower precision added, then cut off by the normalisation:
@@ -169,11 +192,11 @@ impl SidePlan {
 
     /// The row text every column (key first) goes into.
     pub(crate) fn row_text(&self) -> String {
-        let cols: Vec<(String, String, bool)> = self
+        let cols: Vec<(String, Nulls)> = self
             .key
             .iter()
             .chain(&self.values)
-            .map(|c| (self.norm(c), self.engine.ident(&c.name), c.nullable))
+            .map(|c| (self.norm(c), self.nulls(c)))
             .collect();
         row_text(self.engine, &cols)
     }
@@ -283,10 +306,10 @@ impl Side for SqlSide<'_> {
         })
     }
 
-    /// Hash ranges are summarised in one grouped scan (a range filter on a hash cannot use
-    /// an index: one scan per range would read the table `parts` times).
+    /// Where no index narrows a range, the ranges are summarised in one grouped scan: one
+    /// query per range would read the table `parts` times.
     fn summarize_parts(&mut self, parts: &[KeyRange]) -> Result<Vec<Summary>, ValidateError> {
-        let Some(step) = equal_steps(parts).filter(|_| self.plan.hashed_key) else {
+        let Some(step) = equal_steps(parts).filter(|_| self.plan.without_index()) else {
             return parts.iter().map(|&r| self.summarize(r)).collect();
         };
         let (lo, hi) = (
@@ -342,6 +365,8 @@ mod tests {
                 name: "k".into(),
                 form: Kind::Text,
                 nullable: false,
+                null_here: false,
+                native: true,
                 round_time: false,
                 raw: true,
             }],
