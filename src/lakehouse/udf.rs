@@ -362,4 +362,72 @@ mod tests {
             assert_eq!(text(micros, 6), want, "day {day}");
         }
     }
+
+    /// `sql`'s one text value, from a session with these functions.
+    fn one(sql: &str) -> Option<String> {
+        use datafusion::execution::context::SessionContext;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let ctx = SessionContext::new();
+            for f in functions() {
+                ctx.register_udf(f);
+            }
+            let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+            let col = cast(batches[0].column(0), &DataType::Utf8).unwrap();
+            let col = col.as_string::<i32>();
+            (!col.is_null(0)).then(|| col.value(0).to_string())
+        })
+    }
+
+    #[test]
+    fn row_text_is_mysqls_concat_ws() {
+        // MySQL: CONCAT_WS(CHAR(31), COALESCE('a', ''), 'b', COALESCE(NULL, ''),
+        //   CONCAT(ISNULL('a'), '0', ISNULL(NULL))) for marks h n e h.
+        assert_eq!(
+            one("SELECT cdc_row('hneh', 'a', 'b', 'c', CAST(NULL AS VARCHAR))").as_deref(),
+            Some("a\u{1f}b\u{1f}c\u{1f}\u{1f}001")
+        );
+        // No mark: no trailing part.
+        assert_eq!(
+            one("SELECT cdc_row('nn', 'x', arrow_cast('y', 'LargeUtf8'))").as_deref(),
+            Some("x\u{1f}y")
+        );
+        let wrong = "SELECT cdc_row('h', 'a', 'b')";
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let failed = rt.block_on(async {
+            let ctx = datafusion::execution::context::SessionContext::new();
+            for f in functions() {
+                ctx.register_udf(f);
+            }
+            ctx.sql(wrong).await.unwrap().collect().await.is_err()
+        });
+        assert!(failed, "a marks literal of the wrong length is an error");
+    }
+
+    #[test]
+    fn datetime_reads_every_unit() {
+        let sql = |unit: &str, digits: u32| {
+            format!(
+                "SELECT cdc_datetime(arrow_cast(TIMESTAMP '2024-02-29 23:59:58.123456', \
+                 'Timestamp({unit}, None)'), {digits})"
+            )
+        };
+        assert_eq!(
+            one(&sql("Second", 0)).as_deref(),
+            Some("2024-02-29 23:59:58")
+        );
+        assert_eq!(
+            one(&sql("Millisecond", 3)).as_deref(),
+            Some("2024-02-29 23:59:58.123")
+        );
+        assert_eq!(
+            one(&sql("Nanosecond", 6)).as_deref(),
+            Some("2024-02-29 23:59:58.123456")
+        );
+        assert_eq!(one("SELECT cdc_datetime(CAST(NULL AS TIMESTAMP), 6)"), None);
+    }
 }
