@@ -1,6 +1,6 @@
 //! The functions DataFusion lacks for computing checksums exactly as MySQL does:
 //! `cdc_crc32(text)` (MySQL's CRC32: IEEE CRC-32 of the UTF-8 bytes),
-//! `cdc_hex_int(text)` (MySQL's `CONV(text, 16, 10)` for up to 15 hex digits) and
+//! `cdc_hex_int(text)` (MySQL's `CONV(text, 16, 10)` for up to 15 hex digits),
 //! `cdc_datetime(timestamp, digits)` (`DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f')` cut to
 //! `digits` fractional digits; three times faster than `to_char`, the costliest part of a
 //! row's text) and `cdc_row(marks, a, b, ...)` (a row's text as MySQL's CONCAT_WS builds
